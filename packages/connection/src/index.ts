@@ -1,0 +1,1 @@
+export { isRedlayerError, RedlayerError } from './errors.js'

@@ -1,0 +1,169 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from './free-port.js'
+import { track } from './process-registry.js'
+import { redisServerBinary } from './redis-binary.js'
+
+export interface RedisProcessOptions {
+  /** A fixed port; a free one is picked when omitted. */
+  port?: number
+  /** Extra redis.conf directives, one per line (`'requirepass secret'`, `'cluster-enabled yes'`). */
+  config?: readonly string[]
+  /** Start in Sentinel mode (`redis-server sentinel.conf --sentinel`). */
+  sentinel?: boolean
+  /** How long to wait for the server to accept connections. */
+  startTimeoutMs?: number
+}
+
+const READY = /Ready to accept connections|Sentinel ID is/
+
+/**
+ * One real redis-server process on loopback, with the faults a test needs: pause (SIGSTOP),
+ * resume, kill (SIGKILL), stop (SIGTERM) and restart on the same port and data directory.
+ * Dispose it with `await using`; it is killed and its directory removed even when a test fails.
+ */
+export class RedisProcess implements AsyncDisposable {
+  readonly host = '127.0.0.1'
+  readonly port: number
+  /** Its working directory (config file, AOF, cluster state). */
+  readonly dir: string
+  readonly #options: RedisProcessOptions
+  #child: ChildProcess | undefined
+  #output = ''
+
+  private constructor(port: number, options: RedisProcessOptions) {
+    this.port = port
+    this.#options = options
+    this.dir = mkdtempSync(join(tmpdir(), `redlayer-redis-${port}-`))
+  }
+
+  static async start(options: RedisProcessOptions = {}): Promise<RedisProcess> {
+    const server = new RedisProcess(options.port ?? (await freePort()), options)
+    writeFileSync(server.configFile, server.#configText())
+    try {
+      await server.#spawn()
+    } catch (error) {
+      await server[Symbol.asyncDispose]()
+      throw error
+    }
+    return server
+  }
+
+  get url(): string {
+    return `redis://${this.host}:${this.port}`
+  }
+
+  get address(): { host: string; port: number } {
+    return { host: this.host, port: this.port }
+  }
+
+  get configFile(): string {
+    return join(this.dir, this.#options.sentinel ? 'sentinel.conf' : 'redis.conf')
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
+  }
+
+  /** The server's own log so far (for failure messages). */
+  get output(): string {
+    return this.#output
+  }
+
+  /** SIGSTOP: the process hangs with its sockets open, like a stalled or swapping server. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP')
+  }
+
+  /** SIGCONT after `pause()`. */
+  resume(): void {
+    this.#child?.kill('SIGCONT')
+  }
+
+  /** SIGKILL: the process dies without a clean shutdown. Resolves once it has exited. */
+  async kill(): Promise<void> {
+    await this.#terminate('SIGKILL')
+  }
+
+  /** SIGTERM: a clean shutdown. Resolves once it has exited. */
+  async stop(): Promise<void> {
+    await this.#terminate('SIGTERM')
+  }
+
+  /** Stops the process if it runs, then starts it again on the same port and directory. */
+  async restart(): Promise<void> {
+    if (this.running) await this.stop()
+    await this.#spawn()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#terminate('SIGKILL')
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+
+  #configText(): string {
+    const lines = [
+      `port ${this.port}`,
+      `bind ${this.host}`,
+      `dir ${this.dir}`,
+      'daemonize no',
+      'logfile ""',
+      'protected-mode no',
+    ]
+    if (!this.#options.sentinel) lines.push('save ""', 'appendonly no')
+    return `${[...lines, ...(this.#options.config ?? [])].join('\n')}\n`
+  }
+
+  async #spawn(): Promise<void> {
+    const args = this.#options.sentinel ? [this.configFile, '--sentinel'] : [this.configFile]
+    const child = spawn(redisServerBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.#child = child
+    track(child)
+    const timeoutMs = this.#options.startTimeoutMs ?? 10_000
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => fail(`did not become ready within ${timeoutMs} ms`), timeoutMs)
+      timer.unref()
+      const onData = (chunk: Buffer) => {
+        this.#output = (this.#output + chunk.toString()).slice(-20_000)
+        if (READY.test(this.#output.slice(-chunk.length - 64))) done()
+      }
+      const onExit = (code: number | null) => fail(`exited with code ${code} before it was ready`)
+      const cleanup = () => {
+        clearTimeout(timer)
+        child.off('exit', onExit)
+      }
+      const done = () => {
+        cleanup()
+        resolve()
+      }
+      const fail = (why: string) => {
+        cleanup()
+        reject(new Error(`redis-server on port ${this.port} ${why}:\n${this.#output.slice(-2_000)}`))
+      }
+      child.stdout?.on('data', onData)
+      child.stderr?.on('data', onData)
+      child.once('exit', onExit)
+    })
+  }
+
+  async #terminate(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child
+    if (!child || !this.running) return
+    const exited = once(child, 'exit')
+    child.kill('SIGCONT') // a paused process would not act on SIGTERM
+    child.kill(signal)
+    await exited
+  }
+}
+
+/** A standalone redis-server on a free port. */
+export function startRedis(options: RedisProcessOptions = {}): Promise<RedisProcess> {
+  return RedisProcess.start(options)
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// The two commands of the README, from a fresh clone:
+//   npm start  -> install, build, run the example app
+//   npm test   -> install, build, lint, type-check, ADR check, every test
+//   npm run bench -> install, build, the benchmarks
+// Each step says what it runs; the first failing step stops the run with its exit code.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const command = process.argv[2]
+const extra = process.argv.slice(3)
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+
+function run(title, bin, args, env = {}) {
+  console.log(`\n▶ ${title}: ${[bin, ...args].join(' ')}`)
+  const result = spawnSync(bin, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } })
+  if (result.error) throw result.error
+  return result.status ?? 1
+}
+
+function must(title, bin, args, env) {
+  const status = run(title, bin, args, env)
+  if (status !== 0) {
+    console.error(`\n✖ ${title} failed (exit ${status})`)
+    process.exit(status)
+  }
+}
+
+// The pinned pnpm (package.json `packageManager`), fetched from the npm registry by npx.
+const pnpm = (args) => ['npx', ['--yes', packageManager, ...args]]
+
+function ensureRedisServer() {
+  const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' })
+  if (probe.status === 0) return
+  const isRoot = process.getuid?.() === 0
+  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
+  if (isRoot && hasApt) {
+    must('install redis-server (Debian package)', 'apt-get', ['update', '-qq'])
+    must('install redis-server (Debian package)', 'apt-get', ['install', '-y', '-qq', 'redis-server'], {
+      DEBIAN_FRONTEND: 'noninteractive',
+    })
+    return
+  }
+  console.error(
+    '\n✖ redis-server is not installed, and the tests start their own redis-server processes.\n' +
+      '  Install it, then run this command again:\n' +
+      '    Debian/Ubuntu: sudo apt-get install -y redis-server\n' +
+      '    macOS:         brew install redis\n' +
+      '  (npm test installs it by itself when run as root on Debian.)',
+  )
+  process.exit(1)
+}
+
+// Kill every redis-server the testkit started in this run that is still alive (a worker that
+// crashed or was killed cannot dispose its own), then remove the run directory.
+function killLeftovers(runDir) {
+  if (!existsSync(runDir)) return
+  for (const file of readdirSync(runDir)) {
+    const pid = Number.parseInt(file, 10)
+    if (!Number.isInteger(pid)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      if (cmdline.includes('redis-server')) {
+        process.kill(pid, 'SIGCONT')
+        process.kill(pid, 'SIGKILL')
+        console.log(`  killed leftover redis-server ${pid}`)
+      }
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(runDir, { recursive: true, force: true })
+}
+
+must('install dependencies (lockfile)', ...pnpm(['install', '--frozen-lockfile']))
+
+switch (command) {
+  case 'test': {
+    ensureRedisServer()
+    must('build, type-check', ...pnpm(['turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only']))
+    must('lint and format check', ...pnpm(['biome', 'ci', '.']))
+    must('ADR check', 'node', ['scripts/check-adrs.mjs'])
+    const runDir = mkdtempSync(join(tmpdir(), 'redlayer-testkit-run-'))
+    const cleanup = () => killLeftovers(runDir)
+    process.on('SIGINT', () => {
+      cleanup()
+      process.exit(130)
+    })
+    const status = run('tests', ...pnpm(['vitest', 'run', ...extra]), { REDLAYER_TESTKIT_RUN_DIR: runDir })
+    cleanup()
+    process.exit(status)
+    break
+  }
+  case 'start': {
+    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
+    process.exit(run('example app', 'node', ['apps/example/dist/main.js', ...extra]))
+    break
+  }
+  case 'bench': {
+    ensureRedisServer()
+    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
+    process.exit(run('benchmarks', 'node', ['bench/dist/main.js', ...extra]))
+    break
+  }
+  default:
+    console.error('usage: node scripts/bootstrap.mjs start|test|bench [args...]')
+    process.exit(2)
+}

@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+// One config for the whole workspace: a project per package (named after its package.json),
+// all inheriting the settings below. Tests import sibling packages from source through the
+// `@redlayer/source` export condition, so a test run never depends on a stale build.
+const root = fileURLToPath(new URL('.', import.meta.url))
+const workspaceDirs = ['packages', 'apps']
+  .flatMap((group) =>
+    readdirSync(join(root, group), { withFileTypes: true }).map((entry) => join(root, group, entry.name)),
+  )
+  .concat(join(root, 'bench'))
+  .filter((dir) => {
+    try {
+      readFileSync(join(dir, 'package.json'))
+      return true
+    } catch {
+      return false
+    }
+  })
+
+export default defineConfig({
+  resolve: { conditions: ['@redlayer/source'] },
+  ssr: { resolve: { conditions: ['@redlayer/source'] } },
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: workspaceDirs.map((dir) => ({
+      extends: true,
+      test: {
+        name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name as string,
+        root: dir,
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      },
+    })),
+  },
+})
