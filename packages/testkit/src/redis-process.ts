@@ -19,6 +19,7 @@ export interface RedisProcessOptions {
 }
 
 const READY = /Ready to accept connections|Sentinel ID is/
+const ADDRESS_IN_USE = /Address already in use/
 
 /**
  * One real redis-server process on loopback, with the faults a test needs: pause (SIGSTOP),
@@ -33,6 +34,7 @@ export class RedisProcess implements AsyncDisposable {
   readonly #options: RedisProcessOptions
   #child: ChildProcess | undefined
   #output = ''
+  #paused = false
 
   private constructor(port: number, options: RedisProcessOptions) {
     this.port = port
@@ -41,15 +43,20 @@ export class RedisProcess implements AsyncDisposable {
   }
 
   static async start(options: RedisProcessOptions = {}): Promise<RedisProcess> {
-    const server = new RedisProcess(options.port ?? (await freePort()), options)
-    writeFileSync(server.configFile, server.#configText())
-    try {
-      await server.#spawn()
-    } catch (error) {
-      await server[Symbol.asyncDispose]()
-      throw error
+    for (let attempt = 1; ; attempt++) {
+      const server = new RedisProcess(options.port ?? (await freePort()), options)
+      writeFileSync(server.configFile, server.#configText())
+      try {
+        await server.#spawn()
+        return server
+      } catch (error) {
+        await server[Symbol.asyncDispose]()
+        // Another process may take a probed port before redis-server binds it: pick another one,
+        // unless the caller fixed the port.
+        const portTaken = error instanceof Error && ADDRESS_IN_USE.test(error.message)
+        if (options.port !== undefined || !portTaken || attempt >= 3) throw error
+      }
     }
-    return server
   }
 
   get url(): string {
@@ -72,6 +79,11 @@ export class RedisProcess implements AsyncDisposable {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
   }
 
+  /** True between `pause()` and `resume()` (or the end of the process). */
+  get paused(): boolean {
+    return this.#paused && this.running
+  }
+
   /** The server's own log so far (for failure messages). */
   get output(): string {
     return this.#output
@@ -79,12 +91,16 @@ export class RedisProcess implements AsyncDisposable {
 
   /** SIGSTOP: the process hangs with its sockets open, like a stalled or swapping server. */
   pause(): void {
+    if (!this.running) return
     this.#child?.kill('SIGSTOP')
+    this.#paused = true
   }
 
   /** SIGCONT after `pause()`. */
   resume(): void {
+    if (!this.running) return
     this.#child?.kill('SIGCONT')
+    this.#paused = false
   }
 
   /** SIGKILL: the process dies without a clean shutdown. Resolves once it has exited. */
@@ -125,10 +141,14 @@ export class RedisProcess implements AsyncDisposable {
     const args = this.#options.sentinel ? [this.configFile, '--sentinel'] : [this.configFile]
     const child = spawn(redisServerBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
     this.#child = child
+    this.#paused = false
     track(child)
     const timeoutMs = this.#options.startTimeoutMs ?? 10_000
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(`did not become ready within ${timeoutMs} ms`), timeoutMs)
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        fail(`did not become ready within ${timeoutMs} ms`)
+      }, timeoutMs)
       timer.unref()
       const onData = (chunk: Buffer) => {
         this.#output = (this.#output + chunk.toString()).slice(-20_000)
@@ -160,6 +180,7 @@ export class RedisProcess implements AsyncDisposable {
     child.kill('SIGCONT') // a paused process would not act on SIGTERM
     child.kill(signal)
     await exited
+    this.#paused = false
   }
 }
 

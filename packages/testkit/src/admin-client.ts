@@ -1,0 +1,43 @@
+import { Redis } from 'ioredis'
+
+export interface NodeAddress {
+  host: string
+  port: number
+}
+
+/**
+ * Runs `fn` with a short-lived connection to one node and closes it after. Fast fail on purpose:
+ * no retry, no offline queue, a 1 s bound on connect and on every command, so that asking a
+ * paused or dead node costs a second at most and surfaces as an error the caller can poll past.
+ */
+export async function withAdminClient<T>(address: NodeAddress, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({
+    host: address.host,
+    port: address.port,
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    commandTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    retryStrategy: () => null,
+  })
+  // A refused connection is reported by connect(); the 'error' event would otherwise be unhandled.
+  redis.on('error', () => {})
+  try {
+    await redis.connect()
+    return await fn(redis)
+  } finally {
+    redis.disconnect()
+  }
+}
+
+/** Parses an INFO / CLUSTER INFO reply into its `field:value` pairs. */
+export function parseInfo(text: string): Map<string, string> {
+  const fields = new Map<string, string>()
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':')
+    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1))
+  }
+  return fields
+}

@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto'
+import { type NodeAddress, withAdminClient } from './admin-client.js'
+import { sharedConfig } from './config-files.js'
+import { disposeAll } from './dispose-all.js'
+import { freePorts } from './free-port.js'
+import { pollUntil } from './poll.js'
+import { RedisProcess } from './redis-process.js'
+
+export interface SentinelGroupOptions {
+  /** Extra redis.conf directives for the primary and the replica. */
+  config?: readonly string[]
+  /** The master group name the sentinels monitor. */
+  name?: string
+  /** How many sentinels must agree that the primary is down; 2 of the 3 by default. */
+  quorum?: number
+  /** Bound on the whole start, readiness included. */
+  readyTimeoutMs?: number
+  signal?: AbortSignal
+}
+
+export interface WaitOptions {
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+const SENTINEL_COUNT = 3
+
+/**
+ * A primary, one replica and three sentinels on loopback, all real processes. Its `env` is what
+ * `loadRedisConfig` reads for sentinel mode. Fault helpers: `primary()` (as the sentinels see it),
+ * `failover()`, `waitForPrimaryChange()`, and every node's `RedisProcess` to pause, kill or restart.
+ */
+export class SentinelGroup implements AsyncDisposable {
+  readonly name: string
+  /** The data nodes, the first primary first; which one is primary now: `primary()`. */
+  readonly nodes: readonly RedisProcess[]
+  readonly sentinels: readonly RedisProcess[]
+
+  private constructor(name: string, nodes: RedisProcess[], sentinels: RedisProcess[]) {
+    this.name = name
+    this.nodes = nodes
+    this.sentinels = sentinels
+  }
+
+  /** Starts the group and resolves once all three sentinels agree on the primary and see the replica and each other. */
+  static async start(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
+    const name = options.name ?? 'mymaster'
+    const quorum = options.quorum ?? 2
+    const readyTimeoutMs = options.readyTimeoutMs ?? 30_000
+    const started: RedisProcess[] = []
+    const launch = async (processOptions: Parameters<typeof RedisProcess.start>[0]) => {
+      const server = await RedisProcess.start(processOptions)
+      started.push(server)
+      return server
+    }
+    try {
+      const [primaryPort, replicaPort, ...sentinelPorts] = await freePorts(2 + SENTINEL_COUNT)
+      if (primaryPort === undefined || replicaPort === undefined) throw new Error('no free ports')
+      const dataConfig = [...sharedConfig('redis-primary.conf'), ...(options.config ?? [])]
+      const [primary, replica] = await Promise.all([
+        launch({ port: primaryPort, config: dataConfig }),
+        launch({ port: replicaPort, config: [...dataConfig, `replicaof 127.0.0.1 ${primaryPort}`] }),
+      ])
+      if (!primary || !replica) throw new Error('data nodes did not start')
+      // Sentinels learn about each other from hello messages every 2 s and about replicas from
+      // INFO every 10 s. Seeding what they would learn (their ids, the replica) saves those
+      // seconds on every start; readiness below still checks that they really see it all.
+      const ids = sentinelPorts.map(() => randomBytes(20).toString('hex'))
+      const sentinels = await Promise.all(
+        sentinelPorts.map((port, index) =>
+          launch({
+            port,
+            sentinel: true,
+            config: [
+              `sentinel myid ${ids[index]}`,
+              `sentinel monitor ${name} 127.0.0.1 ${primaryPort} ${quorum}`,
+              ...sharedConfig('sentinel.conf').map((line) => line.replace(' mymaster ', ` ${name} `)),
+              `sentinel known-replica ${name} 127.0.0.1 ${replicaPort}`,
+              ...sentinelPorts.flatMap((other, j) =>
+                j === index ? [] : [`sentinel known-sentinel ${name} 127.0.0.1 ${other} ${ids[j]}`],
+              ),
+            ],
+          }),
+        ),
+      )
+      const group = new SentinelGroup(name, [primary, replica], sentinels)
+      await group.#waitUntilSettled(primary, { timeoutMs: readyTimeoutMs, signal: options.signal })
+      return group
+    } catch (error) {
+      await disposeAll(started)
+      throw error
+    }
+  }
+
+  /** The sentinels' addresses, as `loadRedisConfig` wants them in REDIS_SENTINELS. */
+  get sentinelAddresses(): NodeAddress[] {
+    return this.sentinels.map((sentinel) => sentinel.address)
+  }
+
+  /** The environment `loadRedisConfig` reads to connect to this group. */
+  get env(): Record<string, string> {
+    return {
+      REDIS_MODE: 'sentinel',
+      REDIS_SENTINELS: this.sentinels.map((sentinel) => `${sentinel.host}:${sentinel.port}`).join(','),
+      REDIS_SENTINEL_NAME: this.name,
+    }
+  }
+
+  /** The primary as a reachable sentinel reports it. */
+  async primary(): Promise<RedisProcess> {
+    for (const sentinel of this.#reachableSentinels()) {
+      try {
+        return this.#nodeAt(await this.#askPrimaryPort(sentinel))
+      } catch {
+        // try the next sentinel
+      }
+    }
+    throw new Error(`no sentinel of ${this.name} could name its primary`)
+  }
+
+  /** The data nodes that are not the current primary. */
+  async replicas(): Promise<RedisProcess[]> {
+    const primary = await this.primary()
+    return this.nodes.filter((node) => node !== primary)
+  }
+
+  /**
+   * SENTINEL FAILOVER, then waits until every reachable sentinel names the new primary and it
+   * accepts writes. Returns the new primary.
+   */
+  async failover(options: WaitOptions = {}): Promise<RedisProcess> {
+    const old = await this.primary()
+    const [sentinel] = this.#reachableSentinels()
+    if (!sentinel) throw new Error('no reachable sentinel')
+    await withAdminClient(sentinel.address, (redis) => redis.call('SENTINEL', 'FAILOVER', this.name))
+    return this.waitForPrimaryChange(old.port, options.timeoutMs ?? 20_000, options.signal)
+  }
+
+  /**
+   * Waits until every reachable sentinel names a primary other than the one on `oldPort`, and that
+   * primary accepts writes. Returns it.
+   */
+  async waitForPrimaryChange(
+    oldPort: number,
+    timeoutMs = 20_000,
+    signal?: AbortSignal,
+  ): Promise<RedisProcess> {
+    return pollUntil(
+      async () => {
+        const port = await this.#agreedPrimaryPort()
+        if (port === undefined || port === oldPort) return undefined
+        const node = this.#nodeAt(port)
+        return (await acceptsWrites(node)) ? node : undefined
+      },
+      {
+        timeoutMs,
+        signal,
+        intervalMs: 100,
+        what: `sentinels of ${this.name} to elect a primary other than :${oldPort}`,
+      },
+    )
+  }
+
+  /** Kills every process of the group and removes their directories. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await disposeAll([...this.sentinels, ...this.nodes])
+  }
+
+  async #waitUntilSettled(primary: RedisProcess, options: WaitOptions): Promise<void> {
+    const others = this.sentinels.length - 1
+    const replicaCount = this.nodes.length - 1
+    await pollUntil(
+      async () => {
+        const views = await Promise.all(
+          this.sentinels.map((sentinel) =>
+            withAdminClient(sentinel.address, async (redis) => {
+              const master = toRecord(await redis.call('SENTINEL', 'MASTER', this.name))
+              const replicas = (await redis.call('SENTINEL', 'REPLICAS', this.name)) as unknown[]
+              const replicasUp = replicas
+                .map(toRecord)
+                .filter((r) => r.flags === 'slave' && r['master-link-status'] === 'ok')
+              return (
+                master.flags === 'master' &&
+                Number(master.port) === primary.port &&
+                Number(master['num-other-sentinels']) === others &&
+                replicasUp.length === replicaCount
+              )
+            }),
+          ),
+        )
+        return views.every(Boolean) ? true : undefined
+      },
+      {
+        timeoutMs: options.timeoutMs ?? 30_000,
+        signal: options.signal,
+        what: `three sentinels of ${this.name} to agree on :${primary.port} and see the replica and each other`,
+      },
+    )
+  }
+
+  async #agreedPrimaryPort(): Promise<number | undefined> {
+    const sentinels = this.#reachableSentinels()
+    const ports = await Promise.all(sentinels.map((sentinel) => this.#askPrimaryPort(sentinel)))
+    const [first] = ports
+    return first !== undefined && ports.every((port) => port === first) ? first : undefined
+  }
+
+  async #askPrimaryPort(sentinel: RedisProcess): Promise<number> {
+    const reply = await withAdminClient(sentinel.address, (redis) =>
+      redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name),
+    )
+    if (!Array.isArray(reply) || reply.length !== 2)
+      throw new Error(`sentinel :${sentinel.port} knows no ${this.name}`)
+    return Number(reply[1])
+  }
+
+  #reachableSentinels(): RedisProcess[] {
+    return this.sentinels.filter((sentinel) => sentinel.running && !sentinel.paused)
+  }
+
+  #nodeAt(port: number): RedisProcess {
+    const node = this.nodes.find((candidate) => candidate.port === port)
+    if (!node) throw new Error(`the sentinels name :${port}, which is not a node of ${this.name}`)
+    return node
+  }
+}
+
+/**
+ * True when the node takes a write command. DEL of an absent key is a write (a replica answers
+ * READONLY) that leaves nothing behind, so no test key pollutes a keyspace audit.
+ */
+async function acceptsWrites(node: RedisProcess): Promise<boolean> {
+  try {
+    await withAdminClient(node.address, (redis) =>
+      redis.del(`redlayer-testkit:probe:${randomBytes(8).toString('hex')}`),
+    )
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A flat [field, value, field, value] reply as an object. */
+function toRecord(reply: unknown): Record<string, string> {
+  const record: Record<string, string> = {}
+  if (!Array.isArray(reply)) return record
+  for (let i = 0; i + 1 < reply.length; i += 2) record[String(reply[i])] = String(reply[i + 1])
+  return record
+}
+
+/** Starts a Sentinel group; see `SentinelGroup`. */
+export function startSentinelGroup(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
+  return SentinelGroup.start(options)
+}
