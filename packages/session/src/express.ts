@@ -1,0 +1,1 @@
+export { type ExpressSessionStoreOptions, RedlayerExpressStore } from './express-store.js'

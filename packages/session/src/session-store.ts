@@ -1,0 +1,343 @@
+import { randomBytes } from 'node:crypto'
+import { RedlayerError, type RedisClient } from '@redlayer/connection'
+import type { Keyspace } from '@redlayer/keyspace'
+import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
+import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
+import { z } from 'zod'
+import { eventOf, fieldsOf, serialize, stateOf, summaryOf } from './codec.js'
+import { type ResolvedSessionStoreOptions, resolveSessionStoreOptions, type SessionStoreOptions } from './options.js'
+import { waitForReplicas } from './replicas.js'
+import { type SessionScripts, sessionScripts } from './scripts.js'
+import { newSessionId, ownerHash, parseSessionId } from './session-id.js'
+import { ownerIndexKey, sessionKeys } from './session-keys.js'
+import type {
+  AppendResult,
+  Durability,
+  EventSelection,
+  Session,
+  SessionEventInput,
+  SessionPage,
+  SessionSummary,
+  SessionWithEvents,
+  UpdateResult,
+} from './types.js'
+
+const ownerSchema = z.object({
+  appName: z.string().min(1).max(256),
+  userId: z.string().min(1).max(256),
+})
+const eventSchema = z.object({
+  id: z.string().min(1).max(256).optional(),
+  type: z.string().min(1).max(256),
+  data: z.unknown().optional(),
+})
+const versionSchema = z.number().int().nonnegative().optional()
+const selectionSchema = z.union([
+  z.enum(['none', 'all']),
+  z.object({ last: z.number().int().positive() }).strict(),
+  z.object({ offset: z.number().int().nonnegative(), limit: z.number().int().positive() }).strict(),
+])
+const listSchema = ownerSchema.extend({
+  limit: z.number().int().min(1).max(1000).default(20),
+  cursor: z.string().max(512).optional(),
+})
+
+function valid<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return parsed.data
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || what}: ${issue.message}`)
+  throw new RedlayerError('E_INVALID_ARGUMENT', `Invalid ${what}:\n- ${problems.join('\n- ')}`, {
+    details: { problems },
+  })
+}
+
+type Reply = [status: string, a?: number, b?: number]
+
+/**
+ * Sessions in Redis (ADR-0033): a meta hash, a state hash and an event list per session, all in
+ * one slot with the owner's index. Every write is one script; an append costs the same whatever
+ * the number of events already stored. Fails closed while Redis is down (ADR-0013).
+ */
+export class SessionStore<N extends string = string> implements AsyncDisposable {
+  readonly #redis: RedisClient
+  readonly #keyspace: Keyspace<N>
+  readonly #namespace: N
+  readonly #guard: RedisGuard
+  readonly #ownsGuard: boolean
+  readonly #metrics: RedlayerMetrics
+  readonly #options: ResolvedSessionStoreOptions
+  readonly #scripts: SessionScripts
+
+  constructor(options: SessionStoreOptions<N>) {
+    this.#options = resolveSessionStoreOptions(options)
+    this.#redis = options.redis
+    this.#keyspace = options.keyspace
+    this.#namespace = options.namespace
+    this.#metrics = options.metrics ?? createRedlayerMetrics()
+    this.#ownsGuard = options.guard === undefined
+    this.#guard = options.guard ?? createRedisGuard({ redis: options.redis, metrics: this.#metrics })
+    this.#scripts = sessionScripts(options.redis)
+  }
+
+  get options(): ResolvedSessionStoreOptions {
+    return this.#options
+  }
+
+  async create<State extends Record<string, unknown>>(input: {
+    appName: string
+    userId: string
+    state?: State
+  }): Promise<Session<State>> {
+    const owner = valid(ownerSchema, input, 'session owner')
+    const state = (input.state ?? {}) as State
+    const pairs = Object.entries(state).flatMap(([field, value]) => [
+      field,
+      serialize(`state field "${field}"`, value, this.#options.maxValueBytes),
+    ])
+    const id = parseSessionId(newSessionId(owner.appName, owner.userId))
+    const { idleTtlMs, absoluteTtlMs } = this.#options
+    const [status, createdAt] = (await this.#guard.run('session.create', () =>
+      this.#scripts.create(this.#keys(id), [id.id, owner.appName, owner.userId, idleTtlMs, absoluteTtlMs, ...pairs]),
+    )) as Reply
+    // 144 random bits: a collision means the random source is broken, not bad luck.
+    if (status !== 'created' || createdAt === undefined) {
+      throw new RedlayerError('E_SESSION_ID_COLLISION', 'A freshly generated session id already exists.')
+    }
+    this.#metrics.sessionsCreated.inc({ namespace: this.#namespace })
+    const at = new Date(createdAt)
+    return {
+      id: id.id,
+      ...owner,
+      version: 0,
+      createdAt: at,
+      updatedAt: at,
+      expiresAt: new Date(createdAt + absoluteTtlMs),
+      eventCount: 0,
+      state,
+    }
+  }
+
+  /** The session, or `null` when it does not exist or has expired. Reading does not slide its TTL. */
+  async get<State extends Record<string, unknown> = Record<string, unknown>>(
+    sessionId: string,
+    options: { events?: EventSelection } = {},
+  ): Promise<SessionWithEvents<State> | null> {
+    const id = parseSessionId(sessionId)
+    const selection = valid(selectionSchema, options.events ?? 'none', 'event selection')
+    const [first, last] =
+      selection === 'none'
+        ? ['0', '']
+        : selection === 'all'
+          ? ['0', '-1']
+          : 'last' in selection
+            ? [String(-selection.last), '-1']
+            : [String(selection.offset), String(selection.offset + selection.limit - 1)]
+    const reply = (await this.#guard.run('session.get', () =>
+      this.#scripts.read(this.#keys(id), [id.id, first, last]),
+    )) as [string[], string[], string[], number] | null
+    if (!reply) return null
+    const [meta, state, events] = reply
+    return {
+      ...summaryOf(id.id, fieldsOf(meta)),
+      state: stateOf(state) as State,
+      events: events.map(eventOf),
+    }
+  }
+
+  /**
+   * Appends one event in one script: checks `expectedVersion` when given, skips an event id
+   * already appended (an idempotent retry), trims to `maxEvents`, bumps the version, updates the
+   * owner's index and slides every TTL. A conflict is a result, never a retry of our own.
+   */
+  async appendEvent(
+    sessionId: string,
+    event: SessionEventInput,
+    options: { expectedVersion?: number } = {},
+  ): Promise<AppendResult> {
+    const id = parseSessionId(sessionId)
+    const input = valid(eventSchema, event, 'event')
+    const expectedVersion = valid(versionSchema, options.expectedVersion, 'expectedVersion')
+    const eventId = input.id ?? randomBytes(16).toString('base64url')
+    const json = serialize('event', { id: eventId, type: input.type, data: input.data }, this.#options.maxValueBytes)
+    const keys = this.#keys(id)
+    const started = performance.now()
+    const [status, version, at] = (await this.#guard.run('session.append', () =>
+      this.#scripts.append(keys, [
+        id.id,
+        eventId,
+        json,
+        expectedVersion ?? '',
+        this.#options.maxEvents,
+        this.#options.idleTtlMs,
+      ]),
+    )) as Reply
+    const labels = { namespace: this.#namespace }
+    this.#metrics.sessionAppendDuration.observe(labels, (performance.now() - started) / 1000)
+    switch (status) {
+      case 'appended': {
+        this.#metrics.sessionEventsAppended.inc(labels)
+        const durability = await this.#durability(keys[0])
+        return {
+          status,
+          version: Number(version),
+          seq: Number(version),
+          at: new Date(Number(at)),
+          ...(durability && { durability }),
+        }
+      }
+      case 'duplicate':
+        return { status, version: Number(version) }
+      case 'conflict':
+        this.#metrics.sessionConflicts.inc({ ...labels, operation: 'append' })
+        return { status, currentVersion: Number(version) }
+      default:
+        return { status: 'not-found' }
+    }
+  }
+
+  /**
+   * Merges `patch` into the session state (top-level fields; a field set to `undefined` is
+   * removed) and bumps the version, in one script.
+   */
+  async updateState(
+    sessionId: string,
+    patch: Record<string, unknown>,
+    options: { expectedVersion?: number } = {},
+  ): Promise<UpdateResult> {
+    const id = parseSessionId(sessionId)
+    const expectedVersion = valid(versionSchema, options.expectedVersion, 'expectedVersion')
+    const entries = Object.entries(valid(z.record(z.string().min(1).max(256), z.unknown()), patch, 'state patch'))
+    const set = entries
+      .filter(([, value]) => value !== undefined)
+      .flatMap(([field, value]) => [field, serialize(`state field "${field}"`, value, this.#options.maxValueBytes)])
+    const removed = entries.filter(([, value]) => value === undefined).map(([field]) => field)
+    const keys = this.#keys(id)
+    const [status, version, at] = (await this.#guard.run('session.update', () =>
+      this.#scripts.update(keys, [
+        id.id,
+        expectedVersion ?? '',
+        this.#options.idleTtlMs,
+        set.length / 2,
+        ...set,
+        ...removed,
+      ]),
+    )) as Reply
+    switch (status) {
+      case 'updated': {
+        const durability = await this.#durability(keys[0])
+        return { status, version: Number(version), at: new Date(Number(at)), ...(durability && { durability }) }
+      }
+      case 'conflict':
+        this.#metrics.sessionConflicts.inc({ namespace: this.#namespace, operation: 'update' })
+        return { status, currentVersion: Number(version) }
+      default:
+        return { status: 'not-found' }
+    }
+  }
+
+  /** Slides the idle deadline (never past the absolute cap). False when the session is gone. */
+  async touch(sessionId: string): Promise<boolean> {
+    const id = parseSessionId(sessionId)
+    const [status] = (await this.#guard.run('session.touch', () =>
+      this.#scripts.touch(this.#keys(id), [id.id, this.#options.idleTtlMs]),
+    )) as Reply
+    return status === 'touched'
+  }
+
+  /** Deletes every key of the session and its index entry. False when it did not exist. */
+  async delete(sessionId: string): Promise<boolean> {
+    const id = parseSessionId(sessionId)
+    const existed = await this.#guard.run('session.delete', () => this.#scripts.delete(this.#keys(id), [id.id]))
+    return existed === 1
+  }
+
+  /**
+   * The owner's sessions, most recently updated first, a page at a time. Entries whose session
+   * has expired are dropped from the index as they are met.
+   */
+  async listSessions(query: { appName: string; userId: string; limit?: number; cursor?: string }): Promise<SessionPage> {
+    const { appName, userId, limit, cursor } = valid(listSchema, query, 'session listing')
+    const index = ownerIndexKey(this.#keyspace, this.#namespace, ownerHash(appName, userId))
+    let after = cursor === undefined ? undefined : decodeCursor(cursor)
+    return this.#guard.run('session.list', async () => {
+      const sessions: SessionSummary[] = []
+      for (;;) {
+        // One more than the page, to know whether a next page exists; plus the entries that share
+        // the cursor's score, which the filter below skips (ties are ordered by member).
+        const wanted = limit + 1 - sessions.length
+        const ties = after ? await this.#redis.zcount(index, after.score, after.score) : 0
+        const max = after ? after.score : '+inf'
+        const flat = await this.#redis.zrange(index, max, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, wanted + ties, 'WITHSCORES')
+        const fetched = pairsOf(flat)
+        const entries = fetched.filter(
+          (entry) => !after || entry.score < after.score || entry.member < after.member,
+        )
+        const metas = await Promise.all(
+          entries.map((entry) => this.#redis.hgetall(this.#keys(parseSessionId(entry.member))[0])),
+        )
+        const gone: string[] = []
+        entries.forEach((entry, i) => {
+          const meta = metas[i] ?? {}
+          // Keys expire with the session, so a missing meta hash is an expired session.
+          if (meta.version === undefined) gone.push(entry.member)
+          // ADR-0033: the owner hash is 64 bits; a collision must not list another owner's session.
+          else if (meta.appName === appName && meta.userId === userId) sessions.push(summaryOf(entry.member, meta))
+        })
+        if (gone.length > 0) await this.#redis.zrem(index, ...gone)
+        if (sessions.length > limit) {
+          const page = sessions.slice(0, limit)
+          const last = page[page.length - 1] as SessionSummary
+          return { sessions: page, cursor: encodeCursor({ score: last.updatedAt.getTime(), member: last.id }) }
+        }
+        const tail = entries[entries.length - 1]
+        if (fetched.length < wanted + ties || !tail) return { sessions }
+        after = tail
+      }
+    })
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#ownsGuard) await this.#guard[Symbol.asyncDispose]()
+  }
+
+  #keys(id: ReturnType<typeof parseSessionId>) {
+    return sessionKeys(this.#keyspace, this.#namespace, id)
+  }
+
+  async #durability(key: string): Promise<Durability | undefined> {
+    const wanted = this.#options.durability
+    if (!wanted) return undefined
+    return this.#guard.run('session.wait', () => waitForReplicas(this.#redis, key, wanted.replicas, wanted.timeoutMs))
+  }
+}
+
+interface Position {
+  readonly score: number
+  readonly member: string
+}
+
+function pairsOf(flat: readonly string[]): Position[] {
+  const pairs: Position[] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push({ member: flat[i] as string, score: Number(flat[i + 1]) })
+  return pairs
+}
+
+function encodeCursor(position: Position): string {
+  return Buffer.from(JSON.stringify([position.score, position.member])).toString('base64url')
+}
+
+function decodeCursor(cursor: string): Position {
+  try {
+    const [score, member] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [unknown, unknown]
+    if (typeof score === 'number' && Number.isFinite(score) && typeof member === 'string') {
+      return { score, member: parseSessionId(member).id }
+    }
+  } catch {
+    // reported below as one typed error
+  }
+  throw new RedlayerError('E_INVALID_ARGUMENT', 'Invalid session listing cursor.')
+}
+
+export function createSessionStore<N extends string>(options: SessionStoreOptions<N>): SessionStore<N> {
+  return new SessionStore(options)
+}
