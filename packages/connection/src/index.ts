@@ -1,1 +1,36 @@
+export {
+  type ClusterConfig,
+  type ConfigProblem,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REDIS_URL,
+  DEFAULT_SENTINEL_NAME,
+  loadRedisConfig,
+  parseRedisConfig,
+  REDIS_ENV_VARIABLES,
+  REDIS_MODES,
+  type RedisConfig,
+  type RedisConfigInput,
+  type RedisMode,
+  redisConfigSchema,
+  type SentinelConfig,
+  type StandaloneConfig,
+} from './config.js'
+export {
+  type CreateRedisOverrides,
+  createRedis,
+  duplicateForBlocking,
+  mastersOf,
+  type RedisClient,
+} from './create-redis.js'
+export { DEGRADATION_MODES, type DegradationMode, isDegradationMode } from './degradation.js'
+export { describeRedisConfig, redactRedisUrl } from './describe.js'
 export { isRedlayerError, RedlayerError } from './errors.js'
+export {
+  type CheckRedisHealthOptions,
+  checkRedisHealth,
+  type RedisHealth,
+  type RedisNodeHealth,
+} from './health.js'
+export { formatHostPort, type HostPort } from './host-port.js'
+export { RECONNECT_MAX_DELAY_MS, reconnectDelayMs } from './reconnect-delay.js'
