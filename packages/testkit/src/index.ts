@@ -1,7 +1,9 @@
 export type { NodeAddress } from './admin-client.js'
+export { type ClusterNode, ownsSlot } from './cluster-node.js'
 export { CONFIG_DIR, type SharedConfigName, sharedConfig } from './config-files.js'
 export { freePort, freePorts } from './free-port.js'
-export { redisServerBinary } from './redis-binary.js'
+export { redisCliBinary, redisServerBinary } from './redis-binary.js'
+export { CLUSTER_SLOTS, type ClusterOptions, RedisCluster, startCluster } from './redis-cluster.js'
 export { RedisProcess, type RedisProcessOptions, startRedis } from './redis-process.js'
 export {
   SentinelGroup,
@@ -9,3 +11,4 @@ export {
   startSentinelGroup,
   type WaitOptions,
 } from './sentinel-group.js'
+export { SlotMigration } from './slot-migration.js'

@@ -4,17 +4,25 @@ const INSTALL_HINT =
   'redis-server was not found on PATH. Install it with `sudo apt-get install -y redis-server` ' +
   '(Debian/Ubuntu) or `brew install redis` (macOS), or run `npm test`, which installs it when run as root.'
 
-let cached: string | undefined
+const cached = new Map<string, string>()
 
-/** The redis-server binary, checked once per process; throws a message saying how to install it. */
-export function redisServerBinary(): string {
-  if (cached) return cached
-  const bin = process.env.REDLAYER_REDIS_SERVER ?? 'redis-server'
+function checked(bin: string): string {
+  if (cached.has(bin)) return bin
   try {
     execFileSync(bin, ['--version'], { stdio: 'ignore' })
   } catch {
-    throw new Error(INSTALL_HINT)
+    throw new Error(INSTALL_HINT.replace('redis-server was', `${bin} was`))
   }
-  cached = bin
+  cached.set(bin, bin)
   return bin
+}
+
+/** The redis-server binary (REDLAYER_REDIS_SERVER overrides), checked once per process; throws a message saying how to install it. */
+export function redisServerBinary(): string {
+  return checked(process.env.REDLAYER_REDIS_SERVER ?? 'redis-server')
+}
+
+/** The redis-cli binary (REDLAYER_REDIS_CLI overrides), shipped in the same package as redis-server. */
+export function redisCliBinary(): string {
+  return checked(process.env.REDLAYER_REDIS_CLI ?? 'redis-cli')
 }

@@ -1,0 +1,83 @@
+import { Cluster, Redis } from 'ioredis'
+import { describe, expect, it } from 'vitest'
+import { CLUSTER_SLOTS, startCluster } from '../src/index.js'
+import { expectGone } from './process-gone.js'
+
+describe('startCluster', () => {
+  it('starts three masters and three replicas covering every slot, and takes writes', async () => {
+    const startedAt = Date.now()
+    await using cluster = await startCluster()
+    console.info(`cluster ready in ${Date.now() - startedAt} ms`)
+    const masters = await cluster.masters()
+    const replicas = await cluster.replicas()
+    expect(masters).toHaveLength(3)
+    expect(replicas).toHaveLength(3)
+    expect(new Set(replicas.map((replica) => replica.masterId))).toEqual(new Set(masters.map((m) => m.id)))
+    const covered = masters.flatMap((m) => m.slots).reduce((sum, [start, end]) => sum + end - start + 1, 0)
+    expect(covered).toBe(CLUSTER_SLOTS)
+    expect(cluster.env.REDIS_MODE).toBe('cluster')
+    expect(cluster.env.REDIS_CLUSTER_NODES?.split(',')).toHaveLength(6)
+
+    const client = new Cluster(cluster.startupNodes, { lazyConnect: true })
+    try {
+      await client.connect()
+      for (let i = 0; i < 20; i++) await client.set(`testkit:cluster:${i}`, String(i))
+      for (let i = 0; i < 20; i++) expect(await client.get(`testkit:cluster:${i}`)).toBe(String(i))
+    } finally {
+      client.disconnect()
+    }
+  })
+
+  it('promotes the replica of a killed master', async () => {
+    await using cluster = await startCluster()
+    const [master] = await cluster.masters()
+    if (!master) throw new Error('no master')
+    const replica = (await cluster.replicas()).find((node) => node.masterId === master.id)
+    await master.process.kill()
+    const startedAt = Date.now()
+    const promoted = await cluster.waitForPromotion(master, { timeoutMs: 30_000 })
+    console.info(`cluster failover after kill -9 done in ${Date.now() - startedAt} ms`)
+    expect(promoted.id).toBe(replica?.id)
+    expect(promoted.slots).toEqual(master.slots)
+
+    // The old master comes back as a replica of the promoted node.
+    await master.process.restart()
+    await cluster.waitUntilHealthy()
+    const returned = (await cluster.topology()).find((node) => node.id === master.id)
+    expect(returned?.role).toBe('replica')
+    expect(returned?.masterId).toBe(promoted.id)
+  })
+
+  it('moves a slot with its keys to another master', async () => {
+    await using cluster = await startCluster()
+    const key = 'testkit:{moving}:a'
+    const slot = await cluster.keySlot(key)
+    const source = await cluster.slotOwner(slot)
+    const target = (await cluster.masters()).find((node) => node.id !== source.id)
+    if (!target) throw new Error('no second master')
+    const redis = new Redis({ port: source.port, lazyConnect: true })
+    try {
+      await redis.connect()
+      await redis.set(key, 'kept')
+    } finally {
+      redis.disconnect()
+    }
+    await cluster.migrateSlot(slot, target.id)
+    expect((await cluster.slotOwner(slot)).id).toBe(target.id)
+    const client = new Cluster(cluster.startupNodes, { lazyConnect: true })
+    try {
+      await client.connect()
+      expect(await client.get(key)).toBe('kept')
+    } finally {
+      client.disconnect()
+    }
+  })
+
+  it('leaves no process behind after disposal', async () => {
+    const cluster = await startCluster()
+    const pids = cluster.nodes.map((node) => node.pid)
+    cluster.nodes[1]?.pause()
+    await cluster[Symbol.asyncDispose]()
+    expectGone(pids)
+  })
+})
