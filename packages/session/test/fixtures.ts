@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto'
+import { createRedis, loadRedisConfig, type RedisClient } from '@redlayer/connection'
+import { defineKeyspace } from '@redlayer/keyspace'
+import { createRedlayerMetrics } from '@redlayer/metrics'
+import { createRedisGuard } from '@redlayer/resilience'
+import type { startTopology } from '@redlayer/testkit'
+import { createSessionStore, type SessionStoreOptions } from '../src/index.js'
+
+export type Topology = Awaited<ReturnType<typeof startTopology>>
+
+/** A keyspace of its own per test (a random app prefix), with a chat-session and an HTTP-session namespace. */
+export function testKeyspace() {
+  return defineKeyspace({
+    prefix: `t${randomBytes(4).toString('hex')}`,
+    namespaces: {
+      session: {
+        prefix: 'session',
+        description: 'chat sessions',
+        ttl: { default: '30m', min: '100ms', max: '24h', mode: 'sliding' },
+        flushClass: 'disruptive',
+        whenRedisDown: 'fail-closed',
+      },
+      http: {
+        prefix: 'session:http',
+        description: 'express-session sessions',
+        ttl: { default: '1h', min: '1s', max: '24h', mode: 'sliding' },
+        flushClass: 'disruptive',
+        whenRedisDown: 'fail-closed',
+      },
+    },
+  })
+}
+
+export type TestKeyspace = ReturnType<typeof testKeyspace>
+
+/** A fast-failing client, guard, metrics and store on a topology; dispose with `await using`. */
+export async function sessionFixture(
+  topology: Topology,
+  options: Partial<Omit<SessionStoreOptions<'session' | 'http'>, 'redis' | 'keyspace' | 'namespace'>> = {},
+) {
+  const redis: RedisClient = createRedis(loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '300' }))
+  await redis.ping()
+  const keyspace = testKeyspace()
+  const metrics = createRedlayerMetrics()
+  const guard = createRedisGuard({ redis, metrics, resetTimeoutMs: 200 })
+  const store = createSessionStore({ redis, keyspace, namespace: 'session', guard, metrics, ...options })
+  return {
+    redis,
+    keyspace,
+    metrics,
+    guard,
+    store,
+    async [Symbol.asyncDispose]() {
+      await guard[Symbol.asyncDispose]()
+      redis.disconnect()
+    },
+  }
+}
