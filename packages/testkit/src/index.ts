@@ -12,3 +12,15 @@ export {
   type WaitOptions,
 } from './sentinel-group.js'
 export { SlotMigration } from './slot-migration.js'
+export {
+  type ClusterTopology,
+  type SentinelTopology,
+  type StandaloneTopology,
+  startTopology,
+  TOPOLOGIES,
+  type Topology,
+  type TopologyKind,
+  type TopologyOf,
+  type TopologyOptions,
+  topologiesFromEnv,
+} from './topology.js'

@@ -1,0 +1,47 @@
+import { Cluster, Redis } from 'ioredis'
+import { describe, expect, it } from 'vitest'
+import { startTopology, type Topology, topologiesFromEnv } from '../src/index.js'
+import { expectGone } from './process-gone.js'
+
+/** A plain ioredis client from the topology's env, the way @redlayer/connection reads it. */
+function connect(topology: Topology): Redis | Cluster {
+  const { env } = topology
+  const hosts = (list = '') =>
+    list.split(',').map((entry) => {
+      const [host = '', port = ''] = entry.split(':')
+      return { host, port: Number(port) }
+    })
+  switch (env.REDIS_MODE) {
+    case 'standalone':
+      return new Redis(env.REDIS_URL ?? '', { lazyConnect: true })
+    case 'sentinel':
+      return new Redis({
+        sentinels: hosts(env.REDIS_SENTINELS),
+        name: env.REDIS_SENTINEL_NAME,
+        lazyConnect: true,
+      })
+    default:
+      return new Cluster(hosts(env.REDIS_CLUSTER_NODES), { lazyConnect: true })
+  }
+}
+
+describe.each(topologiesFromEnv())('topology %s', (kind) => {
+  it('starts, takes a write and a read through its env, and leaves no process after disposal', async () => {
+    let pids: (number | undefined)[]
+    {
+      await using topology = await startTopology(kind)
+      expect(topology.kind).toBe(kind)
+      expect(topology.env.REDIS_MODE).toBe(kind)
+      pids = topology.processes.map((node) => node.pid)
+      const client = connect(topology)
+      try {
+        await client.connect()
+        await client.set(`testkit:${kind}`, 'value')
+        expect(await client.get(`testkit:${kind}`)).toBe('value')
+      } finally {
+        client.disconnect()
+      }
+    }
+    expectGone(pids)
+  })
+})
