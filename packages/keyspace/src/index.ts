@@ -1,0 +1,34 @@
+export { type AuditOptions, auditKeyspace, type KeyspaceAudit, type NamespaceAudit } from './audit.js'
+export { formatByteSize, parseByteSize } from './byte-size.js'
+export {
+  FLUSH_CLASSES,
+  type FlushClass,
+  type KeyspaceDefinition,
+  type NamespaceDefinition,
+  PARTS_MARKER,
+  type ResolvedNamespace,
+  type ResolvedTtlPolicy,
+  TTL_MODES,
+  type TtlMode,
+  type TtlPolicy,
+} from './definition.js'
+export { type Duration, formatDuration, parseDuration } from './duration.js'
+export {
+  type FlushAuditRecord,
+  type FlushNodeResult,
+  type FlushOptions,
+  type FlushProgress,
+  type FlushResult,
+  flushNamespace,
+  type KeyspaceLogger,
+} from './flush.js'
+export { escapeGlob } from './glob.js'
+export { defineKeyspace, type KeyFamily, Keyspace } from './keyspace.js'
+export {
+  DEFAULT_MAX_PART_LENGTH,
+  decodePart,
+  encodePart,
+  isEncodedPart,
+  isHashedPart,
+  type KeyPart,
+} from './part-encoding.js'
