@@ -84,7 +84,7 @@ export class SentinelGroup implements AsyncDisposable {
         ),
       )
       const group = new SentinelGroup(name, [primary, replica], sentinels)
-      await group.#waitUntilSettled(primary, { timeoutMs: readyTimeoutMs, signal: options.signal })
+      await group.waitUntilHealthy({ timeoutMs: readyTimeoutMs, signal: options.signal })
       return group
     } catch (error) {
       await disposeAll(started)
@@ -166,34 +166,40 @@ export class SentinelGroup implements AsyncDisposable {
     await disposeAll([...this.sentinels, ...this.nodes])
   }
 
-  async #waitUntilSettled(primary: RedisProcess, options: WaitOptions): Promise<void> {
+  /**
+   * Waits until every reachable sentinel names the same primary, sees every other data node as
+   * its replica with the link up, and knows the other sentinels. Use it after a fault is undone
+   * (`resume()`, `restart()`): a returning old primary is turned into a replica by the sentinels.
+   */
+  async waitUntilHealthy(options: WaitOptions = {}): Promise<void> {
+    const sentinels = this.#reachableSentinels()
     const others = this.sentinels.length - 1
-    const replicaCount = this.nodes.length - 1
+    const replicaCount = this.nodes.filter((node) => node.running && !node.paused).length - 1
     await pollUntil(
       async () => {
         const views = await Promise.all(
-          this.sentinels.map((sentinel) =>
+          sentinels.map((sentinel) =>
             withAdminClient(sentinel.address, async (redis) => {
               const master = toRecord(await redis.call('SENTINEL', 'MASTER', this.name))
               const replicas = (await redis.call('SENTINEL', 'REPLICAS', this.name)) as unknown[]
               const replicasUp = replicas
                 .map(toRecord)
-                .filter((r) => r.flags === 'slave' && r['master-link-status'] === 'ok')
-              return (
+                .filter((replica) => replica.flags === 'slave' && replica['master-link-status'] === 'ok')
+              const settled =
                 master.flags === 'master' &&
-                Number(master.port) === primary.port &&
                 Number(master['num-other-sentinels']) === others &&
                 replicasUp.length === replicaCount
-              )
+              return settled ? Number(master.port) : undefined
             }),
           ),
         )
-        return views.every(Boolean) ? true : undefined
+        const [port] = views
+        return port !== undefined && views.every((view) => view === port) ? port : undefined
       },
       {
         timeoutMs: options.timeoutMs ?? 30_000,
         signal: options.signal,
-        what: `three sentinels of ${this.name} to agree on :${primary.port} and see the replica and each other`,
+        what: `the sentinels of ${this.name} to agree on the primary and see the replica and each other`,
       },
     )
   }

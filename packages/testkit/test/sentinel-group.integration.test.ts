@@ -54,6 +54,28 @@ describe('startSentinelGroup', () => {
     } finally {
       redis.disconnect()
     }
+    // Restarted, the old primary runs again; the demotion by the sentinels is covered below.
+    await primary.restart()
+    expect(primary.running).toBe(true)
+    expect(await group.primary()).toBe(promoted)
+  })
+
+  it('elects the replica while the primary hangs (SIGSTOP), and demotes it once resumed', {
+    timeout: 60_000,
+  }, async () => {
+    await using group = await startSentinelGroup()
+    const primary = await group.primary()
+    const [replica] = await group.replicas()
+    primary.pause()
+    const startedAt = Date.now()
+    const promoted = await group.waitForPrimaryChange(primary.port, 20_000)
+    console.info(`failover after SIGSTOP done in ${Date.now() - startedAt} ms`)
+    expect(promoted).toBe(replica)
+    primary.resume()
+    // Slow by design of Sentinel (about 20 s): it waits before demoting a returning primary and
+    // refreshes a replica's INFO every 10 s.
+    await group.waitUntilHealthy({ timeoutMs: 45_000 })
+    expect(await group.replicas()).toEqual([primary])
   })
 
   it('leaves no process behind after disposal', async () => {
