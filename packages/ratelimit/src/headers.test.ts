@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { rateLimitHeaders } from './headers.js'
+import type { LimitStatus, RateLimitResult } from './result.js'
+
+const status = (overrides: Partial<LimitStatus>): LimitStatus => ({
+  name: 'burst',
+  capacity: 20,
+  windowMs: 2_000,
+  remaining: 3,
+  resetMs: 1_700,
+  retryAfterMs: 0,
+  violated: false,
+  ...overrides,
+})
+
+const result = (overrides: Partial<RateLimitResult>): RateLimitResult => ({
+  allowed: true,
+  limit: 20,
+  remaining: 3,
+  resetMs: 1_700,
+  retryAfterMs: 0,
+  violated: [],
+  degraded: false,
+  limits: [status({})],
+  ...overrides,
+})
+
+describe('rateLimitHeaders', () => {
+  it('writes the policy and the live state as Structured Field lists', () => {
+    expect(rateLimitHeaders(result({}))).toEqual({
+      'RateLimit-Policy': '"burst";q=20;w=2',
+      RateLimit: '"burst";r=3;t=2',
+    })
+  })
+
+  it('lists every limit and adds Retry-After in whole seconds, rounded up, on a denial', () => {
+    const headers = rateLimitHeaders(
+      result({
+        allowed: false,
+        retryAfterMs: 1_001,
+        violated: ['hourly'],
+        limits: [
+          status({}),
+          status({ name: 'hourly', capacity: 1_000, windowMs: 3_600_000, remaining: 0, resetMs: 3_599_999 }),
+        ],
+      }),
+    )
+    expect(headers).toEqual({
+      'RateLimit-Policy': '"burst";q=20;w=2, "hourly";q=1000;w=3600',
+      RateLimit: '"burst";r=3;t=2, "hourly";r=0;t=3600',
+      'Retry-After': '2',
+    })
+  })
+
+  it('never sends Retry-After: 0 on a denial', () => {
+    expect(rateLimitHeaders(result({ allowed: false, retryAfterMs: 0 }))['Retry-After']).toBe('1')
+  })
+
+  it('leaves out the unknown live state when Redis was down and the limiter failed open or closed', () => {
+    const failOpen = rateLimitHeaders(result({ degraded: { mode: 'fail-open', reason: 'open' } }))
+    expect(failOpen).toEqual({ 'RateLimit-Policy': '"burst";q=20;w=2' })
+    const failClosed = rateLimitHeaders(
+      result({ allowed: false, retryAfterMs: 1_000, degraded: { mode: 'fail-closed', reason: 'timeout' } }),
+    )
+    expect(failClosed).toEqual({ 'RateLimit-Policy': '"burst";q=20;w=2', 'Retry-After': '1' })
+    const local = rateLimitHeaders(result({ degraded: { mode: 'local', reason: 'error' } }))
+    expect(local.RateLimit).toBe('"burst";r=3;t=2')
+  })
+})

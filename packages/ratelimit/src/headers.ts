@@ -1,0 +1,39 @@
+import type { RateLimitResult } from './result.js'
+
+/**
+ * The HTTP response headers of a decision (names as the IETF draft spells them). A type alias, not
+ * an interface, so that it is assignable to a header record (`reply.headers(...)`).
+ */
+export type RateLimitHeaders = {
+  'RateLimit-Policy': string
+  RateLimit?: string
+  'Retry-After'?: string
+}
+
+// Limit names are restricted to [A-Za-z0-9_-] at construction, so they are valid sf-strings as is.
+const quoted = (name: string) => `"${name}"`
+const seconds = (ms: number) => Math.ceil(ms / 1000)
+
+/**
+ * ADR-0012: the headers of draft-ietf-httpapi-ratelimit-headers, as Structured Field lists with one
+ * item per limit: `RateLimit-Policy: "burst";q=20;w=2` (quota `q` tokens, window `w` seconds: the
+ * time an empty bucket takes to fill) and `RateLimit: "burst";r=3;t=1` (`r` whole tokens left,
+ * `t` seconds until the bucket is full again). On a denial, `Retry-After` in whole seconds, rounded
+ * up, so a client that waits exactly that long is admitted. When the limiter could not reach Redis
+ * and failed open or closed, the live state is unknown: `RateLimit` is left out.
+ */
+export function rateLimitHeaders(result: RateLimitResult): RateLimitHeaders {
+  const headers: RateLimitHeaders = {
+    'RateLimit-Policy': result.limits
+      .map((limit) => `${quoted(limit.name)};q=${Math.floor(limit.capacity)};w=${seconds(limit.windowMs)}`)
+      .join(', '),
+  }
+  const stateKnown = result.degraded === false || result.degraded.mode === 'local'
+  if (stateKnown) {
+    headers.RateLimit = result.limits
+      .map((limit) => `${quoted(limit.name)};r=${limit.remaining};t=${seconds(limit.resetMs)}`)
+      .join(', ')
+  }
+  if (!result.allowed) headers['Retry-After'] = String(Math.max(1, seconds(result.retryAfterMs)))
+  return headers
+}

@@ -1,0 +1,5 @@
+export { type RateLimitHeaders, rateLimitHeaders } from './headers.js'
+export type { LimitDefinition, ResolvedLimit } from './limit.js'
+export type { RateLimiterOptions, ResolvedRateLimiterOptions } from './options.js'
+export { type ConsumeOptions, createRateLimiter, RateLimiter } from './rate-limiter.js'
+export type { LimitStatus, RateLimitDegradation, RateLimitResult, RedisDownMode } from './result.js'

@@ -1,0 +1,77 @@
+import { performance } from 'node:perf_hooks'
+import { refill } from './bucket-math.js'
+import type { ResolvedLimit } from './limit.js'
+import type { BucketOutcome } from './result.js'
+
+/**
+ * ADR-0013: a limit for the `local` mode, the share of one of `instances` processes: the same
+ * integer units with `instances` times more units per token, which divides both the capacity and
+ * the refill rate by `instances` and keeps the arithmetic exact.
+ */
+export function localShare(limit: ResolvedLimit, instances: number): ResolvedLimit {
+  return { ...limit, capacity: limit.capacity / instances, unitsPerToken: limit.unitsPerToken * instances }
+}
+
+interface LocalState {
+  levels: number[]
+  atUs: number
+}
+
+/**
+ * The in-process buckets of the `local` mode: the same algorithm as the Lua script, on the
+ * process's monotonic clock (never `Date.now()`), for at most `maxSubjects` subjects (the least
+ * recently used is forgotten first; a forgotten subject starts again from full buckets).
+ */
+export class LocalBuckets {
+  readonly #limits: readonly ResolvedLimit[]
+  readonly #maxSubjects: number
+  readonly #subjects = new Map<string, LocalState>()
+  readonly #now: () => number
+
+  constructor(limits: readonly ResolvedLimit[], maxSubjects: number, nowUs: () => number = monotonicUs) {
+    this.#limits = limits
+    this.#maxSubjects = maxSubjects
+    this.#now = nowUs
+  }
+
+  get size(): number {
+    return this.#subjects.size
+  }
+
+  /** Mirrors the script's `consume`, `peek` and `refund` on the local share of each limit. */
+  apply(subject: string, operation: 'consume' | 'peek' | 'refund', costs: readonly number[]): BucketOutcome {
+    const now = this.#now()
+    const state = this.#subjects.get(subject)
+    const levels = this.#limits.map((limit, i) =>
+      state ? refill(state.levels[i] ?? limit.capacityUnits, now - state.atUs, limit) : limit.capacityUnits,
+    )
+    const refused = levels.some((level, i) => level < (costs[i] ?? 0))
+    if (operation === 'consume' && !refused) {
+      levels.forEach((level, i) => {
+        levels[i] = level - (costs[i] ?? 0)
+      })
+    } else if (operation === 'refund') {
+      levels.forEach((level, i) => {
+        levels[i] = Math.min(this.#limits[i]?.capacityUnits ?? level, level + (costs[i] ?? 0))
+      })
+    }
+    this.#subjects.delete(subject)
+    const full = levels.every((level, i) => level >= (this.#limits[i]?.capacityUnits ?? 0))
+    if (!full) {
+      this.#subjects.set(subject, { levels, atUs: now })
+      if (this.#subjects.size > this.#maxSubjects) {
+        const oldest = this.#subjects.keys().next()
+        if (!oldest.done) this.#subjects.delete(oldest.value)
+      }
+    }
+    return { refused, levels }
+  }
+
+  reset(subject: string): void {
+    this.#subjects.delete(subject)
+  }
+}
+
+function monotonicUs(): number {
+  return Math.floor(performance.now() * 1000)
+}

@@ -1,0 +1,162 @@
+import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { type Keyspace, parseDuration } from '@redlayer/keyspace'
+import type { RedlayerMetrics } from '@redlayer/metrics'
+import type { RedisGuard } from '@redlayer/resilience'
+import { z } from 'zod'
+import { type LimitDefinition, type ResolvedLimit, resolveLimit } from './limit.js'
+import type { RedisDownMode } from './result.js'
+
+export interface RateLimiterOptions<N extends string> {
+  /** The app's client (standalone, Sentinel or Cluster); the limiter never creates one. */
+  redis: RedisClient
+  keyspace: Keyspace<N>
+  /** The namespace of the bucket keys (ADR-0011). */
+  namespace: N
+  /** The `limiter` label of the metrics; the namespace when omitted. `[A-Za-z0-9_-]`. */
+  name?: string
+  /** One limit, or several checked and debited all-or-nothing. */
+  limits: LimitDefinition | readonly LimitDefinition[]
+  /**
+   * While Redis is unreachable: admit everything, refuse everything, or decide with an in-process
+   * bucket holding this process's share. Defaults to the namespace's `whenRedisDown`
+   * (`fail-open`, `fail-closed`, or `local-fallback` for `local`).
+   */
+  onRedisDown?: RedisDownMode
+  /** The number of processes sharing the limits: the `local` mode divides capacity and rate by it. */
+  instances?: number
+  /** The breaker every Redis call goes through; one is created (and owned) when omitted. */
+  guard?: RedisGuard
+  metrics?: RedlayerMetrics
+  /** The in-process deny cache: `false` to turn it off; 10 000 subjects by default. */
+  denyCache?: false | { maxEntries?: number }
+  /** Subjects the `local` mode keeps buckets for (least recently used forgotten first); 10 000. */
+  localMaxSubjects?: number
+  /** The `Retry-After` of a `fail-closed` denial (milliseconds or `'1s'`); 1 s by default. */
+  failClosedRetryAfter?: number | string
+}
+
+export interface ResolvedRateLimiterOptions {
+  readonly name: string
+  readonly limits: readonly ResolvedLimit[]
+  readonly onRedisDown: RedisDownMode
+  readonly instances: number
+  readonly denyCacheEntries: number
+  readonly localMaxSubjects: number
+  readonly failClosedRetryAfterMs: number
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/
+const durationSchema = z.union([z.number(), z.string()])
+
+const limitSchema = z.object({
+  name: z.string().regex(NAME, 'a limit name is 1-64 characters of A-Z a-z 0-9 _ -'),
+  capacity: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  refill: z.object({
+    tokens: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    interval: durationSchema,
+  }),
+})
+
+const optionsSchema = z.object({
+  name: z.string().regex(NAME, 'a limiter name is 1-64 characters of A-Z a-z 0-9 _ -').optional(),
+  limits: z.union([limitSchema, z.array(limitSchema).min(1, 'at least one limit')]),
+  onRedisDown: z.enum(['fail-open', 'fail-closed', 'local']).optional(),
+  instances: z.number().int().positive().default(1),
+  denyCache: z
+    .union([z.literal(false), z.object({ maxEntries: z.number().int().positive().default(10_000) })])
+    .default({ maxEntries: 10_000 }),
+  localMaxSubjects: z.number().int().positive().default(10_000),
+  failClosedRetryAfter: durationSchema.default(1_000),
+})
+
+const FROM_NAMESPACE: Partial<Record<string, RedisDownMode>> = {
+  'fail-open': 'fail-open',
+  'fail-closed': 'fail-closed',
+  'local-fallback': 'local',
+}
+
+/** Validates the options once, at construction; every problem is reported in one `E_INVALID_OPTIONS`. */
+export function resolveOptions<N extends string>(options: RateLimiterOptions<N>): ResolvedRateLimiterOptions {
+  const problems: string[] = []
+  if (!options || typeof options !== 'object') throw invalid(['options must be an object'])
+  if (!options.redis) problems.push('redis: a client is required')
+  if (!options.keyspace) problems.push('keyspace: a keyspace is required')
+  const parsed = optionsSchema.safeParse(options)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      problems.push(`${issue.path.join('.') || 'options'}: ${issue.message}`)
+    throw invalid(problems)
+  }
+  const data = parsed.data
+  const namespace = options.keyspace ? namespaceOf(options.keyspace, options.namespace, problems) : undefined
+  const definitions = Array.isArray(data.limits) ? data.limits : [data.limits]
+  const limits: ResolvedLimit[] = []
+  const seen = new Set<string>()
+  definitions.forEach((definition, i) => {
+    if (seen.has(definition.name)) problems.push(`limits.${i}.name: "${definition.name}" is used twice`)
+    seen.add(definition.name)
+    const intervalMs = durationMs(definition.refill.interval, `limits.${i}.refill.interval`, problems)
+    if (intervalMs === undefined) return
+    const limit = resolveLimit(definition.name, definition.capacity, definition.refill.tokens, intervalMs)
+    if (!limit) {
+      problems.push(
+        `limits.${i}: capacity ${definition.capacity} with ${definition.refill.tokens} tokens per ${intervalMs} ms ` +
+          'cannot be kept exactly (capacity x microseconds per token above 2^53): lower the capacity or the interval',
+      )
+      return
+    }
+    // ADR-0012: a key lives until its bucket is full again; the namespace must allow that long.
+    if (namespace && options.keyspace.ttl(options.namespace, limit.fillMs) < limit.fillMs) {
+      problems.push(
+        `limits.${i}: its bucket takes ${limit.fillMs} ms to fill, longer than the maximum TTL of namespace ` +
+          `"${options.namespace}" (${options.keyspace.ttl(options.namespace, limit.fillMs)} ms)`,
+      )
+    }
+    limits.push(limit)
+  })
+  const failClosedRetryAfterMs = durationMs(data.failClosedRetryAfter, 'failClosedRetryAfter', problems)
+  const onRedisDown =
+    data.onRedisDown ?? (namespace ? FROM_NAMESPACE[namespace.whenRedisDown] : undefined) ?? undefined
+  if (namespace && !onRedisDown) {
+    problems.push(
+      `onRedisDown: required, since namespace "${options.namespace}" declares whenRedisDown ` +
+        `"${namespace.whenRedisDown}" (a limiter can fail-open, fail-closed or use local buckets)`,
+    )
+  }
+  if (problems.length > 0 || !onRedisDown || failClosedRetryAfterMs === undefined) throw invalid(problems)
+  return {
+    name: data.name ?? String(options.namespace),
+    limits,
+    onRedisDown,
+    instances: data.instances,
+    denyCacheEntries: data.denyCache === false ? 0 : data.denyCache.maxEntries,
+    localMaxSubjects: data.localMaxSubjects,
+    failClosedRetryAfterMs,
+  }
+}
+
+function namespaceOf<N extends string>(keyspace: Keyspace<N>, namespace: N, problems: string[]) {
+  try {
+    return keyspace.namespace(namespace)
+  } catch (error) {
+    problems.push(`namespace: ${error instanceof Error ? error.message : String(error)}`)
+    return undefined
+  }
+}
+
+function durationMs(value: number | string, path: string, problems: string[]): number | undefined {
+  try {
+    const ms = parseDuration(value)
+    if (ms > 0) return ms
+    problems.push(`${path}: must be at least 1 ms`)
+  } catch (error) {
+    problems.push(`${path}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  return undefined
+}
+
+function invalid(problems: readonly string[]): RedlayerError<'E_INVALID_OPTIONS'> {
+  return new RedlayerError('E_INVALID_OPTIONS', `invalid rate limiter options:\n- ${problems.join('\n- ')}`, {
+    details: { problems },
+  })
+}

@@ -1,0 +1,178 @@
+import { performance } from 'node:perf_hooks'
+import { RedlayerError } from '@redlayer/connection'
+import type { KeyFamily, KeyPart, Keyspace } from '@redlayer/keyspace'
+import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
+import { createRedisGuard, type RedisGuard, type UnavailableReason } from '@redlayer/resilience'
+import { costUnits } from './bucket-math.js'
+import { DenyCache } from './deny-cache.js'
+import type { ResolvedLimit } from './limit.js'
+import { LocalBuckets, localShare } from './local-buckets.js'
+import { type RateLimiterOptions, type ResolvedRateLimiterOptions, resolveOptions } from './options.js'
+import { blanketResult, type Decision, decide, type RateLimitResult } from './result.js'
+import { type BucketOperation, tokenBucketScript } from './token-bucket-script.js'
+
+export interface ConsumeOptions {
+  /** Tokens the request costs (a positive finite number, fractions allowed); 1 by default. */
+  cost?: number
+}
+
+/**
+ * A token-bucket rate limiter over one or more limits (ADR-0012). Every decision is one Lua call
+ * on the subject's buckets, all in one hash slot; while Redis is unreachable it follows
+ * `onRedisDown` (ADR-0013).
+ */
+export class RateLimiter<N extends string = string> implements AsyncDisposable {
+  readonly options: ResolvedRateLimiterOptions
+  readonly #keyspace: Keyspace<N>
+  readonly #namespace: N
+  readonly #guard: RedisGuard
+  readonly #ownsGuard: boolean
+  readonly #metrics: RedlayerMetrics
+  readonly #script: ReturnType<typeof tokenBucketScript>
+  readonly #denyCache: DenyCache | undefined
+  readonly #localLimits: readonly ResolvedLimit[]
+  readonly #local: LocalBuckets | undefined
+  readonly #redis: RateLimiterOptions<N>['redis']
+
+  constructor(options: RateLimiterOptions<N>) {
+    this.options = resolveOptions(options)
+    this.#redis = options.redis
+    this.#keyspace = options.keyspace
+    this.#namespace = options.namespace
+    this.#metrics = options.metrics ?? createRedlayerMetrics()
+    this.#ownsGuard = options.guard === undefined
+    this.#guard =
+      options.guard ??
+      createRedisGuard({ redis: options.redis, metrics: this.#metrics, name: this.options.name })
+    this.#script = tokenBucketScript(options.redis)
+    const { denyCacheEntries, onRedisDown, instances, localMaxSubjects } = this.options
+    this.#denyCache = denyCacheEntries > 0 ? new DenyCache(denyCacheEntries) : undefined
+    this.#localLimits = this.options.limits.map((limit) => localShare(limit, instances))
+    this.#local = onRedisDown === 'local' ? new LocalBuckets(this.#localLimits, localMaxSubjects) : undefined
+  }
+
+  /** The limits, as validated. */
+  get limits(): readonly ResolvedLimit[] {
+    return this.options.limits
+  }
+
+  /**
+   * Takes `cost` tokens from every limit of `subject`, or none when any limit has fewer: a refused
+   * request consumes nothing. A denial is a result (`allowed: false`), never an exception.
+   */
+  async consume(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
+    const cost = options.cost ?? 1
+    const costs = this.#costs(cost, this.options.limits)
+    const family = this.#keyspace.family(this.#namespace, subject)
+    const sentAtMs = performance.now()
+    // ADR-0012: a known denial is answered in process until Redis would admit, never longer.
+    const cached = this.#denyCache?.check(family.tag, cost, sentAtMs)
+    if (cached) {
+      this.#metrics.rateLimitDenyCacheHits.inc({ limiter: this.options.name })
+      this.#count(cached)
+      return cached
+    }
+    const { result, retryAfterUs } = await this.#decide('consume', family, cost, costs)
+    if (!result.allowed && result.degraded === false) {
+      this.#denyCache?.remember(family.tag, cost, result, sentAtMs, retryAfterUs)
+    }
+    this.#count(result)
+    return result
+  }
+
+  /** What `consume` would answer now, without taking anything. */
+  async peek(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
+    const cost = options.cost ?? 1
+    const costs = this.#costs(cost, this.options.limits)
+    const family = this.#keyspace.family(this.#namespace, subject)
+    return (await this.#decide('peek', family, cost, costs)).result
+  }
+
+  /**
+   * Gives `cost` tokens back to every limit of `subject` (capped at the capacity), for a request
+   * that turned out not to count. Returns the state after the refund.
+   */
+  async refund(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
+    const cost = options.cost ?? 1
+    const costs = this.#costs(cost, this.options.limits)
+    const family = this.#keyspace.family(this.#namespace, subject)
+    this.#denyCache?.forget(family.tag)
+    return (await this.#decide('refund', family, cost, costs)).result
+  }
+
+  /** Fills every bucket of `subject` again (deletes its keys). Throws `E_REDIS_UNAVAILABLE` without Redis. */
+  async reset(subject: KeyPart): Promise<void> {
+    const family = this.#keyspace.family(this.#namespace, subject)
+    this.#denyCache?.forget(family.tag)
+    this.#local?.reset(family.tag)
+    const keys = this.#keys(family)
+    // One slot (ADR-0012), so one multi-key DEL is valid on Cluster too.
+    await this.#guard.run('ratelimit.reset', () => this.#redis.del(...keys))
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#denyCache?.clear()
+    if (this.#ownsGuard) await this.#guard[Symbol.asyncDispose]()
+  }
+
+  #keys(family: KeyFamily): string[] {
+    return this.options.limits.map((limit) => family.key(limit.name, limit.signature))
+  }
+
+  #decide(operation: BucketOperation, family: KeyFamily, cost: number, costs: number[]): Promise<Decision> {
+    return this.#guard.run(
+      `ratelimit.${operation}`,
+      async () => {
+        const outcome = await this.#script(this.#keys(family), operation, this.options.limits, costs)
+        return decide(this.options.limits, costs, outcome, false)
+      },
+      { fallback: (reason) => this.#degrade(operation, family, cost, reason) },
+    )
+  }
+
+  // ADR-0013: without Redis, the limiter's declared mode decides, and the result says so.
+  #degrade(operation: BucketOperation, family: KeyFamily, cost: number, reason: UnavailableReason): Decision {
+    const mode = this.options.onRedisDown
+    if (operation === 'consume') this.#metrics.rateLimitDegraded.inc({ limiter: this.options.name, mode })
+    const degraded = { mode, reason }
+    if (mode === 'local' && this.#local) {
+      const costs = this.#costs(cost, this.#localLimits, false)
+      return decide(this.#localLimits, costs, this.#local.apply(family.tag, operation, costs), degraded)
+    }
+    const allowed = mode === 'fail-open'
+    const retryAfterMs = this.options.failClosedRetryAfterMs
+    return { result: blanketResult(this.options.limits, allowed, retryAfterMs, degraded), retryAfterUs: 0 }
+  }
+
+  #costs(cost: number, limits: readonly ResolvedLimit[], checkCapacity = true): number[] {
+    if (typeof cost !== 'number' || !Number.isFinite(cost) || cost <= 0) {
+      throw new RedlayerError('E_INVALID_COST', 'a cost must be a positive finite number', {
+        details: { cost: typeof cost === 'number' ? cost : typeof cost },
+      })
+    }
+    if (checkCapacity) {
+      // ADR-0012: a cost above a capacity could never pass; that is a caller's bug, not a denial.
+      const tooSmall = limits.find((limit) => cost > limit.capacity)
+      if (tooSmall) {
+        throw new RedlayerError(
+          'E_COST_EXCEEDS_CAPACITY',
+          `a cost of ${cost} exceeds the capacity ${tooSmall.capacity} of limit "${tooSmall.name}" and could never pass`,
+          { details: { cost, limit: tooSmall.name, capacity: tooSmall.capacity } },
+        )
+      }
+    }
+    return limits.map((limit) => costUnits(cost, limit))
+  }
+
+  #count(result: RateLimitResult): void {
+    this.#metrics.rateLimitDecisions.inc({
+      limiter: this.options.name,
+      outcome: result.allowed ? 'allowed' : 'denied',
+    })
+  }
+}
+
+/** Creates a rate limiter; the options are validated here (`E_INVALID_OPTIONS`). */
+export function createRateLimiter<N extends string>(options: RateLimiterOptions<N>): RateLimiter<N> {
+  return new RateLimiter(options)
+}

@@ -1,0 +1,143 @@
+import type { UnavailableReason } from '@redlayer/resilience'
+import { msUntil, usUntil, wholeTokens } from './bucket-math.js'
+import type { ResolvedLimit } from './limit.js'
+
+/** What a limiter does while Redis is unreachable (ADR-0013). */
+export type RedisDownMode = 'fail-open' | 'fail-closed' | 'local'
+
+/** Why a decision was taken without Redis, and how. */
+export interface RateLimitDegradation {
+  readonly mode: RedisDownMode
+  readonly reason: UnavailableReason
+}
+
+/** The state of one limit after a decision. */
+export interface LimitStatus {
+  readonly name: string
+  /** Tokens a full bucket holds (divided by `instances` in `local` mode). */
+  readonly capacity: number
+  /** Milliseconds an empty bucket takes to fill: the window of the HTTP `RateLimit-Policy`. */
+  readonly windowMs: number
+  /** Whole tokens left. */
+  readonly remaining: number
+  /** Milliseconds until the bucket is full again. */
+  readonly resetMs: number
+  /** Milliseconds until this limit admits the request's cost (0 when it does now). */
+  readonly retryAfterMs: number
+  readonly violated: boolean
+}
+
+/**
+ * The outcome of a decision. A denial is a value, not an exception. `limit`, `remaining` and
+ * `resetMs` describe the binding limit: the violated one with the longest wait on a denial, the
+ * one with the fewest tokens left otherwise.
+ */
+export interface RateLimitResult {
+  readonly allowed: boolean
+  readonly limit: number
+  readonly remaining: number
+  readonly resetMs: number
+  /** On a denial, milliseconds (rounded up) after which the same request is admitted; else 0. */
+  readonly retryAfterMs: number
+  /** Names of the limits that refused the request (empty when allowed). */
+  readonly violated: readonly string[]
+  /** `false` when Redis decided; otherwise the degradation mode used and why. */
+  readonly degraded: RateLimitDegradation | false
+  /** Every limit, in the order they were defined. */
+  readonly limits: readonly LimitStatus[]
+}
+
+/** Levels of every bucket of a subject right after one decision, in units. */
+export interface BucketOutcome {
+  readonly refused: boolean
+  readonly levels: readonly number[]
+}
+
+/** A decision result plus the exact wait in microseconds (for the deny cache, never rounded up). */
+export interface Decision {
+  readonly result: RateLimitResult
+  readonly retryAfterUs: number
+}
+
+/** Builds the result of a decision from the bucket levels after it. */
+export function decide(
+  limits: readonly ResolvedLimit[],
+  costs: readonly number[],
+  outcome: BucketOutcome,
+  degraded: RateLimitDegradation | false,
+): Decision {
+  let retryAfterUs = 0
+  const statuses = limits.map((limit, i): LimitStatus => {
+    const level = outcome.levels[i] ?? limit.capacityUnits
+    const cost = costs[i] ?? 0
+    const violated = outcome.refused && level < cost
+    if (violated) retryAfterUs = Math.max(retryAfterUs, usUntil(level, cost, limit))
+    return {
+      name: limit.name,
+      capacity: limit.capacity,
+      windowMs: limit.fillMs,
+      remaining: wholeTokens(level, limit),
+      resetMs: msUntil(level, limit.capacityUnits, limit),
+      retryAfterMs: violated ? msUntil(level, cost, limit) : 0,
+      violated,
+    }
+  })
+  const binding = bindingLimit(statuses)
+  return {
+    retryAfterUs,
+    result: {
+      allowed: !outcome.refused,
+      limit: binding.capacity,
+      remaining: binding.remaining,
+      resetMs: binding.resetMs,
+      retryAfterMs: statuses.reduce((wait, status) => Math.max(wait, status.retryAfterMs), 0),
+      violated: statuses.filter((status) => status.violated).map((status) => status.name),
+      degraded,
+      limits: statuses,
+    },
+  }
+}
+
+function bindingLimit(statuses: readonly LimitStatus[]): LimitStatus {
+  const [first, ...rest] = statuses
+  if (!first) throw new TypeError('a limiter has at least one limit')
+  return rest.reduce((best, status) => (tighter(status, best) ? status : best), first)
+}
+
+function tighter(a: LimitStatus, b: LimitStatus): boolean {
+  if (a.violated !== b.violated) return a.violated
+  if (a.violated) return a.retryAfterMs > b.retryAfterMs
+  if (a.remaining !== b.remaining) return a.remaining < b.remaining
+  return a.resetMs > b.resetMs
+}
+
+/** A result decided without any bucket state: every request admitted, or every request refused. */
+export function blanketResult(
+  limits: readonly ResolvedLimit[],
+  allowed: boolean,
+  retryAfterMs: number,
+  degraded: RateLimitDegradation,
+): RateLimitResult {
+  const statuses = limits.map(
+    (limit): LimitStatus => ({
+      name: limit.name,
+      capacity: limit.capacity,
+      windowMs: limit.fillMs,
+      remaining: allowed ? limit.capacity : 0,
+      resetMs: allowed ? 0 : retryAfterMs,
+      retryAfterMs: allowed ? 0 : retryAfterMs,
+      violated: !allowed,
+    }),
+  )
+  const binding = bindingLimit(statuses)
+  return {
+    allowed,
+    limit: binding.capacity,
+    remaining: binding.remaining,
+    resetMs: binding.resetMs,
+    retryAfterMs: allowed ? 0 : retryAfterMs,
+    violated: allowed ? [] : statuses.map((status) => status.name),
+    degraded,
+    limits: statuses,
+  }
+}

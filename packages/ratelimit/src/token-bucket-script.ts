@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs'
+import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import type { ResolvedLimit } from './limit.js'
+import type { BucketOutcome } from './result.js'
+
+// ADR-0012: one constant script, read once from the file beside this module (the build copies it
+// to dist). ioredis `defineCommand` sends EVALSHA and falls back to EVAL of the same text on
+// NOSCRIPT, so a SCRIPT FLUSH, a restart or a failover to a node without the script costs one
+// extra round trip, never an error.
+const SOURCE = readFileSync(new URL('./token-bucket.lua', import.meta.url), 'utf8')
+const COMMAND = 'redlayerRatelimitTokenBucket'
+
+export type BucketOperation = 'consume' | 'peek' | 'refund'
+
+/** The decision of one script call, with the Redis time it was taken at. */
+export interface ScriptOutcome extends BucketOutcome {
+  readonly redisTimeUs: number
+}
+
+type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: string[]) => Promise<unknown>
+
+/** The script as a function of one client (defined on the client once; every package may share it). */
+export function tokenBucketScript(redis: RedisClient) {
+  const client = redis as unknown as Record<string, ScriptCommand | undefined>
+  if (typeof client[COMMAND] !== 'function') redis.defineCommand(COMMAND, { lua: SOURCE })
+  return async (
+    keys: readonly string[],
+    operation: BucketOperation,
+    limits: readonly ResolvedLimit[],
+    costs: readonly number[],
+  ): Promise<ScriptOutcome> => {
+    const args = limits.flatMap((limit, i) => [
+      String(limit.capacityUnits),
+      String(limit.refillPerUs),
+      String(costs[i] ?? 0),
+    ])
+    const command = client[COMMAND] as ScriptCommand
+    const reply = await command.call(redis, keys.length, ...keys, operation, ...args)
+    return parseReply(reply, keys.length)
+  }
+}
+
+function parseReply(reply: unknown, count: number): ScriptOutcome {
+  if (!Array.isArray(reply) || reply.length !== count + 2 || !reply.every((n) => typeof n === 'number')) {
+    throw new RedlayerError('E_UNEXPECTED_REPLY', 'the token bucket script returned an unexpected reply', {
+      details: { type: Array.isArray(reply) ? 'array' : typeof reply, expectedLength: count + 2 },
+    })
+  }
+  const [redisTimeUs, refused, ...levels] = reply as number[]
+  return { redisTimeUs: redisTimeUs ?? 0, refused: refused === 1, levels }
+}
