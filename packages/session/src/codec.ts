@@ -18,9 +18,13 @@ export function serialize(what: string, value: unknown, maxBytes: number): strin
   if (json === undefined) throw new RedlayerError('E_INVALID_VALUE', `The ${what} is not a JSON value.`)
   const bytes = Buffer.byteLength(json)
   if (bytes > maxBytes) {
-    throw new RedlayerError('E_INVALID_VALUE', `The ${what} is ${bytes} bytes, above the limit of ${maxBytes}.`, {
-      details: { bytes, maxBytes },
-    })
+    throw new RedlayerError(
+      'E_INVALID_VALUE',
+      `The ${what} is ${bytes} bytes, above the limit of ${maxBytes}.`,
+      {
+        details: { bytes, maxBytes },
+      },
+    )
   }
   return json
 }

@@ -1,4 +1,4 @@
-import { RedlayerError, mastersOf, type RedisClient } from '@redlayer/connection'
+import { mastersOf, type RedisClient, RedlayerError } from '@redlayer/connection'
 import { flushNamespace, type Keyspace } from '@redlayer/keyspace'
 import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
 import session from 'express-session'
@@ -63,14 +63,18 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
         await this.#guard.run('express-session.destroy', () => this.#redis.unlink(key))
         return
       }
-      await this.#guard.run('express-session.set', () => this.#redis.set(key, JSON.stringify(data), 'PX', ttl))
+      await this.#guard.run('express-session.set', () =>
+        this.#redis.set(key, JSON.stringify(data), 'PX', ttl),
+      )
     })
   }
 
   override touch(sid: string, data: SessionData, callback?: Callback): void {
     settle(callback, async () => {
       const ttl = this.#ttl(data)
-      await this.#guard.run('express-session.touch', () => this.#redis.pexpire(this.#key(sid), Math.max(ttl, 1)))
+      await this.#guard.run('express-session.touch', () =>
+        this.#redis.pexpire(this.#key(sid), Math.max(ttl, 1)),
+      )
     })
   }
 

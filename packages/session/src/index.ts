@@ -1,6 +1,6 @@
-export { SessionStore, createSessionStore } from './session-store.js'
-export type { SessionStoreOptions, ResolvedSessionStoreOptions } from './options.js'
+export type { ResolvedSessionStoreOptions, SessionStoreOptions } from './options.js'
 export { newSessionId, parseSessionId } from './session-id.js'
+export { createSessionStore, SessionStore } from './session-store.js'
 export type {
   AppendResult,
   Durability,

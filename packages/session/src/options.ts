@@ -1,4 +1,4 @@
-import { RedlayerError, type RedisClient } from '@redlayer/connection'
+import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
@@ -27,7 +27,11 @@ const schema = z.object({
   idleTtlMs: z.number().int().positive().optional(),
   absoluteTtlMs: z.number().int().positive().optional(),
   maxEvents: z.number().int().positive().optional(),
-  maxValueBytes: z.number().int().positive().default(1024 * 1024),
+  maxValueBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   durability: z
     .object({ replicas: z.number().int().positive(), timeoutMs: z.number().int().positive() })
     .optional(),
@@ -47,10 +51,16 @@ export function resolveSessionStoreOptions<N extends string>(
 ): ResolvedSessionStoreOptions {
   const parsed = schema.safeParse(options)
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`)
-    throw new RedlayerError('E_INVALID_OPTIONS', `Invalid session store options:\n- ${problems.join('\n- ')}`, {
-      details: { problems },
-    })
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`,
+    )
+    throw new RedlayerError(
+      'E_INVALID_OPTIONS',
+      `Invalid session store options:\n- ${problems.join('\n- ')}`,
+      {
+        details: { problems },
+      },
+    )
   }
   const { keyspace, namespace } = options
   // ADR-0011: the namespace's TTL policy bounds both timeouts.

@@ -1,6 +1,6 @@
 import type { RedisClient } from '@redlayer/connection'
-import { Cluster, type Redis } from 'ioredis'
 import calculateSlot from 'cluster-key-slot'
+import { Cluster, type Redis } from 'ioredis'
 import type { Durability } from './types.js'
 
 // WAIT counts the replicas that acknowledged every earlier write of the connection that sends
@@ -21,5 +21,9 @@ export async function waitForReplicas(
   timeoutMs: number,
 ): Promise<Durability> {
   const acknowledged = await connectionFor(redis, key).wait(replicas, timeoutMs)
-  return { replicasRequested: replicas, replicasAcknowledged: acknowledged, durable: acknowledged >= replicas }
+  return {
+    replicasRequested: replicas,
+    replicasAcknowledged: acknowledged,
+    durable: acknowledged >= replicas,
+  }
 }

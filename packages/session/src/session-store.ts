@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { RedlayerError, type RedisClient } from '@redlayer/connection'
+import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { eventOf, fieldsOf, serialize, stateOf, summaryOf } from './codec.js'
-import { type ResolvedSessionStoreOptions, resolveSessionStoreOptions, type SessionStoreOptions } from './options.js'
+import {
+  type ResolvedSessionStoreOptions,
+  resolveSessionStoreOptions,
+  type SessionStoreOptions,
+} from './options.js'
 import { waitForReplicas } from './replicas.js'
 import { type SessionScripts, sessionScripts } from './scripts.js'
 import { newSessionId, ownerHash, parseSessionId } from './session-id.js'
@@ -97,7 +101,14 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
     const id = parseSessionId(newSessionId(owner.appName, owner.userId))
     const { idleTtlMs, absoluteTtlMs } = this.#options
     const [status, createdAt] = (await this.#guard.run('session.create', () =>
-      this.#scripts.create(this.#keys(id), [id.id, owner.appName, owner.userId, idleTtlMs, absoluteTtlMs, ...pairs]),
+      this.#scripts.create(this.#keys(id), [
+        id.id,
+        owner.appName,
+        owner.userId,
+        idleTtlMs,
+        absoluteTtlMs,
+        ...pairs,
+      ]),
     )) as Reply
     // 144 random bits: a collision means the random source is broken, not bad luck.
     if (status !== 'created' || createdAt === undefined) {
@@ -158,7 +169,11 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
     const input = valid(eventSchema, event, 'event')
     const expectedVersion = valid(versionSchema, options.expectedVersion, 'expectedVersion')
     const eventId = input.id ?? randomBytes(16).toString('base64url')
-    const json = serialize('event', { id: eventId, type: input.type, data: input.data }, this.#options.maxValueBytes)
+    const json = serialize(
+      'event',
+      { id: eventId, type: input.type, data: input.data },
+      this.#options.maxValueBytes,
+    )
     const keys = this.#keys(id)
     const started = performance.now()
     const [status, version, at] = (await this.#guard.run('session.append', () =>
@@ -206,10 +221,15 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
   ): Promise<UpdateResult> {
     const id = parseSessionId(sessionId)
     const expectedVersion = valid(versionSchema, options.expectedVersion, 'expectedVersion')
-    const entries = Object.entries(valid(z.record(z.string().min(1).max(256), z.unknown()), patch, 'state patch'))
+    const entries = Object.entries(
+      valid(z.record(z.string().min(1).max(256), z.unknown()), patch, 'state patch'),
+    )
     const set = entries
       .filter(([, value]) => value !== undefined)
-      .flatMap(([field, value]) => [field, serialize(`state field "${field}"`, value, this.#options.maxValueBytes)])
+      .flatMap(([field, value]) => [
+        field,
+        serialize(`state field "${field}"`, value, this.#options.maxValueBytes),
+      ])
     const removed = entries.filter(([, value]) => value === undefined).map(([field]) => field)
     const keys = this.#keys(id)
     const [status, version, at] = (await this.#guard.run('session.update', () =>
@@ -225,7 +245,12 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
     switch (status) {
       case 'updated': {
         const durability = await this.#durability(keys[0])
-        return { status, version: Number(version), at: new Date(Number(at)), ...(durability && { durability }) }
+        return {
+          status,
+          version: Number(version),
+          at: new Date(Number(at)),
+          ...(durability && { durability }),
+        }
       }
       case 'conflict':
         this.#metrics.sessionConflicts.inc({ namespace: this.#namespace, operation: 'update' })
@@ -247,7 +272,9 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
   /** Deletes every key of the session and its index entry. False when it did not exist. */
   async delete(sessionId: string): Promise<boolean> {
     const id = parseSessionId(sessionId)
-    const existed = await this.#guard.run('session.delete', () => this.#scripts.delete(this.#keys(id), [id.id]))
+    const existed = await this.#guard.run('session.delete', () =>
+      this.#scripts.delete(this.#keys(id), [id.id]),
+    )
     return existed === 1
   }
 
@@ -255,7 +282,12 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
    * The owner's sessions, most recently updated first, a page at a time. Entries whose session
    * has expired are dropped from the index as they are met.
    */
-  async listSessions(query: { appName: string; userId: string; limit?: number; cursor?: string }): Promise<SessionPage> {
+  async listSessions(query: {
+    appName: string
+    userId: string
+    limit?: number
+    cursor?: string
+  }): Promise<SessionPage> {
     const { appName, userId, limit, cursor } = valid(listSchema, query, 'session listing')
     const index = ownerIndexKey(this.#keyspace, this.#namespace, ownerHash(appName, userId))
     let after = cursor === undefined ? undefined : decodeCursor(cursor)
@@ -267,7 +299,17 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
         const wanted = limit + 1 - sessions.length
         const ties = after ? await this.#redis.zcount(index, after.score, after.score) : 0
         const max = after ? after.score : '+inf'
-        const flat = await this.#redis.zrange(index, max, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, wanted + ties, 'WITHSCORES')
+        const flat = await this.#redis.zrange(
+          index,
+          max,
+          '-inf',
+          'BYSCORE',
+          'REV',
+          'LIMIT',
+          0,
+          wanted + ties,
+          'WITHSCORES',
+        )
         const fetched = pairsOf(flat)
         const entries = fetched.filter(
           (entry) => !after || entry.score < after.score || entry.member < after.member,
@@ -281,13 +323,17 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
           // Keys expire with the session, so a missing meta hash is an expired session.
           if (meta.version === undefined) gone.push(entry.member)
           // ADR-0033: the owner hash is 64 bits; a collision must not list another owner's session.
-          else if (meta.appName === appName && meta.userId === userId) sessions.push(summaryOf(entry.member, meta))
+          else if (meta.appName === appName && meta.userId === userId)
+            sessions.push(summaryOf(entry.member, meta))
         })
         if (gone.length > 0) await this.#redis.zrem(index, ...gone)
         if (sessions.length > limit) {
           const page = sessions.slice(0, limit)
           const last = page[page.length - 1] as SessionSummary
-          return { sessions: page, cursor: encodeCursor({ score: last.updatedAt.getTime(), member: last.id }) }
+          return {
+            sessions: page,
+            cursor: encodeCursor({ score: last.updatedAt.getTime(), member: last.id }),
+          }
         }
         const tail = entries[entries.length - 1]
         if (fetched.length < wanted + ties || !tail) return { sessions }
@@ -307,7 +353,9 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
   async #durability(key: string): Promise<Durability | undefined> {
     const wanted = this.#options.durability
     if (!wanted) return undefined
-    return this.#guard.run('session.wait', () => waitForReplicas(this.#redis, key, wanted.replicas, wanted.timeoutMs))
+    return this.#guard.run('session.wait', () =>
+      waitForReplicas(this.#redis, key, wanted.replicas, wanted.timeoutMs),
+    )
   }
 }
 
@@ -318,7 +366,8 @@ interface Position {
 
 function pairsOf(flat: readonly string[]): Position[] {
   const pairs: Position[] = []
-  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push({ member: flat[i] as string, score: Number(flat[i + 1]) })
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    pairs.push({ member: flat[i] as string, score: Number(flat[i + 1]) })
   return pairs
 }
 

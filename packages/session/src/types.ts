@@ -31,7 +31,11 @@ export interface SessionEvent {
 }
 
 /** Which events `get` returns with the session. */
-export type EventSelection = 'none' | 'all' | { readonly last: number } | { readonly offset: number; readonly limit: number }
+export type EventSelection =
+  | 'none'
+  | 'all'
+  | { readonly last: number }
+  | { readonly offset: number; readonly limit: number }
 
 export interface SessionWithEvents<State extends Record<string, unknown> = Record<string, unknown>>
   extends Session<State> {
@@ -46,13 +50,24 @@ export interface Durability {
 }
 
 export type AppendResult =
-  | { readonly status: 'appended'; readonly version: number; readonly seq: number; readonly at: Date; readonly durability?: Durability }
+  | {
+      readonly status: 'appended'
+      readonly version: number
+      readonly seq: number
+      readonly at: Date
+      readonly durability?: Durability
+    }
   | { readonly status: 'duplicate'; readonly version: number }
   | { readonly status: 'conflict'; readonly currentVersion: number }
   | { readonly status: 'not-found' }
 
 export type UpdateResult =
-  | { readonly status: 'updated'; readonly version: number; readonly at: Date; readonly durability?: Durability }
+  | {
+      readonly status: 'updated'
+      readonly version: number
+      readonly at: Date
+      readonly durability?: Durability
+    }
   | { readonly status: 'conflict'; readonly currentVersion: number }
   | { readonly status: 'not-found' }
 

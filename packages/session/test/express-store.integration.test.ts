@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net'
 import { isRedlayerError } from '@redlayer/connection'
-import { startTopology, topologiesFromEnv } from '@redlayer/testkit'
+import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import express from 'express'
 import session from 'express-session'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedlayerExpressStore } from '../src/express.js'
-import { sessionFixture, type Topology } from './fixtures.js'
+import { sessionFixture } from './fixtures.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -15,7 +15,9 @@ declare module 'express-session' {
 
 const kinds = topologiesFromEnv().filter((kind) => kind !== 'sentinel')
 
-function promisify<T>(call: (callback: (error?: unknown, value?: T) => void) => void): Promise<T | undefined> {
+function promisify<T>(
+  call: (callback: (error?: unknown, value?: T) => void) => void,
+): Promise<T | undefined> {
   return new Promise((resolve, reject) => call((error, value) => (error ? reject(error) : resolve(value))))
 }
 
@@ -31,10 +33,21 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('keeps a session across HTTP requests through its cookie, and destroys it', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({ redis: f.redis, keyspace: f.keyspace, namespace: 'http', guard: f.guard })
+    const store = new RedlayerExpressStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'http',
+      guard: f.guard,
+    })
     const app = express()
     app.use(
-      session({ store, secret: 'test secret', resave: false, saveUninitialized: false, cookie: { maxAge: 60_000 } }),
+      session({
+        store,
+        secret: 'test secret',
+        resave: false,
+        saveUninitialized: false,
+        cookie: { maxAge: 60_000 },
+      }),
     )
     app.get('/count', (req, res) => {
       req.session.views = (req.session.views ?? 0) + 1
@@ -55,10 +68,11 @@ describe.each(kinds)('express-session store on %s', (kind) => {
       expect(await second.json()).toEqual({ views: 2 })
 
       expect(await promisify<number>((cb) => store.length(cb))).toBe(1)
-      const all = (await promisify((cb) => store.all(cb))) as { views: number }[]
+      const all = (await promisify<unknown>((cb) => store.all(cb))) as { views: number }[]
       expect(all.map((s) => s.views)).toEqual([2])
 
-      const sid = decodeURIComponent(cookie.slice('connect.sid=s:'.length)).split('.')[0] as string
+      // The cookie is `s:<sid>.<signature>`, URI-encoded.
+      const sid = decodeURIComponent(cookie.slice('connect.sid='.length)).slice(2).split('.')[0] as string
       const key = f.keyspace.key('http', sid)
       const ttl = await f.redis.pttl(key)
       expect(ttl).toBeGreaterThan(50_000)
@@ -95,7 +109,12 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('drops a session whose cookie has already expired instead of storing it', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({ redis: f.redis, keyspace: f.keyspace, namespace: 'http', guard: f.guard })
+    const store = new RedlayerExpressStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'http',
+      guard: f.guard,
+    })
     const expired = { originalMaxAge: 1, expires: new Date(Date.now() - 1000) } as session.Cookie
     await promisify((cb) => store.set('old', { cookie: expired, views: 9 }, cb))
     expect(await promisify((cb) => store.get('old', cb))).toBeNull()

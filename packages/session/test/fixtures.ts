@@ -3,10 +3,8 @@ import { createRedis, loadRedisConfig, type RedisClient } from '@redlayer/connec
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard } from '@redlayer/resilience'
-import type { startTopology } from '@redlayer/testkit'
+import type { Topology } from '@redlayer/testkit'
 import { createSessionStore, type SessionStoreOptions } from '../src/index.js'
-
-export type Topology = Awaited<ReturnType<typeof startTopology>>
 
 /** A keyspace of its own per test (a random app prefix), with a chat-session and an HTTP-session namespace. */
 export function testKeyspace() {
@@ -34,11 +32,15 @@ export function testKeyspace() {
 export type TestKeyspace = ReturnType<typeof testKeyspace>
 
 /** A fast-failing client, guard, metrics and store on a topology; dispose with `await using`. */
+export type { Topology }
+
 export async function sessionFixture(
   topology: Topology,
   options: Partial<Omit<SessionStoreOptions<'session' | 'http'>, 'redis' | 'keyspace' | 'namespace'>> = {},
 ) {
-  const redis: RedisClient = createRedis(loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '300' }))
+  const redis: RedisClient = createRedis(
+    loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '300' }),
+  )
   await redis.ping()
   const keyspace = testKeyspace()
   const metrics = createRedlayerMetrics()

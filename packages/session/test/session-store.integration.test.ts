@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, mastersOf } from '@redlayer/connection'
-import { startTopology, topologiesFromEnv } from '@redlayer/testkit'
+import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sessionFixture, type Topology } from './fixtures.js'
+import { sessionFixture } from './fixtures.js'
 
 const kinds = topologiesFromEnv().filter((kind) => kind !== 'sentinel')
 
@@ -39,7 +39,9 @@ describe.each(kinds)('session store on %s', (kind) => {
     expect(versions).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
 
     const retries = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => f.store.appendEvent(id, { id: `e${i}`, type: 'message', data: { i } })),
+      Array.from({ length: 10 }, (_, i) =>
+        f.store.appendEvent(id, { id: `e${i}`, type: 'message', data: { i } }),
+      ),
     )
     expect(retries.every((r) => r.status === 'duplicate' && r.version === 50)).toBe(true)
 
@@ -115,7 +117,7 @@ describe.each(kinds)('session store on %s', (kind) => {
     expect(await f.store.touch(active.id)).toBe(false)
   })
 
-  it('lists an owner\'s sessions newest first, page by page, dropping expired ones lazily', async () => {
+  it("lists an owner's sessions newest first, page by page, dropping expired ones lazily", async () => {
     await using f = await sessionFixture(topology)
     const owner = { appName: 'chat', userId: 'user:{1} *?[]\r\n' }
     const ids: string[] = []
@@ -138,22 +140,32 @@ describe.each(kinds)('session store on %s', (kind) => {
     expect(new Set(seen).size).toBe(22)
     expect(seen[0]).toBe(ids[3])
     expect(seen).not.toContain(ids[10])
-    const expected = ids.filter((id, i) => i !== 10 && i !== 3).reverse()
+    const expected = ids.filter((_, i) => i !== 10 && i !== 3).reverse()
     // Sessions created in the same millisecond tie on score; compare as sets beyond the first.
     expect(new Set(seen.slice(1))).toEqual(new Set(expected))
   })
 
   it('refuses hostile session ids and arguments with typed errors', async () => {
     await using f = await sessionFixture(topology)
-    for (const id of ['', '*', '../x', 'a:b', '{x}', '0123456789abcdef.short', `${'a'.repeat(16)}.${'*'.repeat(24)}`]) {
-      await expect(f.store.get(id)).rejects.toSatisfy((e: unknown) => isRedlayerError(e, 'E_INVALID_SESSION_ID'))
+    for (const id of [
+      '',
+      '*',
+      '../x',
+      'a:b',
+      '{x}',
+      '0123456789abcdef.short',
+      `${'a'.repeat(16)}.${'*'.repeat(24)}`,
+    ]) {
+      await expect(f.store.get(id)).rejects.toSatisfy((e: unknown) =>
+        isRedlayerError(e, 'E_INVALID_SESSION_ID'),
+      )
     }
     const { id } = await f.store.create({ appName: 'chat', userId: 'u-6' })
     await expect(f.store.appendEvent(id, { type: '' })).rejects.toSatisfy((e: unknown) =>
       isRedlayerError(e, 'E_INVALID_ARGUMENT'),
     )
-    await expect(f.store.appendEvent(id, { type: 't' }, { expectedVersion: 1.5 })).rejects.toSatisfy((e: unknown) =>
-      isRedlayerError(e, 'E_INVALID_ARGUMENT'),
+    await expect(f.store.appendEvent(id, { type: 't' }, { expectedVersion: 1.5 })).rejects.toSatisfy(
+      (e: unknown) => isRedlayerError(e, 'E_INVALID_ARGUMENT'),
     )
     await expect(f.store.appendEvent(id, { type: 't', data: 10n })).rejects.toSatisfy((e: unknown) =>
       isRedlayerError(e, 'E_INVALID_VALUE'),
