@@ -27,13 +27,20 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    projects: workspaceDirs.map((dir) => ({
-      extends: true,
-      test: {
-        name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name as string,
-        root: dir,
-        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    projects: [
+      ...workspaceDirs.map((dir) => ({
+        extends: true,
+        test: {
+          name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name as string,
+          root: dir,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      })),
+      // The repository scripts (plain Node, no workspace package): the ADR check's logic.
+      {
+        extends: true,
+        test: { name: 'scripts', root: join(root, 'scripts'), include: ['lib/**/*.test.mjs'] },
       },
-    })),
+    ],
   },
 })

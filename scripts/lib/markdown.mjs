@@ -54,7 +54,7 @@ export function splitRow(row) {
   return cells
 }
 
-const SEPARATOR = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/
+const SEPARATOR = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/
 
 /**
  * Every pipe table outside code fences: its header cells, its rows (cells and line number) and
