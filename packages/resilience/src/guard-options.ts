@@ -1,0 +1,106 @@
+import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import type { RedlayerMetrics } from '@redlayer/metrics'
+import type { Cluster as ClusterType, Redis } from 'ioredis'
+import { z } from 'zod'
+
+export interface RedisGuardOptions {
+  /** The connection this guard protects: one guard per connection, shared by every package. */
+  redis: RedisClient
+  /** Where breaker state, fallbacks and every run are recorded; fresh instruments when omitted. */
+  metrics?: RedlayerMetrics
+  /** The `breaker` label of the state gauge and transitions; `redis` by default. */
+  name?: string
+  /**
+   * Backstop per run, in ms: a run that has not settled by then fails as a timeout. The
+   * connection's own command timeout is the primary bound; the default is twice it, at least
+   * 1000 ms.
+   */
+  commandTimeoutMs?: number
+  /** Calls in the rolling window before the breaker may open at all (default 10). */
+  volumeThreshold?: number
+  /** Failure percentage over the rolling window above which it opens (default 50). */
+  errorThresholdPercentage?: number
+  /** Length of the rolling window, in ms (default 10000, in 10 buckets). */
+  rollingCountTimeoutMs?: number
+  /** How long it stays open before probing with a PING, in ms (default 1000). */
+  resetTimeoutMs?: number
+}
+
+export interface ResolvedRedisGuardOptions {
+  redis: RedisClient
+  metrics: RedlayerMetrics | undefined
+  name: string
+  commandTimeoutMs: number
+  volumeThreshold: number
+  errorThresholdPercentage: number
+  rollingCountTimeoutMs: number
+  resetTimeoutMs: number
+}
+
+// ADR-0013: the defaults and why they are what they are.
+export const GUARD_DEFAULTS = {
+  name: 'redis',
+  minCommandTimeoutMs: 1000,
+  volumeThreshold: 10,
+  errorThresholdPercentage: 50,
+  rollingCountTimeoutMs: 10_000,
+  resetTimeoutMs: 1000,
+} as const
+
+const hasFunction = (name: string) => (value: unknown) =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Record<string, unknown>)[name] === 'function'
+
+const schema = z.strictObject({
+  redis: z.custom<RedisClient>(hasFunction('ping'), 'must be an ioredis Redis or Cluster client'),
+  metrics: z
+    .custom<RedlayerMetrics>(hasFunction('observeRedisOperation'), 'must come from createRedlayerMetrics()')
+    .optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits, or _ . : -')
+    .optional(),
+  commandTimeoutMs: z.number().int().min(1).max(600_000).optional(),
+  volumeThreshold: z.number().int().min(1).max(1_000_000).optional(),
+  errorThresholdPercentage: z.number().gt(0).max(100).optional(),
+  rollingCountTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+  resetTimeoutMs: z.number().int().min(10).max(3_600_000).optional(),
+})
+
+/** The connection's own command timeout, if it has one (Cluster: its per-node options). */
+function connectionCommandTimeout(redis: RedisClient): number | undefined {
+  return redis.isCluster
+    ? (redis as ClusterType).options.redisOptions?.commandTimeout
+    : (redis as Redis).options.commandTimeout
+}
+
+/** Validates every option at once; one `E_INVALID_OPTIONS` error lists all the problems. */
+export function resolveGuardOptions(options: RedisGuardOptions): ResolvedRedisGuardOptions {
+  const parsed = schema.safeParse(options)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`,
+    )
+    throw new RedlayerError(
+      'E_INVALID_OPTIONS',
+      `createRedisGuard: invalid options: ${problems.join('; ')}`,
+      {
+        details: { problems },
+      },
+    )
+  }
+  const value = parsed.data
+  const connectionTimeout = connectionCommandTimeout(value.redis)
+  return {
+    redis: value.redis,
+    metrics: value.metrics,
+    name: value.name ?? GUARD_DEFAULTS.name,
+    commandTimeoutMs:
+      value.commandTimeoutMs ?? Math.max(GUARD_DEFAULTS.minCommandTimeoutMs, 2 * (connectionTimeout ?? 0)),
+    volumeThreshold: value.volumeThreshold ?? GUARD_DEFAULTS.volumeThreshold,
+    errorThresholdPercentage: value.errorThresholdPercentage ?? GUARD_DEFAULTS.errorThresholdPercentage,
+    rollingCountTimeoutMs: value.rollingCountTimeoutMs ?? GUARD_DEFAULTS.rollingCountTimeoutMs,
+    resetTimeoutMs: value.resetTimeoutMs ?? GUARD_DEFAULTS.resetTimeoutMs,
+  }
+}

@@ -1,0 +1,12 @@
+export { DEGRADATION_MODES, type DegradationMode } from '@redlayer/connection'
+export { GUARD_DEFAULTS, type RedisGuardOptions, type ResolvedRedisGuardOptions } from './guard-options.js'
+export { isRedisFailure, redisFailureKind } from './redis-failure.js'
+export {
+  type BreakerState,
+  createRedisGuard,
+  PROBE_OPERATION,
+  type RedisGuard,
+  type RunOptions,
+  type StateChange,
+  type UnavailableReason,
+} from './redis-guard.js'

@@ -1,0 +1,302 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isRedlayerError } from '@redlayer/connection'
+import { createRedlayerMetrics } from '@redlayer/metrics'
+import { startRedis } from '@redlayer/testkit'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createRedisGuard, PROBE_OPERATION, type UnavailableReason } from '../src/index.js'
+import { collectUnhandledRejections, connect, sample, until, waitForEvent } from './fixtures.js'
+
+const rejections = collectUnhandledRejections()
+beforeAll(rejections.start)
+afterAll(rejections.stop)
+afterEach(rejections.assertNone)
+
+describe('createRedisGuard against a real redis-server', () => {
+  it('passes results through and records every run', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    const metrics = createRedlayerMetrics()
+    await using guard = createRedisGuard({ redis, metrics })
+    try {
+      expect(guard.state).toBe('closed')
+      await expect(guard.run('test.set', () => redis.set('k', 'v'))).resolves.toBe('OK')
+      await expect(guard.run('test.get', () => redis.get('k'))).resolves.toBe('v')
+      const count = 'redlayer_redis_operation_duration_seconds_count'
+      expect(await sample(metrics.registry, count, { operation: 'test.get', outcome: 'ok' })).toBe(1)
+      expect(await sample(metrics.registry, 'redlayer_breaker_state', { breaker: 'redis' })).toBe(0)
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it("never opens on the caller's own errors or on script errors from bad arguments", async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    redis.defineCommand('incrByArg', {
+      numberOfKeys: 1,
+      lua: "return redis.call('INCRBY', KEYS[1], ARGV[1])",
+    })
+    const incrByArg = (key: string, by: string) =>
+      (redis as unknown as { incrByArg(k: string, b: string): Promise<number> }).incrByArg(key, by)
+    const metrics = createRedlayerMetrics()
+    await using guard = createRedisGuard({ redis, metrics, volumeThreshold: 2 })
+    let fallbacks = 0
+    const fallback = () => {
+      fallbacks++
+      return -1
+    }
+    try {
+      await redis.set('text', 'not-a-number')
+      for (let i = 0; i < 20; i++) {
+        const own = new Error('the caller failed')
+        await expect(guard.run('test.own', () => Promise.reject(own), { fallback })).rejects.toBe(own)
+        await expect(guard.run('test.script', () => incrByArg('n', 'x'), { fallback })).rejects.toThrow(
+          /ERR|not an integer/,
+        )
+        await expect(
+          guard.run('test.wrongtype', () => redis.lpush('text', 'x'), { fallback }),
+        ).rejects.toThrow(/^WRONGTYPE/)
+        await expect(
+          guard.run('test.sync', () => {
+            throw new TypeError('synchronous throw')
+          }),
+        ).rejects.toThrow(TypeError)
+      }
+      expect(guard.state).toBe('closed')
+      expect(fallbacks).toBe(0)
+      expect(await sample(metrics.registry, 'redlayer_breaker_transitions_total')).toBe(0)
+      expect(
+        await sample(metrics.registry, 'redlayer_redis_errors_total', { operation: 'test.script' }),
+      ).toBe(20)
+      expect(await sample(metrics.registry, 'redlayer_redis_errors_total', { kind: 'other' })).toBe(40)
+      expect(await sample(metrics.registry, 'redlayer_redis_errors_total', { operation: 'test.own' })).toBe(0)
+      await expect(guard.run('test.incr', () => incrByArg('n', '2'))).resolves.toBe(2)
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it('does not open on a single failure: it needs the volume threshold', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    await using guard = createRedisGuard({ redis, volumeThreshold: 10, resetTimeoutMs: 60_000 })
+    try {
+      await server.kill()
+      await until(() => redis.status !== 'ready', 5_000, 'the client to see the connection drop')
+      const reasons: (string | null)[] = []
+      for (let i = 0; i < 9; i++) {
+        reasons.push(
+          await guard.run<string | null>('test.get', () => redis.get('k'), { fallback: (reason) => reason }),
+        )
+      }
+      expect(reasons).toEqual(Array(9).fill('error'))
+      expect(guard.state).toBe('closed')
+      await guard.run('test.get', () => redis.get('k'), { fallback: (reason) => reason })
+      expect(guard.state).toBe('open')
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it('throws E_REDIS_UNAVAILABLE with the cause when there is no fallback, at once while open', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    await using guard = createRedisGuard({ redis, volumeThreshold: 2, resetTimeoutMs: 60_000 })
+    try {
+      await server.kill()
+      await until(() => redis.status !== 'ready', 5_000, 'the client to see the connection drop')
+      const failed = await guard.run('test.get', () => redis.get('k')).catch((error: unknown) => error)
+      expect(isRedlayerError(failed, 'E_REDIS_UNAVAILABLE')).toBe(true)
+      expect((failed as Error).cause).toBeInstanceOf(Error)
+      expect((failed as { details: unknown }).details).toMatchObject({
+        operation: 'test.get',
+        reason: 'error',
+      })
+      await guard.run('test.get', () => redis.get('k')).catch(() => undefined)
+      expect(guard.state).toBe('open')
+      let called = false
+      const open = await guard
+        .run('test.get', async () => {
+          called = true
+          return redis.get('k')
+        })
+        .catch((error: unknown) => error)
+      expect(called).toBe(false)
+      expect(isRedlayerError(open, 'E_REDIS_UNAVAILABLE')).toBe(true)
+      expect((open as { details: unknown }).details).toMatchObject({ reason: 'open', state: 'open' })
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it('SIGSTOP under a stream of calls: fallbacks, opens, fast short-circuits, then the PING probe closes it', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    const admin = await connect(server.url)
+    const metrics = createRedlayerMetrics()
+    await using guard = createRedisGuard({ redis, metrics, volumeThreshold: 5, resetTimeoutMs: 300 })
+    const transitions: string[] = []
+    guard.on('stateChange', ({ from, to }) => transitions.push(`${from}->${to}`))
+    let sent = 0
+    let sentWhileNotClosed = 0
+    const call = () =>
+      guard.run<number | string>(
+        'test.incr',
+        () => {
+          sent++
+          if (guard.state !== 'closed') sentWhileNotClosed++
+          return redis.incr('calls')
+        },
+        { fallback: (reason) => `fallback:${reason}` },
+      )
+    try {
+      // A stream: a call every 5 ms, bounded in count and time.
+      const results: Promise<number | string>[] = []
+      let streaming = true
+      const producer = (async () => {
+        for (let i = 0; i < 2_000 && streaming; i++) {
+          results.push(call())
+          await sleep(5)
+        }
+      })()
+      await sleep(100)
+      server.pause()
+      await waitForEvent(guard, 'open', 5_000)
+      streaming = false
+      await producer
+
+      // Open: the fallback at once, without calling fn.
+      const sentBefore = sent
+      const durations: number[] = []
+      for (let i = 0; i < 50 && guard.state === 'open'; i++) {
+        const started = performance.now()
+        expect(await call()).toBe('fallback:open')
+        durations.push(performance.now() - started)
+      }
+      expect(durations.length).toBeGreaterThan(0)
+      expect(Math.max(...durations)).toBeLessThan(50)
+      expect(sent).toBe(sentBefore)
+
+      // The probe keeps failing while the server is stopped: the breaker re-opens.
+      await waitForEvent(guard, 'halfOpen', 5_000)
+      await waitForEvent(guard, 'open', 5_000)
+      expect(guard.state).toBe('open')
+
+      server.resume()
+      await waitForEvent(guard, 'close', 5_000)
+      expect(await call()).toBeTypeOf('number')
+
+      const settled = await Promise.all(results)
+      expect(settled.filter((r) => typeof r === 'number').length).toBeGreaterThan(0)
+      expect(settled).toContain('fallback:timeout')
+      expect(sentWhileNotClosed).toBe(0)
+      // Every INCR the server ever executed came from a call the guard let through: none while open.
+      expect(Number(await admin.get('calls'))).toBe(sent)
+      const commandStats = await admin.info('commandstats')
+      expect(commandStats).toMatch(/cmdstat_ping:calls=[1-9]/)
+
+      expect(transitions.slice(0, 4)).toEqual([
+        'closed->open',
+        'open->half-open',
+        'half-open->open',
+        'open->half-open',
+      ])
+      expect(transitions.at(-1)).toBe('half-open->closed')
+      const reg = metrics.registry
+      expect(await sample(reg, 'redlayer_breaker_state', { breaker: 'redis' })).toBe(0)
+      expect(await sample(reg, 'redlayer_breaker_transitions_total', { from: 'closed', to: 'open' })).toBe(1)
+      expect(
+        await sample(reg, 'redlayer_breaker_transitions_total', { from: 'half-open', to: 'closed' }),
+      ).toBe(1)
+      expect(
+        await sample(reg, 'redlayer_breaker_short_circuits_total', { operation: 'test.incr' }),
+      ).toBeGreaterThan(0)
+      expect(await sample(reg, 'redlayer_fallbacks_total', { reason: 'open' })).toBe(
+        await sample(reg, 'redlayer_breaker_short_circuits_total'),
+      )
+      expect(await sample(reg, 'redlayer_fallbacks_total', { reason: 'timeout' })).toBeGreaterThanOrEqual(5)
+      expect(await sample(reg, 'redlayer_redis_errors_total', { kind: 'timeout' })).toBeGreaterThanOrEqual(5)
+      const count = 'redlayer_redis_operation_duration_seconds_count'
+      expect(await sample(reg, count, { operation: PROBE_OPERATION, outcome: 'ok' })).toBe(1)
+      expect(
+        await sample(reg, count, { operation: PROBE_OPERATION, outcome: 'timeout' }),
+      ).toBeGreaterThanOrEqual(1)
+      // Timed-out calls took about the 200 ms command timeout: slow operations.
+      expect(
+        metrics.slowOperations.recent().some((op) => op.outcome === 'timeout' && op.durationMs >= 150),
+      ).toBe(true)
+    } finally {
+      server.resume()
+      redis.disconnect()
+      admin.disconnect()
+    }
+  })
+
+  it('killed and restarted: opens, then recovers by itself', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    await using guard = createRedisGuard({ redis, volumeThreshold: 3, resetTimeoutMs: 200 })
+    const fallback = (reason: UnavailableReason) => reason
+    try {
+      await server.kill()
+      for (let i = 0; i < 50 && guard.state === 'closed'; i++) {
+        await guard.run('test.ping', () => redis.ping(), { fallback })
+        await sleep(10)
+      }
+      expect(guard.state).toBe('open')
+      await server.restart()
+      // The client reconnects (capped backoff, 2 s) and the next probe closes the breaker.
+      await until(() => guard.state === 'closed', 15_000, 'the breaker to close')
+      await expect(guard.run('test.ping', () => redis.ping(), { fallback })).resolves.toBe('PONG')
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it('bounds a hung fn with its own timeout, and honours an AbortSignal', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    await using guard = createRedisGuard({ redis, commandTimeoutMs: 50 })
+    try {
+      const hung = () => new Promise<string>(() => {})
+      await expect(guard.run('test.hung', hung, { fallback: (reason) => reason })).resolves.toBe('timeout')
+      const controller = new AbortController()
+      const aborted = guard.run('test.hung', hung, { signal: controller.signal, fallback: (r) => r })
+      controller.abort(new Error('caller gave up'))
+      await expect(aborted).rejects.toThrow('caller gave up')
+      await expect(
+        guard.run('test.get', () => redis.get('k'), { signal: controller.signal }),
+      ).rejects.toThrow('caller gave up')
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it('rejects bad options and bad calls with typed errors, and refuses calls once disposed', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    try {
+      const bad = (() => {
+        try {
+          createRedisGuard({ redis, volumeThreshold: 0, errorThresholdPercentage: 120, name: 'a b' })
+        } catch (error) {
+          return error
+        }
+      })()
+      expect(isRedlayerError(bad, 'E_INVALID_OPTIONS')).toBe(true)
+      expect((bad as Error).message).toMatch(
+        /volumeThreshold.*errorThresholdPercentage.*name|name.*volumeThreshold/,
+      )
+      const guard = createRedisGuard({ redis })
+      await expect(guard.run('user:42:profile key', () => redis.get('k'))).rejects.toMatchObject({
+        code: 'E_INVALID_ARGUMENT',
+      })
+      await guard[Symbol.asyncDispose]()
+      await expect(guard.run('test.get', () => redis.get('k'))).rejects.toMatchObject({
+        code: 'E_GUARD_DISPOSED',
+      })
+    } finally {
+      redis.disconnect()
+    }
+  })
+})
