@@ -1,6 +1,5 @@
-import { RedlayerError } from '@redlayer/connection'
+import { DEGRADATION_MODES, type DegradationMode, RedlayerError } from '@redlayer/connection'
 import { z } from 'zod'
-import { DEGRADATION_MODES, type DegradationMode } from './degradation-modes.js'
 import { type Duration, parseDuration } from './duration.js'
 import { escapeGlob } from './glob.js'
 import { DEFAULT_MAX_PART_LENGTH } from './part-encoding.js'

@@ -1,9 +1,8 @@
-import { RedlayerError } from '@redlayer/connection'
+import { mastersOf, type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { FlushClass } from './definition.js'
 import type { Keyspace } from './keyspace.js'
-import { mastersOf, type RedisClient } from './masters.js'
 import { nodeLabel, perKeyPipeline, scanBatches } from './scan.js'
 
 /** A pino-style logger (`logger.warn(record, message)`); Fastify's and pino's fit. */
