@@ -45,6 +45,11 @@ export interface ResolvedSessionStoreOptions {
   readonly durability: { readonly replicas: number; readonly timeoutMs: number } | undefined
 }
 
+function commandTimeoutOf(redis: RedisClient): number | undefined {
+  const options = redis.options
+  return 'redisOptions' in options ? options.redisOptions?.commandTimeout : options.commandTimeout
+}
+
 /** Validates the options once, at construction, and reports every problem in one error. */
 export function resolveSessionStoreOptions<N extends string>(
   options: SessionStoreOptions<N>,
@@ -70,6 +75,16 @@ export function resolveSessionStoreOptions<N extends string>(
     throw new RedlayerError(
       'E_INVALID_OPTIONS',
       `Invalid session store options:\n- absoluteTtlMs (${absoluteTtlMs}) is shorter than idleTtlMs (${idleTtlMs})`,
+    )
+  }
+  // WAIT blocks the connection that carried the write; it must answer within that connection's
+  // command timeout, or the client would report a timeout for a write that succeeded.
+  const commandTimeoutMs = commandTimeoutOf(options.redis)
+  const waitMs = parsed.data.durability?.timeoutMs
+  if (waitMs !== undefined && commandTimeoutMs !== undefined && waitMs >= commandTimeoutMs) {
+    throw new RedlayerError(
+      'E_INVALID_OPTIONS',
+      `Invalid session store options:\n- durability.timeoutMs (${waitMs}) must be below the connection's command timeout (${commandTimeoutMs})`,
     )
   }
   return {

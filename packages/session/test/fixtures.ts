@@ -45,7 +45,14 @@ export async function sessionFixture(
   const keyspace = testKeyspace()
   const metrics = createRedlayerMetrics()
   const guard = createRedisGuard({ redis, metrics, resetTimeoutMs: 200 })
-  const store = createSessionStore({ redis, keyspace, namespace: 'session', guard, metrics, ...options })
+  let store: ReturnType<typeof createSessionStore<'session' | 'http'>>
+  try {
+    store = createSessionStore({ redis, keyspace, namespace: 'session', guard, metrics, ...options })
+  } catch (error) {
+    await guard[Symbol.asyncDispose]()
+    redis.disconnect()
+    throw error
+  }
   return {
     redis,
     keyspace,
