@@ -1,0 +1,90 @@
+import { isRedlayerError } from '@redlayer/connection'
+import { type Attempt, acquireLoop } from './acquire-loop.js'
+import type { LockContext } from './context.js'
+import { lockAbortedError } from './errors.js'
+import type { HeldLease, LeaseEvents } from './held-lease.js'
+import { leaseDeadline, monotonicNow } from './lease-clock.js'
+import type { ResolvedAcquireOptions } from './options.js'
+
+/** A granted lease, before it is wrapped in a lock or permit. */
+export interface Grant {
+  /** Monotonic time the granting command was sent: the lease is measured from here. */
+  readonly sentAt: number
+}
+
+export interface AcquisitionSpec<G extends Grant> {
+  readonly options: ResolvedAcquireOptions
+  readonly channels: readonly string[]
+  /** One attempt: the grant, or how long the current holders may keep it. */
+  readonly attempt: () => Promise<
+    | { readonly grant: G; readonly retryAfterMs?: undefined }
+    | { readonly grant?: undefined; readonly retryAfterMs?: number }
+  >
+  /** Gives back a grant nobody will use (already expired, or the caller stopped waiting). */
+  readonly giveBack: (grant: G) => Promise<unknown>
+}
+
+/**
+ * Runs an acquisition to its end and records it: `acquired` (the grant), `timeout` (undefined),
+ * `aborted` (`E_LOCK_ABORTED` / `E_LOCK_CLOSED`) or `unavailable` (`E_REDIS_UNAVAILABLE`, at once:
+ * a lock is never granted, nor waited for, without Redis).
+ */
+export async function runAcquisition<G extends Grant>(
+  context: LockContext,
+  spec: AcquisitionSpec<G>,
+): Promise<{ grant: G | undefined; attempts: number }> {
+  const { metrics, namespace } = context
+  const started = monotonicNow()
+  const { ttlMs, waitMs } = spec.options
+  const signal = spec.options.signal
+    ? AbortSignal.any([spec.options.signal, context.closing])
+    : context.closing
+  const attempt = async (): Promise<Attempt<G>> => {
+    const outcome = await spec.attempt()
+    if (outcome.grant === undefined) return { retryAfterMs: outcome.retryAfterMs }
+    // node-redlock#296: a reply that came back after the lease's deadline grants nothing usable.
+    if (leaseDeadline(outcome.grant.sentAt, ttlMs) <= monotonicNow()) {
+      await spec.giveBack(outcome.grant).catch(() => undefined) // it ends at its TTL all the same
+      return {}
+    }
+    return { acquired: outcome.grant }
+  }
+  try {
+    if (context.closing.aborted) throw lockAbortedError(context.closing)
+    const result = await acquireLoop(attempt, {
+      waitMs,
+      signal,
+      backoff: context.policy.backoff,
+      wakeups: context.wakeups,
+      channels: spec.channels,
+      abandon: spec.giveBack,
+    })
+    metrics.lockAcquisitions.inc({
+      namespace,
+      outcome: result.acquired === undefined ? 'timeout' : 'acquired',
+    })
+    metrics.lockWaitDuration.observe({ namespace }, (monotonicNow() - started) / 1000)
+    return { grant: result.acquired, attempts: result.attempts }
+  } catch (error) {
+    if (isRedlayerError(error, 'E_LOCK_ABORTED', 'E_LOCK_CLOSED')) {
+      metrics.lockAcquisitions.inc({ namespace, outcome: 'aborted' })
+    } else if (isRedlayerError(error, 'E_REDIS_UNAVAILABLE')) {
+      metrics.lockAcquisitions.inc({ namespace, outcome: 'unavailable' })
+    }
+    throw error
+  }
+}
+
+/** The metrics and bookkeeping of one lease; `lease()` is read late (the lease does not exist yet). */
+export function leaseEvents(context: LockContext, lease: () => HeldLease | undefined): LeaseEvents {
+  const { metrics, namespace } = context
+  return {
+    extension: (outcome) => metrics.lockExtensions.inc({ namespace, outcome }),
+    lost: () => metrics.locksLost.inc({ namespace }),
+    ended: (heldMs) => {
+      metrics.lockHoldDuration.observe({ namespace }, heldMs / 1000)
+      const held = lease()
+      if (held !== undefined) context.live.delete(held)
+    },
+  }
+}

@@ -1,0 +1,27 @@
+-- Acquires one or several locks, all or nothing (ADR-0030).
+-- KEYS[1..n]: lock keys; KEYS[n+1..2n]: their fence counters (every key in one hash slot).
+-- ARGV[1]: the holder's random token; ARGV[2]: the lease in ms.
+-- Reply: {1, fence1, ..., fenceN} when acquired; {0, wait hint in ms (-1: unknown)} when held.
+local n = #KEYS / 2
+local held = false
+local hint = 0
+for i = 1, n do
+  local pttl = redis.call('PTTL', KEYS[i])
+  if pttl ~= -2 then
+    held = true
+    -- -1: a key without expiry (not ours); its release is the only wake-up.
+    if pttl == -1 or hint == -1 then hint = -1 elseif pttl > hint then hint = pttl end
+  end
+end
+if held then
+  return {0, hint}
+end
+local reply = {1}
+for i = 1, n do
+  redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2])
+  -- The fence counter never expires: a counter that restarted at 1 would let a stale holder's
+  -- writes through. It is read back with GET so the reply carries all 64 bits exactly.
+  redis.call('INCR', KEYS[n + i])
+  reply[i + 1] = redis.call('GET', KEYS[n + i])
+end
+return reply

@@ -1,0 +1,23 @@
+import type { RedisClient } from '@redlayer/connection'
+import { LuaScript } from '../lua-script.js'
+import { type LeaseReply, leaseReply } from '../replies.js'
+import type { ResourceKeys } from '../resource-keys.js'
+
+const script = new LuaScript('redlayerLockRelease', new URL('./release.lua', import.meta.url))
+
+/**
+ * Deletes every key of a lock still holding `token` and publishes on each key's release channel,
+ * so that waiters retry at once instead of at their next backoff step (ADR-0030).
+ */
+export async function releaseMutex(
+  client: RedisClient,
+  resources: readonly ResourceKeys[],
+  token: string,
+): Promise<LeaseReply> {
+  const reply = await script.run(
+    client,
+    resources.map((r) => r.lock),
+    [token, ...resources.map((r) => r.channel)],
+  )
+  return leaseReply('lock.release', reply)
+}

@@ -1,0 +1,138 @@
+import { RedlayerError } from '@redlayer/connection'
+import type { Keyspace } from '@redlayer/keyspace'
+import { z } from 'zod'
+import type { BackoffPolicy } from './backoff.js'
+import { leaseMarginMs, MIN_TTL_MS } from './lease-clock.js'
+
+const ms = z.number().int().nonnegative()
+
+/** Defaults a manager applies to every call; each call may override them. */
+export const lockDefaultsSchema = z.object({
+  /** The lease; the namespace's default TTL when omitted. */
+  ttlMs: z.number().int().min(MIN_TTL_MS).optional(),
+  /** How long `acquire` waits for a contended lock before `E_LOCK_TIMEOUT`. */
+  waitMs: ms.default(10_000),
+  /** Renew the lease while it is held (at a third of the TTL left). `withLock` always does. */
+  autoExtend: z.boolean().default(false),
+  /** Cap of the first backoff delay while contended. */
+  backoffBaseMs: z.number().int().positive().default(10),
+  /** Largest backoff delay while contended. */
+  backoffMaxMs: z.number().int().positive().default(500),
+})
+
+export type LockDefaults = z.input<typeof lockDefaultsSchema>
+
+/** Per-call options of `acquire`, `tryAcquire`, `acquireMany` and `withLock`. */
+export interface AcquireOptions {
+  /** The lease in ms (within the namespace's TTL bounds). */
+  ttlMs?: number
+  /** How long to wait while contended (`tryAcquire`: 0 by default). */
+  waitMs?: number
+  /** Aborts the wait: `E_LOCK_ABORTED`. */
+  signal?: AbortSignal
+  /** Renew the lease while held; `lock.signal` still aborts before it could end. */
+  autoExtend?: boolean
+}
+
+const acquireOptionsSchema = z.object({
+  ttlMs: z.number().int().min(MIN_TTL_MS).optional(),
+  waitMs: ms.optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+  autoExtend: z.boolean().optional(),
+})
+
+/** Options of `semaphore()`. */
+export interface SemaphoreOptions extends Omit<AcquireOptions, 'signal'> {
+  /** How many holders at once (at least 1). */
+  limit: number
+}
+
+const semaphoreOptionsSchema = acquireOptionsSchema.omit({ signal: true }).extend({
+  limit: z.number().int().min(1).max(1_000_000),
+})
+
+export interface ResolvedAcquireOptions {
+  readonly ttlMs: number
+  readonly waitMs: number
+  readonly signal: AbortSignal | undefined
+  readonly autoExtend: boolean
+}
+
+/** The validated defaults of one manager, bound to its namespace's TTL bounds. */
+export class LockPolicy {
+  readonly backoff: BackoffPolicy
+  readonly #defaults: z.output<typeof lockDefaultsSchema>
+  readonly #minMs: number
+  readonly #maxMs: number
+  readonly #defaultTtlMs: number
+
+  constructor(defaults: LockDefaults, keyspace: Keyspace<string>, namespace: string) {
+    this.#defaults = parse(lockDefaultsSchema, defaults)
+    const ns = keyspace.namespace(namespace)
+    const problems: string[] = []
+    // ADR-0030 / ADR-0011: a flushed lock namespace would hand a held lock to a second holder and
+    // restart the fence counters, so the namespace must be `forbidden` to flush; and locks fail
+    // closed (ADR-0013), whatever the namespace says.
+    if (ns.flushClass !== 'forbidden')
+      problems.push(`namespace: flushClass must be 'forbidden', not '${ns.flushClass}'`)
+    if (ns.whenRedisDown !== 'fail-closed') {
+      problems.push(`namespace: whenRedisDown must be 'fail-closed', not '${ns.whenRedisDown}'`)
+    }
+    this.#minMs = Math.max(MIN_TTL_MS, ns.ttl.minMs)
+    this.#maxMs = ns.ttl.maxMs
+    this.#defaultTtlMs = this.#defaults.ttlMs ?? ns.ttl.defaultMs
+    if (this.#defaults.backoffMaxMs < this.#defaults.backoffBaseMs)
+      problems.push('backoffMaxMs: below backoffBaseMs')
+    const ttlProblem = this.#ttlProblem(this.#defaultTtlMs)
+    if (ttlProblem !== undefined) problems.push(`ttlMs: ${ttlProblem}`)
+    if (problems.length > 0) throw invalid(problems)
+    this.backoff = { baseMs: this.#defaults.backoffBaseMs, maxMs: this.#defaults.backoffMaxMs }
+  }
+
+  /** Resolves a call's options; `waitMs` falls back to `defaultWaitMs` (0 for `tryAcquire`). */
+  resolve(options: AcquireOptions | undefined, overrides: { waitMs?: number; autoExtend?: boolean } = {}) {
+    const parsed = parse(acquireOptionsSchema, options ?? {})
+    const ttlMs = parsed.ttlMs ?? this.#defaultTtlMs
+    this.assertTtl(ttlMs)
+    return {
+      ttlMs,
+      waitMs: parsed.waitMs ?? overrides.waitMs ?? this.#defaults.waitMs,
+      signal: parsed.signal,
+      autoExtend: parsed.autoExtend ?? overrides.autoExtend ?? this.#defaults.autoExtend,
+    } satisfies ResolvedAcquireOptions
+  }
+
+  /** Validates the options of `semaphore()`. */
+  semaphore(options: SemaphoreOptions): ResolvedAcquireOptions & { readonly limit: number } {
+    const { limit, ...rest } = parse(semaphoreOptionsSchema, options)
+    return { ...this.resolve(rest), limit }
+  }
+
+  /** Throws `E_INVALID_LOCK_OPTIONS` for a lease outside the namespace's bounds. */
+  assertTtl(ttlMs: number): void {
+    const problem = this.#ttlProblem(ttlMs)
+    if (problem !== undefined) throw invalid([`ttlMs: ${problem}`])
+  }
+
+  #ttlProblem(ttlMs: number): string | undefined {
+    if (!Number.isInteger(ttlMs)) return 'must be an integer number of ms'
+    // A lease is never clamped silently: a holder that asked for 10 minutes and got 5 would
+    // work on after its lock had ended.
+    if (ttlMs < this.#minMs || ttlMs > this.#maxMs)
+      return `must be within [${this.#minMs}, ${this.#maxMs}] ms`
+    if (leaseMarginMs(ttlMs) * 3 >= ttlMs) return 'too short for its safety margin'
+    return undefined
+  }
+}
+
+function invalid(problems: string[]): RedlayerError<'E_INVALID_LOCK_OPTIONS'> {
+  return new RedlayerError('E_INVALID_LOCK_OPTIONS', `invalid lock options: ${problems.join('; ')}`, {
+    details: { problems },
+  })
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  throw invalid(result.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`))
+}
