@@ -2,6 +2,7 @@ import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
+import { Cluster } from 'ioredis'
 import { z } from 'zod'
 
 export interface SessionStoreOptions<N extends string> {
@@ -46,8 +47,7 @@ export interface ResolvedSessionStoreOptions {
 }
 
 function commandTimeoutOf(redis: RedisClient): number | undefined {
-  const options = redis.options
-  return 'redisOptions' in options ? options.redisOptions?.commandTimeout : options.commandTimeout
+  return redis instanceof Cluster ? redis.options.redisOptions?.commandTimeout : redis.options.commandTimeout
 }
 
 /** Validates the options once, at construction, and reports every problem in one error. */
