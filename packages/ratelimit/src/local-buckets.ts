@@ -45,7 +45,8 @@ export class LocalBuckets {
     const levels = this.#limits.map((limit, i) =>
       state ? refill(state.levels[i] ?? limit.capacityUnits, now - state.atUs, limit) : limit.capacityUnits,
     )
-    const refused = levels.some((level, i) => level < (costs[i] ?? 0))
+    const short = () => levels.some((level, i) => level < (costs[i] ?? 0))
+    let refused = short()
     if (operation === 'consume' && !refused) {
       levels.forEach((level, i) => {
         levels[i] = level - (costs[i] ?? 0)
@@ -54,6 +55,7 @@ export class LocalBuckets {
       levels.forEach((level, i) => {
         levels[i] = Math.min(this.#limits[i]?.capacityUnits ?? level, level + (costs[i] ?? 0))
       })
+      refused = short()
     }
     this.#subjects.delete(subject)
     const full = levels.every((level, i) => level >= (this.#limits[i]?.capacityUnits ?? 0))

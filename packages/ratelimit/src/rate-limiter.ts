@@ -90,11 +90,13 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
 
   /**
    * Gives `cost` tokens back to every limit of `subject` (capped at the capacity), for a request
-   * that turned out not to count. Returns the state after the refund.
+   * that turned out not to count. Returns the state after the refund (`allowed`: whether a request
+   * of that cost would pass now).
    */
   async refund(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
     const cost = options.cost ?? 1
-    const costs = this.#costs(cost, this.options.limits)
+    // Refunding more than a capacity is harmless: the bucket is capped at full.
+    const costs = this.#costs(cost, this.options.limits, false)
     const family = this.#keyspace.family(this.#namespace, subject)
     this.#denyCache?.forget(family.tag)
     return (await this.#decide('refund', family, cost, costs)).result

@@ -2,6 +2,7 @@
 --
 -- KEYS[i]   the hash of bucket i: field tk = level in units, field ts = Redis time in microseconds
 -- ARGV[1]   operation: 'consume' | 'peek' | 'refund'
+-- Reply: { Redis time (us), 1 when a request of this cost is refused (after a refund: would be), levels... }
 -- ARGV[2+3(i-1)..4+3(i-1)]  per bucket: capacity (units), refill (units per microsecond), cost (units)
 --
 -- Every quantity is an integer below 2^53 (the caller checks the bounds), so the arithmetic on Lua's
@@ -57,9 +58,11 @@ if operation == 'consume' and not refused then
   for i = 1, count do level[i] = level[i] - cost[i] end
 elseif operation == 'refund' then
   write = true
+  refused = false
   for i = 1, count do
     level[i] = level[i] + cost[i]
     if level[i] > capacity[i] then level[i] = capacity[i] end
+    if level[i] < cost[i] then refused = true end
   end
 end
 

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto'
+import { createRedis, loadRedisConfig, mastersOf, type RedisClient } from '@redlayer/connection'
+import { defineKeyspace } from '@redlayer/keyspace'
+import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
+import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
+import type { Topology } from '@redlayer/testkit'
+import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from '../src/index.js'
+
+/** A keyspace of its own per test (a random app prefix) with the `ratelimit` namespace. */
+export function testKeyspace() {
+  return defineKeyspace({
+    prefix: `t${randomBytes(4).toString('hex')}`,
+    namespaces: {
+      ratelimit: {
+        prefix: 'ratelimit',
+        description: 'token buckets',
+        ttl: { default: '1h', min: '1ms', max: '24h' },
+        flushClass: 'disruptive',
+        whenRedisDown: 'fail-open',
+      },
+    },
+  })
+}
+
+export type TestKeyspace = ReturnType<typeof testKeyspace>
+export type LimiterOptions = Partial<
+  Omit<RateLimiterOptions<'ratelimit'>, 'redis' | 'keyspace' | 'namespace'>
+>
+
+export interface RateLimitFixture extends AsyncDisposable {
+  readonly redis: RedisClient
+  readonly keyspace: TestKeyspace
+  readonly metrics: RedlayerMetrics
+  readonly guard: RedisGuard
+  limiter(options: LimiterOptions): RateLimiter<'ratelimit'>
+  /** Every bucket key of the keyspace on every master, with its PTTL. */
+  bucketTtls(): Promise<Map<string, number>>
+  /** Calls of the token bucket script (EVALSHA + EVAL) served by every master so far. */
+  scriptCalls(): Promise<number>
+}
+
+/** A fast-failing client, guard and metrics on a topology; dispose with `await using`. */
+export async function rateLimitFixture(
+  topology: Topology,
+  commandTimeoutMs = 300,
+): Promise<RateLimitFixture> {
+  const redis = createRedis(
+    loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs) }),
+  )
+  await redis.ping()
+  const keyspace = testKeyspace()
+  const metrics = createRedlayerMetrics()
+  const guard = createRedisGuard({ redis, metrics, commandTimeoutMs, resetTimeoutMs: 300 })
+  return {
+    redis,
+    keyspace,
+    metrics,
+    guard,
+    limiter: (options) =>
+      createRateLimiter({
+        redis,
+        keyspace,
+        namespace: 'ratelimit',
+        guard,
+        metrics,
+        limits: { name: 'burst', capacity: 5, refill: { tokens: 1, interval: '1h' } },
+        ...options,
+      }),
+    async bucketTtls() {
+      const ttls = new Map<string, number>()
+      for (const master of mastersOf(redis)) {
+        let cursor = '0'
+        do {
+          const [next, keys] = await master.scan(cursor, 'MATCH', keyspace.pattern('ratelimit'), 'COUNT', 100)
+          cursor = next
+          for (const key of keys) ttls.set(key, await master.pttl(key))
+        } while (cursor !== '0')
+      }
+      return ttls
+    },
+    async scriptCalls() {
+      let calls = 0
+      for (const master of mastersOf(redis)) {
+        const info = await master.info('commandstats')
+        for (const match of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm))
+          calls += Number(match[1])
+      }
+      return calls
+    },
+    async [Symbol.asyncDispose]() {
+      await guard[Symbol.asyncDispose]()
+      redis.disconnect()
+    },
+  }
+}
