@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { type NodeAddress, withAdminClient } from './admin-client.js'
+import { type NodeAddress, parseInfo, withAdminClient } from './admin-client.js'
 import { sharedConfig } from './config-files.js'
 import { disposeAll } from './dispose-all.js'
 import { freePorts } from './free-port.js'
@@ -174,7 +174,7 @@ export class SentinelGroup implements AsyncDisposable {
   async waitUntilHealthy(options: WaitOptions = {}): Promise<void> {
     const sentinels = this.#reachableSentinels()
     const others = this.sentinels.length - 1
-    const replicaCount = this.nodes.filter((node) => node.running && !node.paused).length - 1
+    const liveNodes = this.nodes.filter((node) => node.running && !node.paused)
     await pollUntil(
       async () => {
         const views = await Promise.all(
@@ -182,19 +182,24 @@ export class SentinelGroup implements AsyncDisposable {
             withAdminClient(sentinel.address, async (redis) => {
               const master = toRecord(await redis.call('SENTINEL', 'MASTER', this.name))
               const replicas = (await redis.call('SENTINEL', 'REPLICAS', this.name)) as unknown[]
-              const replicasUp = replicas
-                .map(toRecord)
-                .filter((replica) => replica.flags === 'slave' && replica['master-link-status'] === 'ok')
+              // `slave` alone: neither subjectively down nor disconnected.
+              const replicasSeen = replicas.map(toRecord).filter((replica) => replica.flags === 'slave')
               const settled =
                 master.flags === 'master' &&
                 Number(master['num-other-sentinels']) === others &&
-                replicasUp.length === replicaCount
+                replicasSeen.length === liveNodes.length - 1
               return settled ? Number(master.port) : undefined
             }),
           ),
         )
         const [port] = views
-        return port !== undefined && views.every((view) => view === port) ? port : undefined
+        if (port === undefined || views.some((view) => view !== port)) return undefined
+        // A sentinel refreshes a replica's INFO only every 10 s: ask the replicas themselves
+        // whether their link to the primary is up.
+        const linked = await Promise.all(
+          liveNodes.filter((node) => node.port !== port).map((node) => replicatesFrom(node, port)),
+        )
+        return linked.every(Boolean) ? port : undefined
       },
       {
         timeoutMs: options.timeoutMs ?? 30_000,
@@ -244,6 +249,16 @@ async function acceptsWrites(node: RedisProcess): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+/** True when the node is a replica of the primary on `primaryPort` with its link up. */
+async function replicatesFrom(node: RedisProcess, primaryPort: number): Promise<boolean> {
+  const info = parseInfo(await withAdminClient(node.address, (redis) => redis.info('replication')))
+  return (
+    info.get('role') === 'slave' &&
+    Number(info.get('master_port')) === primaryPort &&
+    info.get('master_link_status') === 'up'
+  )
 }
 
 /** A flat [field, value, field, value] reply as an object. */
