@@ -20,7 +20,7 @@ export interface RedisGuardOptions {
   volumeThreshold?: number
   /** Failure percentage over the rolling window above which it opens (default 50). */
   errorThresholdPercentage?: number
-  /** Length of the rolling window, in ms (default 10000, in 10 buckets). */
+  /** Length of the rolling window, in ms (default 5000, in 10 buckets). */
   rollingCountTimeoutMs?: number
   /** How long it stays open before probing with a PING, in ms (default 1000). */
   resetTimeoutMs?: number
@@ -43,7 +43,7 @@ export const GUARD_DEFAULTS = {
   minCommandTimeoutMs: 1000,
   volumeThreshold: 10,
   errorThresholdPercentage: 50,
-  rollingCountTimeoutMs: 10_000,
+  rollingCountTimeoutMs: 5_000,
   resetTimeoutMs: 1000,
 } as const
 
