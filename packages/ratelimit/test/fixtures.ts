@@ -42,7 +42,7 @@ export interface RateLimitFixture extends AsyncDisposable {
 /** A fast-failing client, guard and metrics on a topology; dispose with `await using`. */
 export async function rateLimitFixture(
   topology: Topology,
-  commandTimeoutMs = 300,
+  { commandTimeoutMs = 300, volumeThreshold }: { commandTimeoutMs?: number; volumeThreshold?: number } = {},
 ): Promise<RateLimitFixture> {
   const redis = createRedis(
     loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs) }),
@@ -50,7 +50,7 @@ export async function rateLimitFixture(
   await redis.ping()
   const keyspace = testKeyspace()
   const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis, metrics, commandTimeoutMs, resetTimeoutMs: 300 })
+  const guard = createRedisGuard({ redis, metrics, commandTimeoutMs, resetTimeoutMs: 300, volumeThreshold })
   return {
     redis,
     keyspace,
