@@ -1,0 +1,875 @@
+import { randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import {
+  type Duration,
+  type FlushResult,
+  flushNamespace,
+  type Keyspace,
+  parseDuration,
+} from '@redlayer/keyspace'
+import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
+import { createRedisGuard, isRedisFailure, type RedisGuard, type StateChange } from '@redlayer/resilience'
+import { type BusMessage, CacheBus } from './bus.js'
+import { type CacheId, idParts, normalizeTags } from './cache-id.js'
+import { type CacheEntry, decodeEntry, encodeEntry } from './entry-codec.js'
+import { cacheError } from './errors.js'
+import { KeyWaiters } from './key-waiters.js'
+import { L1 } from './l1.js'
+import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
+import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
+import { PendingInvalidations } from './pending-invalidations.js'
+import { type EntryWrite, type IdKeys, RedisStore, UNAVAILABLE } from './redis-store.js'
+import { SingleFlight } from './single-flight.js'
+import { jitterTtl } from './ttl.js'
+
+/** What a loader is given: a signal that aborts at the hard timeout, and the graced value if any. */
+export interface LoaderContext<T> {
+  readonly signal: AbortSignal
+  /** The expired value still within grace, when there is one. */
+  readonly stale: T | undefined
+}
+
+/** Returns the value to cache. `null` is cached (negative caching); `undefined` is returned but not cached. */
+export type Loader<T> = (context: LoaderContext<T>) => Promise<T | undefined> | T | undefined
+
+/** Loads every missing id in one call; returns one value per id, in the same order. */
+export type BatchLoader<T> = (
+  ids: CacheId[],
+  context: { readonly signal: AbortSignal },
+) => Promise<readonly (T | undefined)[]> | readonly (T | undefined)[]
+
+export interface SetOptions {
+  /** Requested TTL, clamped by the keyspace policy; jitter is applied on top. */
+  ttl?: Duration
+  grace?: Duration
+  tags?: readonly string[]
+}
+
+export interface GetOptions {
+  /** Stops waiting (rejects with the signal's reason); a shared load goes on for the others. */
+  signal?: AbortSignal
+}
+
+export interface GetOrSetOptions extends SetOptions, GetOptions {
+  nullTtl?: Duration
+  softTimeout?: Duration
+  hardTimeout?: Duration
+  /** Use (true) or skip (false) the cross-process lease; needs `distributedSingleFlight` on the cache. */
+  distributed?: boolean
+}
+
+export interface ClearOptions {
+  /** Needed for a `disruptive` namespace (ADR-0011). */
+  force?: boolean
+  reason?: string
+  signal?: AbortSignal
+}
+
+/** What `clear()` did: the flush result, or `queued` when Redis was unavailable (applied on recovery). */
+export type ClearResult = { readonly queued: false; readonly flush: FlushResult } | { readonly queued: true }
+
+export interface CacheStats {
+  readonly l1Entries: number
+  readonly l1Bytes: number
+  readonly pendingInvalidations: number
+  readonly busSubscribed: boolean
+}
+
+interface Versions {
+  readonly epoch: number
+  readonly tags: ReadonlyMap<string, number>
+  /** Date.now() when read: a load that outlives the delete retention is not written. */
+  readonly readAt: number
+}
+
+interface Found {
+  readonly entry: CacheEntry
+  readonly fresh: boolean
+  readonly tier: 'l1' | 'redis'
+}
+
+interface ReadResult {
+  readonly found: (Found | undefined)[]
+  /** Delete version of each id as read (0 when Redis was not read). */
+  readonly deleted: number[]
+  /** Undefined when Redis was unavailable: nothing may be written from this read. */
+  readonly versions: Versions | undefined
+}
+
+type Fill<T> = { readonly value: T | undefined }
+
+const TAG_RETENTION_MS = 24 * 3_600_000
+const MIN_DELETE_RETENTION_MS = 60_000
+const NULL_TTL_CAP_MS = 60_000
+/** An explicit set() wins over any delete before it. */
+const ALWAYS = Number.MAX_SAFE_INTEGER
+
+/**
+ * A read-through cache over one keyspace namespace (ADR-0020, ADR-0021, ADR-0013). Create it with
+ * `createCache`; dispose it (`await using`, or `close()`) to stop its bus subscriber and timers.
+ */
+export class Cache<N extends string = string> implements AsyncDisposable {
+  readonly namespace: N
+  readonly #o: ResolvedCacheOptions<N>
+  readonly #keyspace: Keyspace<N>
+  readonly #guard: RedisGuard
+  readonly #ownGuard: boolean
+  readonly #metrics: RedlayerMetrics
+  readonly #store: RedisStore
+  readonly #l1: L1 | undefined
+  readonly #bus: CacheBus | undefined
+  readonly #channel: string
+  readonly #flights = new SingleFlight<Fill<unknown>>()
+  readonly #waiters = new KeyWaiters()
+  readonly #pending: PendingInvalidations
+  readonly #epochKey: string
+  readonly #deleteRetentionMs: number
+  readonly #onStateChange: (change: StateChange) => void
+  readonly #labels: { namespace: string }
+  #replayTimer: NodeJS.Timeout | undefined
+  #replaying: Promise<void> | undefined
+  #closed = false
+
+  constructor(options: CacheOptions<N>) {
+    const o = resolveCacheOptions(options)
+    this.#o = o
+    this.namespace = o.namespace
+    this.#keyspace = o.keyspace
+    this.#labels = { namespace: o.namespace }
+    this.#ownGuard = o.guard === undefined
+    this.#metrics = o.metrics ?? o.guard?.metrics ?? createRedlayerMetrics()
+    this.#guard = o.guard ?? createRedisGuard({ redis: o.redis, metrics: this.#metrics })
+    this.#store = new RedisStore(o.redis, this.#guard)
+    this.#pending = new PendingInvalidations(o.maxPendingInvalidations)
+    // ADR-0020: reserved keys are plain keys of the namespace; value keys always start with a
+    // hash tag `{...}` (keyspace.family), so no id can name a reserved key.
+    this.#epochKey = this.#keyspace.key(o.namespace, 'epoch')
+    this.#channel = this.#keyspace.key(o.namespace, 'bus')
+    this.#deleteRetentionMs = Math.max(
+      MIN_DELETE_RETENTION_MS,
+      o.hardTimeoutMs ?? 0,
+      o.distributed?.leaseTtlMs ?? 0,
+    )
+    this.#l1 = o.l1 === undefined ? undefined : new L1(o.l1)
+    const origin = randomBytes(16).toString('hex')
+    this.#bus =
+      o.l1 !== undefined || o.distributed !== undefined
+        ? new CacheBus(o.redis, this.#channel, origin, {
+            onMessage: (message) => this.#receive(message),
+            onResubscribed: () => {
+              // ADR-0020: messages may have been missed while unsubscribed.
+              this.#l1?.clear()
+              this.#waiters.wakeAll()
+            },
+          })
+        : undefined
+    this.#onStateChange = (change) => {
+      if (change.to === 'closed') void this.#replay()
+    }
+    this.#guard.on('stateChange', this.#onStateChange)
+  }
+
+  /** Resolves once the bus is subscribed (immediately without L1 and distributed single-flight). */
+  async ready(signal?: AbortSignal): Promise<void> {
+    await this.#bus?.ready(signal)
+  }
+
+  get stats(): CacheStats {
+    return {
+      l1Entries: this.#l1?.size ?? 0,
+      l1Bytes: this.#l1?.bytes ?? 0,
+      pendingInvalidations: this.#pending.size,
+      busSubscribed: this.#bus?.subscribed ?? false,
+    }
+  }
+
+  /** The fresh value, or undefined. While Redis is unavailable, a graced L1 value is served. */
+  async get<T>(id: CacheId, options: GetOptions = {}): Promise<T | undefined> {
+    const [value] = await this.getMany<T>([id], options)
+    return value
+  }
+
+  async getMany<T>(ids: readonly CacheId[], options: GetOptions = {}): Promise<(T | undefined)[]> {
+    this.#assertOpen()
+    const keys = ids.map((id) => this.#idKeys(id))
+    const read = await abortable(this.#read(keys, []), options.signal)
+    return read.found.map((found) => {
+      if (found === undefined) {
+        this.#metrics.cacheMisses.inc(this.#labels)
+        return undefined
+      }
+      if (found.fresh) this.#metrics.cacheHits.inc({ ...this.#labels, tier: found.tier })
+      else if (read.versions === undefined) this.#staleServed('redis-unavailable')
+      else {
+        // A graced value is for getOrSet's fallbacks; a plain read reports a miss.
+        this.#metrics.cacheMisses.inc(this.#labels)
+        return undefined
+      }
+      return this.#decode(found.entry) as T
+    })
+  }
+
+  /**
+   * The cached value, or the loader's. Concurrent calls for one id in this process share one
+   * loader call; with distributed single-flight, so do processes (ADR-0020). The options of the
+   * call that starts a load apply to that load.
+   */
+  async getOrSet<T>(id: CacheId, loader: Loader<T>, options: GetOrSetOptions = {}): Promise<T> {
+    this.#assertOpen()
+    if (typeof loader !== 'function')
+      throw cacheError('E_INVALID_OPTIONS', 'getOrSet needs a loader function')
+    const keys = this.#idKeys(id)
+    const tags = normalizeTags(options.tags)
+    const local = this.#l1Fresh(keys.value)
+    if (local !== undefined) {
+      this.#metrics.cacheHits.inc({ ...this.#labels, tier: 'l1' })
+      return this.#decode(local) as T
+    }
+    const flight = this.#flights.run(keys.value, () =>
+      this.#fill(keys, tags, loader as Loader<unknown>, options),
+    )
+    return (await abortable(flight, options.signal)).value as T
+  }
+
+  /**
+   * Values for every id; the misses are loaded by ONE loader call. A graced value is served for an
+   * id whose load failed; ids without one make the call fail with the loader's error.
+   */
+  async getManyOrSet<T>(
+    ids: readonly CacheId[],
+    loader: BatchLoader<T>,
+    options: GetOrSetOptions = {},
+  ): Promise<(T | undefined)[]> {
+    this.#assertOpen()
+    if (typeof loader !== 'function')
+      throw cacheError('E_INVALID_OPTIONS', 'getManyOrSet needs a loader function')
+    const keys = ids.map((id) => this.#idKeys(id))
+    const tags = normalizeTags(options.tags)
+    const read = await abortable(this.#read(keys, tags), options.signal)
+    const out: (T | undefined)[] = new Array(ids.length)
+    const missing: number[] = []
+    read.found.forEach((found, index) => {
+      if (found?.fresh) {
+        this.#metrics.cacheHits.inc({ ...this.#labels, tier: found.tier })
+        out[index] = this.#decode(found.entry) as T
+      } else {
+        this.#metrics.cacheMisses.inc(this.#labels)
+        missing.push(index)
+      }
+    })
+    if (missing.length === 0) return out
+    const stale = missing.map((index) => read.found[index])
+    const loading = this.#timedLoad(
+      (signal) =>
+        loader(
+          missing.map((index) => ids[index] as CacheId),
+          { signal },
+        ),
+      options,
+    ).then(async (values) => {
+      if (!Array.isArray(values) || values.length !== missing.length) {
+        throw cacheError(
+          'E_INVALID_VALUE',
+          `the batch loader returned ${describeLength(values)} for ${missing.length} ids`,
+        )
+      }
+      const items = missing.flatMap((index, position) => {
+        const value = values[position] as T | undefined
+        const idKeys = keys[index] as IdKeys
+        return value === undefined ? [] : [{ keys: idKeys, value, deletedSeen: read.deleted[index] ?? 0 }]
+      })
+      await this.#writeValues(items, tags, read.versions, options)
+      return values as readonly (T | undefined)[]
+    })
+    const allStale = stale.every((found) => found !== undefined)
+    const loaded = await this.#withGrace(
+      loading,
+      allStale ? (stale as Found[]) : undefined,
+      read.versions === undefined,
+      options,
+    )
+    missing.forEach((index, position) => {
+      out[index] = loaded.loaded
+        ? loaded.value[position]
+        : (this.#decode((stale[position] as Found).entry) as T)
+    })
+    return out
+  }
+
+  /** Stores a value. Resolves true when Redis has it; false when Redis was unavailable (the write was skipped and the id invalidated on recovery). */
+  async set<T>(id: CacheId, value: T, options: SetOptions = {}): Promise<boolean> {
+    return this.setMany([{ id, value }], options)
+  }
+
+  async setMany<T>(items: readonly { id: CacheId; value: T }[], options: SetOptions = {}): Promise<boolean> {
+    this.#assertOpen()
+    const tags = normalizeTags(options.tags)
+    const prepared = items.map((item) => {
+      if (item.value === undefined)
+        throw cacheError('E_INVALID_VALUE', 'undefined cannot be cached; use delete()')
+      return { keys: this.#idKeys(item.id), value: item.value as unknown, deletedSeen: ALWAYS }
+    })
+    const versions = await this.#readVersions(tags)
+    const stored = await this.#writeValues(prepared, tags, versions, options)
+    if (!stored) {
+      // ADR-0013: Redis may hold an older value of these ids; they are deleted on recovery.
+      for (const item of prepared) this.#l1?.delete(item.keys.value)
+      this.#queue(() => this.#pending.addIds(prepared.map((item) => item.keys)))
+    }
+    return stored
+  }
+
+  /** Resolves true when applied now, false when Redis was unavailable and the delete is queued for recovery. */
+  async delete(id: CacheId): Promise<boolean> {
+    return this.deleteMany([id])
+  }
+
+  async deleteMany(ids: readonly CacheId[]): Promise<boolean> {
+    this.#assertOpen()
+    const keys = ids.map((id) => this.#idKeys(id))
+    for (const one of keys) this.#l1?.delete(one.value)
+    const done = await this.#store.delete(keys, this.#deleteRetentionMs)
+    if (done === UNAVAILABLE) {
+      this.#queue(() => this.#pending.addIds(keys))
+      return false
+    }
+    await this.#publish({ type: 'keys', keys: keys.map((one) => one.value) }, () =>
+      this.#pending.addIds(keys),
+    )
+    return true
+  }
+
+  /**
+   * After it resolves, no read returns a value stored with one of these tags before it (ADR-0020:
+   * a value whose recorded tag version is older than the tag's is a miss). L1 copies in other
+   * processes go within the bus window. False: Redis was unavailable, queued for recovery.
+   */
+  async invalidateTags(tags: readonly string[]): Promise<boolean> {
+    this.#assertOpen()
+    const list = normalizeTags(tags)
+    if (list.length === 0) return true
+    this.#l1?.deleteTagged(new Set(list))
+    const done = await this.#store.bumpVersions(
+      list.map((tag) => this.#tagKey(tag)),
+      TAG_RETENTION_MS,
+    )
+    if (done === UNAVAILABLE) {
+      this.#queue(() => this.#pending.addTags(list))
+      return false
+    }
+    await this.#publish({ type: 'tags', tags: list }, () => this.#pending.addTags(list))
+    return true
+  }
+
+  /**
+   * Empties the namespace within its flush class (ADR-0011: `disruptive` needs `force` and a
+   * reason, `forbidden` is refused), then moves the namespace epoch forward, so that a value a
+   * racing loader writes after the flush is not readable either (ADR-0020).
+   */
+  async clear(options: ClearOptions = {}): Promise<ClearResult> {
+    this.#assertOpen()
+    this.#l1?.clear()
+    let flush: FlushResult
+    try {
+      flush = await flushNamespace(this.#o.redis, this.#keyspace, this.namespace, {
+        force: options.force,
+        reason: options.reason ?? 'cache clear()',
+        signal: options.signal,
+      })
+    } catch (error) {
+      if (!isRedisFailure(error)) throw error
+      this.#queue(this.#queueEpoch)
+      return { queued: true }
+    }
+    const bumped = await this.#store.bumpVersions([this.#epochKey], 0)
+    if (bumped === UNAVAILABLE) {
+      this.#queue(this.#queueEpoch)
+      return { queued: true }
+    }
+    await this.#publish({ type: 'clear' }, this.#queueEpoch)
+    return { queued: false, flush }
+  }
+
+  async close(): Promise<void> {
+    await this[Symbol.asyncDispose]()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#guard.off('stateChange', this.#onStateChange)
+    if (this.#replayTimer) clearInterval(this.#replayTimer)
+    this.#waiters.wakeAll()
+    await this.#bus?.[Symbol.asyncDispose]()
+    if (this.#ownGuard) await this.#guard[Symbol.asyncDispose]()
+  }
+
+  // --- reading ---------------------------------------------------------------------------------
+
+  #l1Fresh(key: string): CacheEntry | undefined {
+    if (this.#l1 === undefined || !this.#bus?.subscribed) return undefined
+    const now = Date.now()
+    const entry = this.#l1.get(key, now)
+    if (entry === undefined || entry.expiresAt <= now || this.#pending.covers(key, entry.tags))
+      return undefined
+    return {
+      payload: entry.payload,
+      expiresAt: entry.expiresAt,
+      graceEndsAt: entry.graceEndsAt,
+      epoch: 0,
+      tags: [],
+    }
+  }
+
+  /**
+   * Reads ids from L1 (fresh only, and only while the bus is subscribed) then from Redis, with the
+   * versions every judgement needs: the epoch, the `hintTags` (read in the same round trip, they
+   * are the snapshot a following load records) and any other tag the values carry.
+   */
+  async #read(keys: readonly IdKeys[], hintTags: readonly string[]): Promise<ReadResult> {
+    const now = Date.now()
+    const found: (Found | undefined)[] = new Array(keys.length).fill(undefined)
+    const deleted: number[] = new Array(keys.length).fill(0)
+    const l1Graced: (Found | undefined)[] = new Array(keys.length).fill(undefined)
+    const fromRedis: number[] = []
+    keys.forEach((one, index) => {
+      const fresh = this.#l1Fresh(one.value)
+      if (fresh !== undefined) {
+        found[index] = { entry: fresh, fresh: true, tier: 'l1' }
+        return
+      }
+      const graced = this.#l1?.get(one.value, now)
+      if (graced !== undefined)
+        l1Graced[index] = { entry: { ...graced, epoch: 0, tags: [] }, fresh: false, tier: 'l1' }
+      fromRedis.push(index)
+    })
+    if (fromRedis.length === 0) return { found, deleted, versions: undefined }
+
+    const hintKeys = hintTags.map((tag) => this.#tagKey(tag))
+    const [stored, hinted] = await Promise.all([
+      this.#store.readValues(fromRedis.map((index) => keys[index] as IdKeys)),
+      this.#store.readVersions([this.#epochKey, ...hintKeys]),
+    ])
+    const unavailable = (): ReadResult => {
+      // ADR-0013: Redis is unavailable: only a graced L1 copy can stand in (getOrSet's fallback).
+      for (const index of fromRedis) found[index] = l1Graced[index]
+      return { found, deleted, versions: undefined }
+    }
+    if (stored === UNAVAILABLE || hinted === UNAVAILABLE) return unavailable()
+
+    const tagVersions = new Map<string, number>()
+    hintTags.forEach((tag, index) => {
+      tagVersions.set(tag, hinted[index + 1] ?? 0)
+    })
+    const entries = stored.map((one) => (one.bytes === null ? undefined : decodeEntry(one.bytes)))
+    const unknownTags = new Set<string>()
+    for (const entry of entries) {
+      for (const stamp of entry?.tags ?? []) if (!tagVersions.has(stamp.tag)) unknownTags.add(stamp.tag)
+    }
+    if (unknownTags.size > 0) {
+      const extra = [...unknownTags]
+      const versions = await this.#store.readVersions(extra.map((tag) => this.#tagKey(tag)))
+      if (versions === UNAVAILABLE) return unavailable()
+      extra.forEach((tag, index) => {
+        tagVersions.set(tag, versions[index] ?? 0)
+      })
+    }
+    const epoch = hinted[0] ?? 0
+    const readAt = Date.now()
+    fromRedis.forEach((index, position) => {
+      const entry = entries[position]
+      const one = keys[index] as IdKeys
+      deleted[index] = stored[position]?.deleted ?? 0
+      if (entry === undefined || !this.#isCurrent(one.value, entry, epoch, tagVersions, readAt)) {
+        this.#l1?.delete(one.value)
+        return
+      }
+      const fresh = readAt < entry.expiresAt
+      found[index] = { entry, fresh, tier: 'redis' }
+      if (fresh) this.#l1Set(one.value, entry)
+    })
+    return { found, deleted, versions: { epoch, tags: tagVersions, readAt } }
+  }
+
+  /** ADR-0020: a value is current when no epoch bump, tag invalidation or pending invalidation is newer. */
+  #isCurrent(
+    key: string,
+    entry: CacheEntry,
+    epoch: number,
+    tags: ReadonlyMap<string, number>,
+    now: number,
+  ): boolean {
+    if (entry.graceEndsAt <= now || epoch > entry.epoch) return false
+    for (const stamp of entry.tags) if ((tags.get(stamp.tag) ?? 0) > stamp.version) return false
+    return !this.#pending.covers(
+      key,
+      entry.tags.map((stamp) => stamp.tag),
+    )
+  }
+
+  async #readVersions(tags: readonly string[]): Promise<Versions | undefined> {
+    const versions = await this.#store.readVersions([this.#epochKey, ...tags.map((tag) => this.#tagKey(tag))])
+    if (versions === UNAVAILABLE) return undefined
+    return {
+      epoch: versions[0] ?? 0,
+      tags: new Map(tags.map((tag, index) => [tag, versions[index + 1] ?? 0])),
+      readAt: Date.now(),
+    }
+  }
+
+  // --- loading ---------------------------------------------------------------------------------
+
+  async #fill(
+    keys: IdKeys,
+    tags: string[],
+    loader: Loader<unknown>,
+    options: GetOrSetOptions,
+  ): Promise<Fill<unknown>> {
+    let read = await this.#read([keys], tags)
+    let found = read.found[0]
+    if (found?.fresh) {
+      this.#metrics.cacheHits.inc({ ...this.#labels, tier: found.tier })
+      return { value: this.#decode(found.entry) }
+    }
+    this.#metrics.cacheMisses.inc(this.#labels)
+
+    let lease: string | undefined
+    if (this.#distributedFor(options) && read.versions !== undefined) {
+      const outcome = await this.#leaseOrWait(keys, tags, options.signal)
+      if (outcome.kind === 'found') {
+        this.#metrics.cacheHits.inc({ ...this.#labels, tier: 'redis' })
+        return { value: this.#decode(outcome.found.entry) }
+      }
+      read = outcome.read
+      found = read.found[0] ?? found
+      if (outcome.kind === 'leader') lease = outcome.token
+    }
+
+    const stale = found !== undefined && !found.fresh ? found : undefined
+    const staleValue = stale === undefined ? undefined : this.#decode(stale.entry)
+    let published = false
+    const loading = this.#timedLoad((signal) => loader({ signal, stale: staleValue }), options)
+      .then(async (value) => {
+        if (value !== undefined) {
+          const deletedSeen = read.deleted[0] ?? 0
+          published = await this.#writeValues([{ keys, value, deletedSeen }], tags, read.versions, options)
+        }
+        return value
+      })
+      .finally(async () => {
+        if (lease === undefined) return
+        await this.#store.releaseLease(keys.lease, lease)
+        // Waiters in other processes wake on the write's message, or on this one when nothing was written.
+        if (!published) await this.#publish({ type: 'keys', keys: [keys.value] })
+      })
+    const outcome = await this.#withGrace(
+      loading,
+      stale ? [stale] : undefined,
+      read.versions === undefined,
+      options,
+    )
+    return { value: outcome.loaded ? outcome.value : staleValue }
+  }
+
+  /**
+   * ADR-0020: holds the Redis lease (SET NX PX) and loads, or waits for the holder's value, woken
+   * by its bus message; after `maxWait` (or when the holder fails) it loads by itself.
+   */
+  async #leaseOrWait(
+    keys: IdKeys,
+    tags: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<
+    | { kind: 'found'; found: Found }
+    | { kind: 'leader'; token: string; read: ReadResult }
+    | { kind: 'alone'; read: ReadResult }
+  > {
+    const distributed = this.#o.distributed as { leaseTtlMs: number; maxWaitMs: number }
+    const token = randomBytes(16).toString('hex')
+    const acquired = await this.#store.acquireLease(keys.lease, token, distributed.leaseTtlMs)
+    if (acquired === true) {
+      // Another process may have written the value between our read and the lease.
+      const read = await this.#read([keys], tags)
+      const found = read.found[0]
+      if (found?.fresh) {
+        await this.#store.releaseLease(keys.lease, token)
+        return { kind: 'found', found }
+      }
+      return { kind: 'leader', token, read }
+    }
+    if (acquired === UNAVAILABLE || !this.#bus?.subscribed) {
+      return { kind: 'alone', read: await this.#read([keys], tags) }
+    }
+    const wait = this.#waiters.wait(keys.value, distributed.maxWaitMs, signal)
+    let read = await this.#read([keys], tags)
+    let found = read.found[0]
+    if (found?.fresh) {
+      wait.cancel()
+      return { kind: 'found', found }
+    }
+    await wait.woken
+    signal?.throwIfAborted()
+    read = await this.#read([keys], tags)
+    found = read.found[0]
+    if (found?.fresh) return { kind: 'found', found }
+    return { kind: 'alone', read }
+  }
+
+  #distributedFor(options: GetOrSetOptions): boolean {
+    if (options.distributed === true && this.#o.distributed === undefined) {
+      throw cacheError(
+        'E_INVALID_OPTIONS',
+        'distributed: true needs distributedSingleFlight in the cache options',
+      )
+    }
+    return this.#o.distributed !== undefined && options.distributed !== false
+  }
+
+  /** Runs a loader under the hard timeout, with the loader metrics. */
+  #timedLoad<R>(load: (signal: AbortSignal) => Promise<R> | R, options: GetOrSetOptions): Promise<R> {
+    const hardTimeoutMs =
+      options.hardTimeout === undefined ? this.#o.hardTimeoutMs : parseDuration(options.hardTimeout)
+    this.#metrics.cacheLoaderCalls.inc(this.#labels)
+    const started = performance.now()
+    return runWithHardTimeout(load, hardTimeoutMs).then(
+      (value) => {
+        this.#metrics.cacheLoaderDuration.observe(this.#labels, (performance.now() - started) / 1000)
+        return value
+      },
+      (error: unknown) => {
+        this.#metrics.cacheLoaderDuration.observe(this.#labels, (performance.now() - started) / 1000)
+        this.#metrics.cacheLoaderErrors.inc(this.#labels)
+        throw error
+      },
+    )
+  }
+
+  /**
+   * ADR-0020: with graced values, a load slower than the soft timeout serves them (and goes on in
+   * the background), and a failed load serves them. Without graced values, the load's outcome.
+   */
+  async #withGrace<R>(
+    loading: Promise<R>,
+    stale: readonly Found[] | undefined,
+    redisUnavailable: boolean,
+    options: GetOrSetOptions,
+  ): Promise<{ readonly loaded: true; readonly value: R } | { readonly loaded: false }> {
+    if (stale === undefined) return { loaded: true, value: await loading }
+    const softTimeoutMs =
+      options.softTimeout === undefined ? this.#o.softTimeoutMs : parseDuration(options.softTimeout)
+    try {
+      const first =
+        softTimeoutMs === undefined ? await loading : await raceSoftTimeout(loading, softTimeoutMs)
+      if (first !== SOFT_TIMEOUT) return { loaded: true, value: first as R }
+      loading.catch(() => {
+        // Counted by the loader metrics; the graced value was served meanwhile.
+      })
+      this.#staleServed('soft-timeout', stale.length)
+      return { loaded: false }
+    } catch (error) {
+      const reason = redisUnavailable
+        ? 'redis-unavailable'
+        : isTimeout(error)
+          ? 'hard-timeout'
+          : 'loader-error'
+      this.#staleServed(reason, stale.length)
+      return { loaded: false }
+    }
+  }
+
+  // --- writing ---------------------------------------------------------------------------------
+
+  /** Serializes and writes values with one set of tags; false when Redis was unavailable. */
+  async #writeValues(
+    items: readonly { keys: IdKeys; value: unknown; deletedSeen: number }[],
+    tags: readonly string[],
+    versions: Versions | undefined,
+    options: GetOrSetOptions,
+  ): Promise<boolean> {
+    if (items.length === 0) return true
+    const now = Date.now()
+    const graceMs = options.grace === undefined ? this.#o.graceMs : parseDuration(options.grace)
+    const baseTtl = this.#keyspace.ttl(
+      this.namespace,
+      options.ttl === undefined ? this.#o.ttlMs : parseDuration(options.ttl),
+    )
+    const requestedNullTtl =
+      options.nullTtl === undefined ? this.#o.nullTtlMs : parseDuration(options.nullTtl)
+    const nullTtl = this.#keyspace.ttl(this.namespace, requestedNullTtl ?? Math.min(baseTtl, NULL_TTL_CAP_MS))
+    const writes: EntryWrite[] = []
+    const entries: CacheEntry[] = []
+    for (const item of items) {
+      // Serialize before anything else: a value that cannot be cached fails the call, not Redis.
+      const payload = this.#o.serializer.serialize(item.value)
+      const ttl = jitterTtl(item.value === null ? nullTtl : baseTtl, this.#o.jitter)
+      const entry: CacheEntry = {
+        payload,
+        expiresAt: now + ttl,
+        graceEndsAt: now + ttl + graceMs,
+        epoch: versions?.epoch ?? 0,
+        tags: tags.map((tag) => ({ tag, version: versions?.tags.get(tag) ?? 0 })),
+      }
+      entries.push(entry)
+      writes.push({
+        keys: item.keys,
+        bytes: encodeEntry(entry, this.#o.compressionThreshold),
+        lifetimeMs: ttl + graceMs,
+        deletedSeen: item.deletedSeen,
+        tagKeys: tags.map((tag) => this.#tagKey(tag)),
+      })
+    }
+    // ADR-0020: a load slower than the delete retention cannot prove no delete happened meanwhile.
+    const tooOld = versions !== undefined && now - versions.readAt > this.#deleteRetentionMs
+    const written = versions === undefined || tooOld ? UNAVAILABLE : await this.#store.write(writes)
+    if (written === UNAVAILABLE) {
+      this.#metrics.cacheWritesSkipped.inc(this.#labels, items.length)
+      return false
+    }
+    items.forEach((item, index) => {
+      this.#l1Set(item.keys.value, entries[index] as CacheEntry)
+    })
+    await this.#publish({ type: 'keys', keys: items.map((item) => item.keys.value) }, () =>
+      this.#pending.addIds(items.map((item) => item.keys)),
+    )
+    return true
+  }
+
+  #l1Set(key: string, entry: CacheEntry): void {
+    this.#l1?.set(key, {
+      payload: entry.payload,
+      expiresAt: entry.expiresAt,
+      graceEndsAt: entry.graceEndsAt,
+      tags: entry.tags.map((stamp) => stamp.tag),
+    })
+  }
+
+  // --- bus and outage replay -------------------------------------------------------------------
+
+  /** Publishes to the other processes; when that fails, `onFailure` queues the change for replay. */
+  async #publish(message: BusMessage, onFailure?: () => boolean): Promise<void> {
+    if (this.#bus === undefined) return
+    const sent = await this.#store.publish(this.#channel, this.#bus.encode(message))
+    if (sent === UNAVAILABLE) {
+      if (onFailure) this.#queue(onFailure)
+    } else this.#metrics.cacheBusMessages.inc({ ...this.#labels, direction: 'out' })
+  }
+
+  #receive(message: BusMessage): void {
+    this.#metrics.cacheBusMessages.inc({ ...this.#labels, direction: 'in' })
+    switch (message.type) {
+      case 'keys':
+        if (!Array.isArray(message.keys)) return
+        for (const key of message.keys) this.#l1?.delete(key)
+        this.#waiters.wake(message.keys)
+        return
+      case 'tags':
+        if (Array.isArray(message.tags)) this.#l1?.deleteTagged(new Set(message.tags))
+        return
+      case 'clear':
+        this.#l1?.clear()
+        this.#waiters.wakeAll()
+        return
+    }
+  }
+
+  readonly #queueEpoch = (): boolean => {
+    this.#pending.addEpoch()
+    return false
+  }
+
+  /** Queues an invalidation for replay (ADR-0013); on overflow L1 goes too (epoch bump queued). */
+  #queue(add: () => boolean): void {
+    const overflowed = add()
+    if (overflowed === true || this.#pending.size > 0) {
+      if (overflowed === true) this.#l1?.clear()
+      this.#metrics.cachePendingInvalidations.set(this.#labels, this.#pending.size)
+    }
+    if (this.#replayTimer === undefined && this.#pending.size > 0 && !this.#closed) {
+      this.#replayTimer = setInterval(() => void this.#replay(), this.#o.replayIntervalMs)
+      this.#replayTimer.unref()
+    }
+  }
+
+  /** Applies queued invalidations once Redis answers again (breaker closed, or on the timer). */
+  #replay(): Promise<void> {
+    if (this.#replaying === undefined) {
+      this.#replaying = this.#replayOnce().finally(() => {
+        this.#replaying = undefined
+      })
+    }
+    return this.#replaying
+  }
+
+  async #replayOnce(): Promise<void> {
+    if (this.#pending.size === 0) return
+    const batch = this.#pending.snapshot()
+    let message: BusMessage[]
+    if (batch.epoch > 0) {
+      if ((await this.#store.bumpVersions([this.#epochKey], 0)) === UNAVAILABLE) return
+      message = [{ type: 'clear' }]
+    } else {
+      const ids = [...batch.ids.values()].map((item) => item.keys)
+      const tags = [...batch.tags.keys()]
+      if (ids.length > 0 && (await this.#store.delete(ids, this.#deleteRetentionMs)) === UNAVAILABLE) return
+      if (
+        tags.length > 0 &&
+        (await this.#store.bumpVersions(
+          tags.map((tag) => this.#tagKey(tag)),
+          TAG_RETENTION_MS,
+        )) === UNAVAILABLE
+      ) {
+        return
+      }
+      message = []
+      if (ids.length > 0) message.push({ type: 'keys', keys: ids.map((one) => one.value) })
+      if (tags.length > 0) message.push({ type: 'tags', tags })
+    }
+    this.#pending.acknowledge(batch)
+    for (const one of message) await this.#publish(one)
+    this.#metrics.cachePendingInvalidations.set(this.#labels, this.#pending.size)
+    if (this.#pending.size === 0 && this.#replayTimer !== undefined) {
+      clearInterval(this.#replayTimer)
+      this.#replayTimer = undefined
+    }
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  #idKeys(id: CacheId): IdKeys {
+    // ADR-0020: one hash tag per id, so its value, delete version and lease share one slot and
+    // the conditional write (entry-write.lua) runs on Cluster.
+    const family = this.#keyspace.family(this.namespace, ...idParts(id))
+    return { value: family.key(), deleted: family.key('deleted'), lease: family.key('lease') }
+  }
+
+  #tagKey(tag: string): string {
+    return this.#keyspace.key(this.namespace, 'tag', tag)
+  }
+
+  #decode(entry: CacheEntry): unknown {
+    return this.#o.serializer.deserialize(entry.payload)
+  }
+
+  #staleServed(reason: string, count = 1): void {
+    this.#metrics.cacheStaleServed.inc({ ...this.#labels, reason }, count)
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw cacheError('E_CACHE_CLOSED', 'the cache was closed')
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'E_LOADER_TIMEOUT'
+  )
+}
+
+function describeLength(values: unknown): string {
+  return Array.isArray(values) ? `${values.length} values` : `a ${typeof values}`
+}
+
+/** Creates a cache over one namespace of a keyspace (see `Cache`). */
+export function createCache<N extends string>(options: CacheOptions<N>): Cache<N> {
+  return new Cache(options)
+}

@@ -1,0 +1,23 @@
+export {
+  type BatchLoader,
+  Cache,
+  type CacheStats,
+  type ClearOptions,
+  type ClearResult,
+  createCache,
+  type GetOptions,
+  type GetOrSetOptions,
+  type Loader,
+  type LoaderContext,
+  type SetOptions,
+} from './cache.js'
+export type { CacheId } from './cache-id.js'
+export { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from './entry-codec.js'
+export type { CacheErrorCode } from './errors.js'
+export type {
+  CacheOptions,
+  DistributedSingleFlightOptions,
+  L1Options,
+  ResolvedCacheOptions,
+} from './options.js'
+export { jsonSerializer, type Serializer } from './serializer.js'

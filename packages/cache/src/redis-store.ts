@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs'
+import type { RedisClient } from '@redlayer/connection'
+import type { RedisGuard } from '@redlayer/resilience'
+import { groupKeys } from './slots.js'
+
+/** What a guarded Redis call returns when Redis is unavailable (ADR-0013): the caller degrades. */
+export const UNAVAILABLE: unique symbol = Symbol('redis unavailable')
+export type Guarded<T> = T | typeof UNAVAILABLE
+
+/** The Redis keys of one cache id: its value, its delete version and its lease, in one slot. */
+export interface IdKeys {
+  readonly value: string
+  readonly deleted: string
+  readonly lease: string
+}
+
+/** A value to write: its bytes, its lifetime in Redis, and the versions it recorded. */
+export interface EntryWrite {
+  readonly keys: IdKeys
+  readonly bytes: Buffer
+  readonly lifetimeMs: number
+  /** Delete version seen before loading; the write is dropped if the id was deleted since. */
+  readonly deletedSeen: number
+  readonly tagKeys: readonly string[]
+}
+
+/** One id as read: the stored bytes (null: none) and its delete version (0: never deleted). */
+export interface StoredValue {
+  readonly bytes: Buffer | null
+  readonly deleted: number
+}
+
+interface CacheCommands {
+  redlayerCacheEntryWrite(
+    value: string,
+    deleted: string,
+    bytes: Buffer,
+    lifetimeMs: number,
+    seen: number,
+  ): Promise<number>
+  redlayerCacheEntryDelete(value: string, deleted: string, retentionMs: number): Promise<number>
+  redlayerCacheVersionBump(key: string, retentionMs: number): Promise<string>
+  redlayerCacheVersionTouch(key: string, lifetimeMs: number): Promise<number>
+  redlayerCacheLeaseRelease(key: string, token: string): Promise<number>
+}
+
+const SCRIPTS = {
+  redlayerCacheEntryWrite: ['entry-write.lua', 2],
+  redlayerCacheEntryDelete: ['entry-delete.lua', 2],
+  redlayerCacheVersionBump: ['version-bump.lua', 1],
+  redlayerCacheVersionTouch: ['version-touch.lua', 1],
+  redlayerCacheLeaseRelease: ['lease-release.lua', 1],
+} as const
+
+function defineScripts(redis: RedisClient): RedisClient & CacheCommands {
+  for (const [name, [file, numberOfKeys]] of Object.entries(SCRIPTS)) {
+    if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') continue
+    // Lua beside the TypeScript; scripts/copy-lua.mjs ships it beside the compiled code.
+    const lua = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8')
+    redis.defineCommand(name, { numberOfKeys, lua })
+  }
+  return redis as RedisClient & CacheCommands
+}
+
+/**
+ * Every Redis command of the cache, each run through the guard (ADR-0013) with a fallback that
+ * returns UNAVAILABLE: a Redis failure never reaches the caller as an exception, it becomes a
+ * degraded path the cache decides on. Errors that are not Redis failures pass through.
+ */
+export class RedisStore {
+  readonly redis: RedisClient & CacheCommands
+  readonly #guard: RedisGuard
+
+  constructor(redis: RedisClient, guard: RedisGuard) {
+    this.redis = defineScripts(redis)
+    this.#guard = guard
+  }
+
+  #run<T>(operation: string, fn: () => Promise<T>): Promise<Guarded<T>> {
+    return this.#guard.run<Guarded<T>>(operation, fn, { fallback: () => UNAVAILABLE })
+  }
+
+  /** The values of ids with their delete versions: MGET, split by slot on Cluster. */
+  readValues(ids: readonly IdKeys[]): Promise<Guarded<StoredValue[]>> {
+    return this.#run('cache.get', async () => {
+      const keys = ids.flatMap((id) => [id.value, id.deleted])
+      const raw: (Buffer | null)[] = new Array(keys.length).fill(null)
+      await Promise.all(
+        groupKeys(this.redis, keys).map(async (group) => {
+          const values = await this.redis.mgetBuffer(...group.keys)
+          group.positions.forEach((position, index) => {
+            raw[position] = values[index] ?? null
+          })
+        }),
+      )
+      return ids.map((_, index) => {
+        const deleted = raw[index * 2 + 1]
+        return { bytes: raw[index * 2] ?? null, deleted: deleted == null ? 0 : Number(deleted.toString()) }
+      })
+    })
+  }
+
+  /** Current versions of tag or epoch keys (0 for an absent key), split by slot on Cluster. */
+  readVersions(keys: readonly string[]): Promise<Guarded<number[]>> {
+    if (keys.length === 0) return Promise.resolve([])
+    return this.#run('cache.versions', async () => {
+      const out: number[] = new Array(keys.length).fill(0)
+      await Promise.all(
+        groupKeys(this.redis, keys).map(async (group) => {
+          const values = await this.redis.mget(...group.keys)
+          group.positions.forEach((position, index) => {
+            const value = values[index]
+            out[position] = value == null ? 0 : Number(value)
+          })
+        }),
+      )
+      return out
+    })
+  }
+
+  /**
+   * Writes values, each unless its id was deleted after `deletedSeen` (ADR-0020). The tag version
+   * keys the values recorded are kept alive at least as long as the values. Resolves with how
+   * many values were written.
+   */
+  write(entries: readonly EntryWrite[]): Promise<Guarded<number>> {
+    return this.#run('cache.set', async () => {
+      const lifetimes = new Map<string, number>()
+      for (const entry of entries) {
+        for (const key of entry.tagKeys)
+          lifetimes.set(key, Math.max(lifetimes.get(key) ?? 0, entry.lifetimeMs))
+      }
+      // Versions first: a value must never be readable while the versions it recorded could expire.
+      await Promise.all([...lifetimes].map(([key, ms]) => this.redis.redlayerCacheVersionTouch(key, ms)))
+      const written = await Promise.all(
+        entries.map((entry) =>
+          this.redis.redlayerCacheEntryWrite(
+            entry.keys.value,
+            entry.keys.deleted,
+            entry.bytes,
+            entry.lifetimeMs,
+            entry.deletedSeen,
+          ),
+        ),
+      )
+      return written.reduce((sum, one) => sum + one, 0)
+    })
+  }
+
+  /** Deletes ids, recording a delete version kept for `retentionMs` (ADR-0020). */
+  delete(ids: readonly IdKeys[], retentionMs: number): Promise<Guarded<true>> {
+    return this.#run('cache.delete', async () => {
+      await Promise.all(
+        ids.map((id) => this.redis.redlayerCacheEntryDelete(id.value, id.deleted, retentionMs)),
+      )
+      return true as const
+    })
+  }
+
+  /** New versions for tag or epoch keys (ADR-0020). `retentionMs` 0: the key never expires. */
+  bumpVersions(keys: readonly string[], retentionMs: number): Promise<Guarded<true>> {
+    return this.#run('cache.invalidate', async () => {
+      await Promise.all(keys.map((key) => this.redis.redlayerCacheVersionBump(key, retentionMs)))
+      return true as const
+    })
+  }
+
+  /** SET NX PX: true when this caller now holds the single-flight lease. */
+  acquireLease(key: string, token: string, ttlMs: number): Promise<Guarded<boolean>> {
+    return this.#run(
+      'cache.lease',
+      async () => (await this.redis.set(key, token, 'PX', ttlMs, 'NX')) === 'OK',
+    )
+  }
+
+  releaseLease(key: string, token: string): Promise<Guarded<boolean>> {
+    return this.#run(
+      'cache.lease',
+      async () => (await this.redis.redlayerCacheLeaseRelease(key, token)) === 1,
+    )
+  }
+
+  publish(channel: string, message: string): Promise<Guarded<true>> {
+    return this.#run('cache.publish', async () => {
+      await this.redis.publish(channel, message)
+      return true as const
+    })
+  }
+}

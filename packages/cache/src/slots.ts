@@ -1,0 +1,37 @@
+import type { RedisClient } from '@redlayer/connection'
+import calculateSlot from 'cluster-key-slot'
+
+const CHUNK = 500
+
+/**
+ * Splits keys into groups one multi-key command can take: on Cluster one group per hash slot
+ * (a cross-slot MGET is refused), everywhere at most CHUNK keys so one call never blocks the
+ * server for long. Each group keeps the positions of its keys in the input.
+ */
+export function groupKeys(
+  redis: RedisClient,
+  keys: readonly string[],
+): { keys: string[]; positions: number[] }[] {
+  const bySlot = new Map<number, { keys: string[]; positions: number[] }>()
+  const cluster = 'isCluster' in redis && redis.isCluster
+  keys.forEach((key, position) => {
+    const slot = cluster ? calculateSlot(key) : 0
+    let group = bySlot.get(slot)
+    if (group === undefined) {
+      group = { keys: [], positions: [] }
+      bySlot.set(slot, group)
+    }
+    group.keys.push(key)
+    group.positions.push(position)
+  })
+  const groups: { keys: string[]; positions: number[] }[] = []
+  for (const group of bySlot.values()) {
+    for (let start = 0; start < group.keys.length; start += CHUNK) {
+      groups.push({
+        keys: group.keys.slice(start, start + CHUNK),
+        positions: group.positions.slice(start, start + CHUNK),
+      })
+    }
+  }
+  return groups
+}

@@ -1,0 +1,19 @@
+-- ADR-0020: a new version for a tag or for the namespace epoch, from Redis TIME in microseconds,
+-- strictly above the current one (a failover to a node whose clock is behind cannot reuse one).
+-- The key keeps the longer of its current TTL and the retention asked for, so it outlives every
+-- value that recorded it (those values extend it when they are written, see version-touch.lua).
+-- KEYS[1] version key; ARGV[1] retention in ms, 0 for no expiry.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local old = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if now <= old then now = old + 1 end
+local version = string.format('%.0f', now)
+local retention = tonumber(ARGV[1])
+if retention == 0 then
+  redis.call('SET', KEYS[1], version)
+else
+  local pttl = redis.call('PTTL', KEYS[1])
+  if pttl > retention then retention = pttl end
+  redis.call('SET', KEYS[1], version, 'PX', retention)
+end
+return version
