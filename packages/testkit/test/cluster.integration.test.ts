@@ -48,26 +48,34 @@ describe('startCluster', () => {
     expect(returned?.masterId).toBe(promoted.id)
   })
 
-  it('moves a slot with its keys to another master', async () => {
+  it('moves a slot with its keys to another master, answering ASK while it moves', async () => {
     await using cluster = await startCluster()
-    const key = 'testkit:{moving}:a'
-    const slot = await cluster.keySlot(key)
+    const keys = ['testkit:{moving}:a', 'testkit:{moving}:b']
+    const slot = await cluster.keySlot(keys[0] as string)
     const source = await cluster.slotOwner(slot)
     const target = (await cluster.masters()).find((node) => node.id !== source.id)
     if (!target) throw new Error('no second master')
-    const redis = new Redis({ port: source.port, lazyConnect: true })
-    try {
-      await redis.connect()
-      await redis.set(key, 'kept')
-    } finally {
-      redis.disconnect()
-    }
-    await cluster.migrateSlot(slot, target.id)
-    expect((await cluster.slotOwner(slot)).id).toBe(target.id)
     const client = new Cluster(cluster.startupNodes, { lazyConnect: true })
     try {
       await client.connect()
-      expect(await client.get(key)).toBe('kept')
+      for (const key of keys) await client.set(key, `value of ${key}`)
+
+      const migration = await cluster.beginSlotMigration(slot, target.id)
+      expect(await migration.moveKeys(1)).toBe(1)
+      // One key is on the target already, one still on the source: the client follows ASK.
+      for (const key of keys) expect(await client.get(key)).toBe(`value of ${key}`)
+      await migration.finish()
+
+      expect((await cluster.slotOwner(slot)).id).toBe(target.id)
+      await expect(cluster.slotOwner(CLUSTER_SLOTS)).rejects.toThrow(RangeError)
+      for (const key of keys) expect(await client.get(key)).toBe(`value of ${key}`)
+      const onTarget = new Redis({ port: target.port, lazyConnect: true })
+      try {
+        await onTarget.connect()
+        expect(await onTarget.call('CLUSTER', 'COUNTKEYSINSLOT', slot)).toBe(keys.length)
+      } finally {
+        onTarget.disconnect()
+      }
     } finally {
       client.disconnect()
     }

@@ -25,6 +25,8 @@ function connect(topology: Topology): Redis | Cluster {
   }
 }
 
+const PROCESS_COUNT = { standalone: 1, sentinel: 5, cluster: 6 } as const
+
 describe.each(topologiesFromEnv())('topology %s', (kind) => {
   it('starts, takes a write and a read through its env, and leaves no process after disposal', async () => {
     let pids: (number | undefined)[]
@@ -32,6 +34,7 @@ describe.each(topologiesFromEnv())('topology %s', (kind) => {
       await using topology = await startTopology(kind)
       expect(topology.kind).toBe(kind)
       expect(topology.env.REDIS_MODE).toBe(kind)
+      expect(topology.processes).toHaveLength(PROCESS_COUNT[kind])
       pids = topology.processes.map((node) => node.pid)
       const client = connect(topology)
       try {
