@@ -11,20 +11,25 @@ type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: ScriptArg[]) => Prom
  * same script runs on a single Redis, a Sentinel primary and a Cluster.
  */
 export class LuaScript {
+  // Every script of the package is defined on a client at once, the first time any of them runs
+  // on it: ioredis copies the defined commands into each (auto-)pipeline when it creates it, so a
+  // script defined while a pipeline of the same tick is open would be missing from it.
+  static readonly #all: LuaScript[] = []
+  static readonly #prepared = new WeakSet<object>()
   readonly #name: string
   readonly #source: string
-  readonly #defined = new WeakSet<object>()
 
   constructor(name: string, file: URL) {
     this.#name = name
     this.#source = readFileSync(file, 'utf8')
+    LuaScript.#all.push(this)
   }
 
   /** Runs the script with `keys` as KEYS[] and `args` as ARGV[]. */
   run(client: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
-    if (!this.#defined.has(client)) {
-      client.defineCommand(this.#name, { lua: this.#source })
-      this.#defined.add(client)
+    if (!LuaScript.#prepared.has(client)) {
+      for (const script of LuaScript.#all) client.defineCommand(script.#name, { lua: script.#source })
+      LuaScript.#prepared.add(client)
     }
     const command = (client as unknown as Record<string, ScriptCommand>)[this.#name]
     if (command === undefined) throw new Error(`script ${this.#name} was not registered`)
