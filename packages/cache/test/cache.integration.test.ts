@@ -1,0 +1,254 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isRedlayerError, mastersOf } from '@redlayer/connection'
+import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from '../src/index.js'
+import { cacheFixture, countingLoader } from './fixtures.js'
+
+const M = 'redlayer_'
+
+describe.each(topologiesFromEnv())('cache on %s', (kind) => {
+  let topology: Topology
+
+  beforeAll(async () => {
+    topology = await startTopology(kind)
+  })
+  afterAll(async () => {
+    await topology?.[Symbol.asyncDispose]()
+  })
+
+  it('100 concurrent getOrSet of one missing key make one loader call', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache()
+    const loader = countingLoader({ id: 1 }, 50)
+    const values = await Promise.all(Array.from({ length: 100 }, () => cache.getOrSet('user-1', loader)))
+    expect(loader.calls).toBe(1)
+    expect(values.every((value) => value.id === 1)).toBe(true)
+    expect(await cache.getOrSet('user-1', loader)).toEqual({ id: 1 })
+    expect(loader.calls).toBe(1)
+    expect(await f.sample(`${M}cache_loader_calls_total`, { namespace: 'entity' })).toBe(1)
+    expect(
+      await f.sample(`${M}cache_hits_total`, { namespace: 'entity', tier: 'redis' }),
+    ).toBeGreaterThanOrEqual(1)
+  })
+
+  it('round-trips Date, null and nested values; null is a cached value, undefined is not cached', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache()
+    const at = new Date('2026-11-22T03:04:05.678Z')
+    await cache.set(['order', 7], { at, items: [{ at, n: null }], $date: 'user data' })
+    const order = await cache.get<{ at: Date; items: [{ at: Date; n: null }]; $date: string }>(['order', 7])
+    expect(order?.at).toBeInstanceOf(Date)
+    expect(order?.at.getTime()).toBe(at.getTime())
+    expect(order?.items[0].at.getTime()).toBe(at.getTime())
+    expect(order?.items[0].n).toBeNull()
+    expect(order?.$date).toBe('user data')
+
+    const missing = countingLoader(null)
+    expect(await cache.getOrSet('nobody', missing)).toBeNull()
+    expect(await cache.getOrSet('nobody', missing)).toBeNull()
+    expect(missing.calls).toBe(1)
+    expect(await cache.get('nobody')).toBeNull()
+
+    const nothing = countingLoader(undefined)
+    expect(await cache.getOrSet('void', nothing)).toBeUndefined()
+    expect(await cache.getOrSet('void', nothing)).toBeUndefined()
+    expect(nothing.calls).toBe(2)
+    await expect(cache.set('void', undefined)).rejects.toSatisfy((error) =>
+      isRedlayerError(error, 'E_INVALID_VALUE'),
+    )
+    await expect(cache.set('big', 10n)).rejects.toSatisfy((error) =>
+      isRedlayerError(error, 'E_INVALID_VALUE'),
+    )
+  })
+
+  it('compresses large values in Redis and reads them back transparently', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache()
+    const page = {
+      orders: Array.from({ length: 300 }, (_, i) => ({ id: i, status: 'shipped', total: i * 1.5 })),
+    }
+    await cache.set('page', page)
+    await cache.set('tiny', { id: 1 })
+    const key = f.keyspace.family('entity', 'page').key()
+    const stored = (await f.redis.getBuffer(key)) as Buffer
+    expect(stored[0]).toBe(FORMAT_VERSION)
+    expect(stored[1]).toBe(1)
+    expect(stored.length).toBeLessThan(JSON.stringify(page).length / 3)
+    const tiny = (await f.redis.getBuffer(f.keyspace.family('entity', 'tiny').key())) as Buffer
+    expect(tiny[1]).toBe(0)
+    expect(await cache.get('page')).toEqual(page)
+    expect(JSON.stringify(page).length).toBeGreaterThan(DEFAULT_COMPRESSION_THRESHOLD)
+  })
+
+  it('keeps hostile ids inside the namespace and apart from each other', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache()
+    const ids = ['*', 'a:b', '{tag}', '', ' ', '../..', 'x\r\nFLUSHALL', 'épée', '\u0000', 'a'.repeat(5_000)]
+    for (const [index, id] of ids.entries()) await cache.set(id, index)
+    await cache.set(['a', 'b'], 'parts')
+    for (const [index, id] of ids.entries()) expect(await cache.get(id)).toBe(index)
+    expect(await cache.get(['a', 'b'])).toBe('parts')
+    for (const master of mastersOf(f.redis)) {
+      const [, keys] = await master.scan('0', 'MATCH', f.keyspace.scanPattern, 'COUNT', 1_000)
+      for (const key of keys) expect(f.keyspace.classify(key)).toBe('entity')
+    }
+    for (const bad of [[], [{}], 42, null] as unknown[]) {
+      await expect(cache.get(bad as string)).rejects.toSatisfy((error) =>
+        isRedlayerError(error, 'E_INVALID_ID'),
+      )
+    }
+  })
+
+  it('getMany reads across slots in one call; getManyOrSet loads every miss in one loader call', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache()
+    await cache.setMany(Array.from({ length: 20 }, (_, i) => ({ id: ['user', i], value: { id: i } })))
+    const ids = Array.from({ length: 40 }, (_, i) => ['user', i] as const)
+    const got = await cache.getMany<{ id: number }>(ids)
+    expect(got.slice(0, 20).map((value) => value?.id)).toEqual(Array.from({ length: 20 }, (_, i) => i))
+    expect(got.slice(20).every((value) => value === undefined)).toBe(true)
+
+    const batches: unknown[][] = []
+    const loaded = await cache.getManyOrSet<{ id: number } | null>(ids, async (missing) => {
+      batches.push(missing)
+      return missing.map((id) => (id[1] === 39 ? null : { id: Number(id[1]) }))
+    })
+    expect(batches).toHaveLength(1)
+    expect(batches[0]).toHaveLength(20)
+    expect(loaded.map((value) => value?.id ?? null)).toEqual([
+      ...Array.from({ length: 39 }, (_, i) => i),
+      null,
+    ])
+    const again = await cache.getManyOrSet(ids, async () => {
+      throw new Error('must not load')
+    })
+    expect(again).toEqual(loaded)
+    await expect(cache.getManyOrSet([['user', 99]], async () => [1, 2])).rejects.toSatisfy((error) =>
+      isRedlayerError(error, 'E_INVALID_VALUE'),
+    )
+  })
+
+  it('applies the keyspace TTL policy with jitter, and a separate TTL to null', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache({ ttl: '2h', jitter: 0.2, nullTtl: '30s' })
+    await cache.set('clamped', 1)
+    await cache.getOrSet('negative', async () => null)
+    const pttl = await f.redis.pttl(f.keyspace.family('entity', 'clamped').key())
+    expect(pttl).toBeLessThanOrEqual(3_600_000) // the namespace max
+    expect(pttl).toBeGreaterThan(3_600_000 * 0.8 - 5_000)
+    const nullTtl = await f.redis.pttl(f.keyspace.family('entity', 'negative').key())
+    expect(nullTtl).toBeLessThanOrEqual(30_000)
+    expect(nullTtl).toBeGreaterThan(30_000 * 0.8 - 5_000)
+  })
+
+  it('serves the graced value when the loader fails or is slow, and times out a slow loader', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache({ ttl: 300, grace: '1m', jitter: 0 })
+    await cache.set('g', 'old')
+    await sleep(350)
+    expect(await cache.get('g')).toBeUndefined()
+    const failing = async () => {
+      throw new Error('database down')
+    }
+    expect(await cache.getOrSet('g', failing)).toBe('old')
+    expect(await f.sample(`${M}cache_stale_served_total`, { reason: 'loader-error' })).toBe(1)
+
+    let finishSlow: (value: string) => void = () => {}
+    const slow = () =>
+      new Promise<string>((resolve) => {
+        finishSlow = resolve
+      })
+    expect(await cache.getOrSet('g', slow, { softTimeout: 20 })).toBe('old')
+    finishSlow('new')
+    await sleep(30)
+    expect(await cache.get('g')).toBe('new')
+
+    const never = () => new Promise<string>(() => {})
+    const error = await cache
+      .getOrSet('fresh-miss', never, { hardTimeout: 30 })
+      .catch((caught: unknown) => caught)
+    expect(isRedlayerError(error, 'E_LOADER_TIMEOUT')).toBe(true)
+    await expect(cache.getOrSet('fresh-miss', failing)).rejects.toThrow('database down')
+  })
+
+  it('after invalidateTags resolves, no client reads a value stored before, even from a racing loader', async () => {
+    await using a = await cacheFixture(topology.env)
+    const b = await a.peer()
+    const cacheA = a.cache()
+    const cacheB = b.cache()
+    await cacheA.set(['post', 1], 'v1', { tags: ['author:9', 'feed'] })
+    await cacheA.set(['post', 2], 'other', { tags: ['author:8'] })
+    expect(await cacheB.get(['post', 1])).toBe('v1')
+    await cacheB.invalidateTags(['author:9'])
+    expect(await cacheA.get(['post', 1])).toBeUndefined()
+    expect(await cacheB.get(['post', 1])).toBeUndefined()
+    expect(await cacheA.get(['post', 2])).toBe('other')
+
+    // A load that started before the invalidation and writes after it is not readable.
+    let finish: (value: string) => void = () => {}
+    const racing = cacheA.getOrSet(
+      ['post', 3],
+      () =>
+        new Promise<string>((resolve) => {
+          finish = resolve
+        }),
+      { tags: ['feed'] },
+    )
+    await sleep(30)
+    await cacheB.invalidateTags(['feed'])
+    finish('loaded before the invalidation')
+    expect(await racing).toBe('loaded before the invalidation')
+    expect(await cacheB.get(['post', 3])).toBeUndefined()
+    expect(await cacheA.getOrSet(['post', 3], async () => 'reloaded', { tags: ['feed'] })).toBe('reloaded')
+    expect(await cacheB.get(['post', 3])).toBe('reloaded')
+  })
+
+  it('a load that started before delete() resolved does not write its value after it', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache()
+    let finish: (value: string) => void = () => {}
+    const racing = cache.getOrSet(
+      'd',
+      () =>
+        new Promise<string>((resolve) => {
+          finish = resolve
+        }),
+    )
+    await sleep(30)
+    expect(await cache.delete('d')).toBe(true)
+    finish('loaded before the delete')
+    await racing
+    expect(await cache.get('d')).toBeUndefined()
+    await cache.set('d', 'explicit')
+    expect(await cache.get('d')).toBe('explicit')
+    await cache.deleteMany(['d'])
+    expect(await cache.get('d')).toBeUndefined()
+  })
+
+  it('clear() empties the namespace, a racing loader included', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache()
+    await cache.setMany(
+      Array.from({ length: 30 }, (_, i) => ({ id: String(i), value: i })),
+      { tags: ['t'] },
+    )
+    let finish: (value: string) => void = () => {}
+    const racing = cache.getOrSet(
+      'racer',
+      () =>
+        new Promise<string>((resolve) => {
+          finish = resolve
+        }),
+    )
+    await sleep(30)
+    const result = await cache.clear()
+    expect(result.queued).toBe(false)
+    finish('stale')
+    await racing
+    expect(await cache.get('racer')).toBeUndefined()
+    expect((await cache.getMany(['0', '1', '29'])).every((value) => value === undefined)).toBe(true)
+    await cache.set('after', 1)
+    expect(await cache.get('after')).toBe(1)
+  })
+})
