@@ -6,6 +6,7 @@ import { sharedConfig } from './config-files.js'
 import { disposeAll } from './dispose-all.js'
 import { freePorts } from './free-port.js'
 import { pollUntil } from './poll.js'
+import { retryOnPortClash } from './port-clash.js'
 import { redisCliBinary } from './redis-binary.js'
 import { RedisProcess } from './redis-process.js'
 import type { WaitOptions } from './sentinel-group.js'
@@ -39,7 +40,11 @@ export class RedisCluster implements AsyncDisposable {
   }
 
   /** Starts the nodes, creates the cluster and resolves once every node reports cluster_state:ok with all slots covered. */
-  static async start(options: ClusterOptions = {}): Promise<RedisCluster> {
+  static start(options: ClusterOptions = {}): Promise<RedisCluster> {
+    return retryOnPortClash(() => RedisCluster.#startOnce(options))
+  }
+
+  static async #startOnce(options: ClusterOptions): Promise<RedisCluster> {
     const masters = options.masters ?? 3
     if (!Number.isInteger(masters) || masters < 3) throw new Error('a cluster needs at least 3 masters')
     const count = masters * 2

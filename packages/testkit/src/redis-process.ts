@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './free-port.js'
+import { retryOnPortClash } from './port-clash.js'
 import { track } from './process-registry.js'
 import { redisServerBinary } from './redis-binary.js'
 
@@ -19,7 +20,6 @@ export interface RedisProcessOptions {
 }
 
 const READY = /Ready to accept connections|Sentinel ID is/
-const ADDRESS_IN_USE = /Address already in use/
 
 /**
  * One real redis-server process on loopback, with the faults a test needs: pause (SIGSTOP),
@@ -43,7 +43,8 @@ export class RedisProcess implements AsyncDisposable {
   }
 
   static async start(options: RedisProcessOptions = {}): Promise<RedisProcess> {
-    for (let attempt = 1; ; attempt++) {
+    // A fixed port is the caller's: a clash on it is their error to see.
+    const startOnce = async () => {
       const server = new RedisProcess(options.port ?? (await freePort()), options)
       writeFileSync(server.configFile, server.#configText())
       try {
@@ -51,12 +52,10 @@ export class RedisProcess implements AsyncDisposable {
         return server
       } catch (error) {
         await server[Symbol.asyncDispose]()
-        // Another process may take a probed port before redis-server binds it: pick another one,
-        // unless the caller fixed the port.
-        const portTaken = error instanceof Error && ADDRESS_IN_USE.test(error.message)
-        if (options.port !== undefined || !portTaken || attempt >= 3) throw error
+        throw error
       }
     }
+    return options.port === undefined ? retryOnPortClash(startOnce) : startOnce()
   }
 
   get url(): string {

@@ -4,6 +4,7 @@ import { sharedConfig } from './config-files.js'
 import { disposeAll } from './dispose-all.js'
 import { freePorts } from './free-port.js'
 import { pollUntil } from './poll.js'
+import { retryOnPortClash } from './port-clash.js'
 import { RedisProcess } from './redis-process.js'
 
 export interface SentinelGroupOptions {
@@ -43,7 +44,11 @@ export class SentinelGroup implements AsyncDisposable {
   }
 
   /** Starts the group and resolves once all three sentinels agree on the primary and see the replica and each other. */
-  static async start(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
+  static start(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
+    return retryOnPortClash(() => SentinelGroup.#startOnce(options))
+  }
+
+  static async #startOnce(options: SentinelGroupOptions): Promise<SentinelGroup> {
     const name = options.name ?? 'mymaster'
     const quorum = options.quorum ?? 2
     const readyTimeoutMs = options.readyTimeoutMs ?? 30_000
@@ -129,11 +134,35 @@ export class SentinelGroup implements AsyncDisposable {
    * accepts writes. Returns the new primary.
    */
   async failover(options: WaitOptions = {}): Promise<RedisProcess> {
+    const timeoutMs = options.timeoutMs ?? 20_000
     const old = await this.primary()
-    const [sentinel] = this.#reachableSentinels()
-    if (!sentinel) throw new Error('no reachable sentinel')
-    await withAdminClient(sentinel.address, (redis) => redis.call('SENTINEL', 'FAILOVER', this.name))
-    return this.waitForPrimaryChange(old.port, options.timeoutMs ?? 20_000, options.signal)
+    const startedAt = Date.now()
+    // NOGOODSLAVE: the sentinel has not yet refreshed its view of the replica (INFO every
+    // 10 s); INPROG: a failover already runs, which is what was asked for.
+    await pollUntil(
+      async () => {
+        const [sentinel] = this.#reachableSentinels()
+        if (!sentinel) throw new Error('no reachable sentinel')
+        try {
+          await withAdminClient(sentinel.address, (redis) => redis.call('SENTINEL', 'FAILOVER', this.name))
+          return true
+        } catch (error) {
+          if (error instanceof Error && error.message.startsWith('INPROG')) return true
+          throw error
+        }
+      },
+      {
+        timeoutMs,
+        signal: options.signal,
+        intervalMs: 200,
+        what: `a sentinel of ${this.name} to start a failover`,
+      },
+    )
+    return this.waitForPrimaryChange(
+      old.port,
+      Math.max(1, timeoutMs - (Date.now() - startedAt)),
+      options.signal,
+    )
   }
 
   /**

@@ -48,6 +48,22 @@ describe('startCluster', () => {
     expect(returned?.masterId).toBe(promoted.id)
   })
 
+  it('promotes the replica of a hung (SIGSTOP) master, which rejoins as a replica once resumed', async () => {
+    await using cluster = await startCluster()
+    const [master] = await cluster.masters()
+    if (!master) throw new Error('no master')
+    master.process.pause()
+    const startedAt = Date.now()
+    const promoted = await cluster.waitForPromotion(master, { timeoutMs: 30_000 })
+    console.info(`cluster failover after SIGSTOP done in ${Date.now() - startedAt} ms`)
+    expect(promoted.masterId).toBeUndefined()
+    expect(promoted.slots).toEqual(master.slots)
+    master.process.resume()
+    await cluster.waitUntilHealthy()
+    const returned = (await cluster.topology()).find((node) => node.id === master.id)
+    expect(returned).toMatchObject({ role: 'replica', masterId: promoted.id })
+  })
+
   it('moves a slot with its keys to another master, answering ASK while it moves', async () => {
     await using cluster = await startCluster()
     const keys = ['testkit:{moving}:a', 'testkit:{moving}:b']
