@@ -65,7 +65,7 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
         ['invalidateTags', () => cache.invalidateTags(['t'])],
         ['clear', () => cache.clear()],
       ]
-      const rounds = 60
+      const rounds = 200
       for (let round = 0; round < rounds; round++) {
         const [, change] = changes[round % changes.length] as (typeof changes)[number]
         await cache.set('k', `v${round}`, { tags: ['t'] })

@@ -1,0 +1,113 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cacheFixture, countingLoader, until } from './fixtures.js'
+
+const M = 'redlayer_'
+
+// ADR-0013: the cache against a Redis that is really stopped (SIGSTOP: sockets stay open, nothing
+// answers), on standalone and on Cluster (every node stopped).
+describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
+  'cache during an outage on %s',
+  (kind) => {
+    let topology: Topology
+
+    beforeAll(async () => {
+      topology = await startTopology(kind)
+    })
+    afterAll(async () => {
+      await topology?.[Symbol.asyncDispose]()
+    })
+
+    const pause = () => {
+      for (const process of topology.processes) process.pause()
+    }
+    const resume = () => {
+      for (const process of topology.processes) process.resume()
+    }
+
+    it('falls through to the loader, serves graced L1 values, skips and counts writes', async () => {
+      await using f = await cacheFixture(topology.env)
+      const cache = f.cache({ l1: true, ttl: 200, jitter: 0, grace: '1m' })
+      await cache.ready()
+      await cache.set('graced', 'before the outage')
+      await sleep(250) // logically expired, within grace
+      pause()
+      try {
+        const failing = async () => {
+          throw new Error('database down too')
+        }
+        expect(await cache.getOrSet('graced', failing)).toBe('before the outage')
+        expect(await f.sample(`${M}cache_stale_served_total`, { reason: 'redis-unavailable' })).toBe(1)
+        expect(await cache.get('graced')).toBe('before the outage')
+
+        const loader = countingLoader('from the loader')
+        expect(await cache.getOrSet('cold', loader)).toBe('from the loader')
+        expect(loader.calls).toBe(1)
+        expect(
+          await f.sample(`${M}cache_writes_skipped_total`, { namespace: 'entity' }),
+        ).toBeGreaterThanOrEqual(1)
+        await expect(cache.getOrSet('cold-and-failing', failing)).rejects.toThrow('database down too')
+        expect(await cache.set('written-during', 1)).toBe(false)
+      } finally {
+        resume()
+      }
+    })
+
+    it('keeps deletes, tag invalidations and sets made during the outage, and replays them after it', async () => {
+      await using a = await cacheFixture(topology.env)
+      const b = await a.peer()
+      const cacheA = a.cache({ l1: true, replayInterval: 100 })
+      const cacheB = b.cache({ l1: true })
+      await Promise.all([cacheA.ready(), cacheB.ready()])
+      await cacheA.set('deleted', 'old')
+      await cacheA.set('tagged', 'old', { tags: ['t'] })
+      await cacheA.set('overwritten', 'old')
+      for (const id of ['deleted', 'tagged', 'overwritten']) expect(await cacheB.get(id)).toBe('old') // in B's L1
+
+      pause()
+      try {
+        expect(await cacheA.delete('deleted')).toBe(false)
+        expect(await cacheA.invalidateTags(['t'])).toBe(false)
+        expect(await cacheA.set('overwritten', 'new')).toBe(false)
+        expect(cacheA.stats.pendingInvalidations).toBe(3)
+        expect(await a.sample(`${M}cache_pending_invalidations`, { namespace: 'entity' })).toBe(3)
+        // Its own process already stops serving what it invalidated.
+        expect(await cacheA.get('deleted')).toBeUndefined()
+        expect(await cacheA.get('tagged')).toBeUndefined()
+      } finally {
+        resume()
+      }
+      await until(() => cacheA.stats.pendingInvalidations === 0, 10_000, 'the replay')
+      expect(await a.sample(`${M}cache_pending_invalidations`, { namespace: 'entity' })).toBe(0)
+      await until(
+        async () =>
+          (await cacheB.get('deleted')) === undefined &&
+          (await cacheB.get('tagged')) === undefined &&
+          (await cacheB.get('overwritten')) === undefined,
+        5_000,
+        'the other process to drop the invalidated values',
+      )
+      expect(await cacheA.get('overwritten')).toBeUndefined()
+    })
+
+    it('on overflow of the pending queue, invalidates the whole namespace once Redis is back', async () => {
+      await using f = await cacheFixture(topology.env)
+      const cache = f.cache({ l1: true, maxPendingInvalidations: 3, replayInterval: 100 })
+      await cache.ready()
+      await cache.setMany(Array.from({ length: 6 }, (_, i) => ({ id: String(i), value: i })))
+      pause()
+      try {
+        for (const id of ['0', '1', '2', '3']) expect(await cache.delete(id)).toBe(false)
+        expect(cache.stats.pendingInvalidations).toBe(1) // collapsed into one epoch bump
+        expect(cache.stats.l1Entries).toBe(0)
+      } finally {
+        resume()
+      }
+      await until(() => cache.stats.pendingInvalidations === 0, 10_000, 'the replay')
+      expect(await cache.getMany(['0', '3', '4', '5'])).toEqual([undefined, undefined, undefined, undefined])
+      await cache.set('4', 'after')
+      expect(await cache.get('4')).toBe('after')
+    })
+  },
+)
