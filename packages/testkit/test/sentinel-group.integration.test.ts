@@ -72,8 +72,8 @@ describe('startSentinelGroup', () => {
     console.info(`failover after SIGSTOP done in ${Date.now() - startedAt} ms`)
     expect(promoted).toBe(replica)
     primary.resume()
-    // Slow by design of Sentinel (about 20 s): it waits before demoting a returning primary and
-    // refreshes a replica's INFO every 10 s.
+    // Slow by design of Sentinel (about 10 s): it reads a replica's INFO every 10 s and waits
+    // a few seconds more before it demotes a returning primary.
     await group.waitUntilHealthy({ timeoutMs: 45_000 })
     expect(await group.replicas()).toEqual([primary])
   })
