@@ -1,9 +1,9 @@
-import { mastersOf, type RedisClient, RedlayerError } from '@redlayer/connection'
+import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { FlushClass } from './definition.js'
 import type { Keyspace } from './keyspace.js'
-import { nodeLabel, perKeyPipeline, scanBatches } from './scan.js'
+import { mastersToScan, nodeLabel, perKeyPipeline, scanBatches } from './scan.js'
 
 export interface AuditOptions {
   /** Keys per namespace whose MEMORY USAGE is measured (reservoir sample); 50 by default. */
@@ -92,7 +92,7 @@ export async function auditKeyspace<N extends string>(
   let scanned = 0
   let complete = true
 
-  scan: for (const node of mastersOf(redis)) {
+  scan: for (const node of mastersToScan(redis)) {
     nodes.push(nodeLabel(node))
     for await (const keys of scanBatches(node, keyspace.scanPattern, scanCount, options.signal)) {
       const owned: { key: string; name: N }[] = []

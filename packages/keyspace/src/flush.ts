@@ -1,9 +1,9 @@
-import { mastersOf, type RedisClient, RedlayerError } from '@redlayer/connection'
+import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { FlushClass } from './definition.js'
 import type { Keyspace } from './keyspace.js'
-import { nodeLabel, perKeyPipeline, scanBatches } from './scan.js'
+import { mastersToScan, nodeLabel, perKeyPipeline, scanBatches } from './scan.js'
 
 /** A pino-style logger (`logger.warn(record, message)`); Fastify's and pino's fit. */
 export interface KeyspaceLogger {
@@ -139,7 +139,7 @@ export async function flushNamespace<N extends string>(
     finishedAt: new Date().toISOString(),
   })
   try {
-    for (const node of mastersOf(redis)) {
+    for (const node of mastersToScan(redis)) {
       const current = { node: nodeLabel(node), scanned: 0, matched: 0, deleted: 0 }
       perNode.push(current)
       for await (const keys of scanBatches(node, ns.pattern, batchSize, options.signal)) {

@@ -1,4 +1,23 @@
+import { mastersOf, type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Redis } from 'ioredis'
+
+/**
+ * The masters to scan. A cluster client knows its masters only once it has loaded the slot map;
+ * an empty list would make a flush or an audit report "nothing there", so it is an outage instead.
+ */
+export function mastersToScan(redis: RedisClient): Redis[] {
+  const masters = mastersOf(redis)
+  if (masters.length === 0) {
+    throw new RedlayerError(
+      'E_REDIS_UNAVAILABLE',
+      'no Redis master is known yet (the cluster client is not ready)',
+      {
+        details: { status: redis.status },
+      },
+    )
+  }
+  return masters
+}
 
 /**
  * SCAN one node with MATCH and COUNT, batch by batch, checking `signal` before each call. SCAN

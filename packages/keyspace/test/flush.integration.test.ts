@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { isRedlayerError, mastersOf, type RedisClient } from '@redlayer/connection'
 import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import fc from 'fast-check'
+import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FlushAuditRecord, flushNamespace, type KeyPart } from '../src/index.js'
 import { keyPart } from './support/hostile-strings.js'
@@ -176,6 +177,20 @@ describe.each(topologiesFromEnv())('flushNamespace on %s', (kind) => {
     const aborted = await rejection(flushNamespace(client, keyspace, 'c', { signal: AbortSignal.abort() }))
     expect((aborted as Error).name).toBe('AbortError')
     expect(await allKeys(client, keyspace.pattern('c'))).toHaveLength(keys.length)
+  })
+
+  it.runIf(kind === 'cluster')('treats a cluster client that has no slot map yet as an outage', async () => {
+    const nodes = (topology.env.REDIS_CLUSTER_NODES ?? '').split(',').map((address) => {
+      const [host, port] = address.split(':')
+      return { host: host as string, port: Number(port) }
+    })
+    const lazy = new Cluster(nodes, { lazyConnect: true })
+    try {
+      const error = await rejection(flushNamespace(lazy, fresh(), 'cache'))
+      expect(isRedlayerError(error, 'E_REDIS_UNAVAILABLE')).toBe(true)
+    } finally {
+      lazy.disconnect()
+    }
   })
 
   it('property: a flush touches exactly its own keys, whatever the parts', async () => {
