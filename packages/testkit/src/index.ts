@@ -2,15 +2,11 @@ export type { NodeAddress } from './admin-client.js'
 export { type ClusterNode, ownsSlot } from './cluster-node.js'
 export { CONFIG_DIR, type SharedConfigName, sharedConfig } from './config-files.js'
 export { freePort, freePorts } from './free-port.js'
+export type { WaitOptions } from './poll.js'
 export { redisCliBinary, redisServerBinary } from './redis-binary.js'
 export { CLUSTER_SLOTS, type ClusterOptions, RedisCluster, startCluster } from './redis-cluster.js'
 export { RedisProcess, type RedisProcessOptions, startRedis } from './redis-process.js'
-export {
-  SentinelGroup,
-  type SentinelGroupOptions,
-  startSentinelGroup,
-  type WaitOptions,
-} from './sentinel-group.js'
+export { SentinelGroup, type SentinelGroupOptions, startSentinelGroup } from './sentinel-group.js'
 export { SlotMigration } from './slot-migration.js'
 export {
   type ClusterTopology,

@@ -1,3 +1,9 @@
+/** How long a helper may wait, and how to stop it early. */
+export interface WaitOptions {
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
 export interface PollOptions {
   /** Give up after this long. */
   timeoutMs: number

@@ -5,11 +5,10 @@ import { type ClusterNode, ownsSlot, parseClusterNodes } from './cluster-node.js
 import { sharedConfig } from './config-files.js'
 import { disposeAll } from './dispose-all.js'
 import { freePorts } from './free-port.js'
-import { pollUntil } from './poll.js'
+import { pollUntil, type WaitOptions } from './poll.js'
 import { retryOnPortClash } from './port-clash.js'
 import { redisCliBinary } from './redis-binary.js'
 import { RedisProcess } from './redis-process.js'
-import type { WaitOptions } from './sentinel-group.js'
 import { SlotMigration } from './slot-migration.js'
 
 const run = promisify(execFile)

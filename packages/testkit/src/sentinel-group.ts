@@ -3,7 +3,7 @@ import { type NodeAddress, parseInfo, withAdminClient } from './admin-client.js'
 import { sharedConfig } from './config-files.js'
 import { disposeAll } from './dispose-all.js'
 import { freePorts } from './free-port.js'
-import { pollUntil } from './poll.js'
+import { pollUntil, type WaitOptions } from './poll.js'
 import { retryOnPortClash } from './port-clash.js'
 import { RedisProcess } from './redis-process.js'
 
@@ -19,12 +19,8 @@ export interface SentinelGroupOptions {
   signal?: AbortSignal
 }
 
-export interface WaitOptions {
-  timeoutMs?: number
-  signal?: AbortSignal
-}
-
 const SENTINEL_COUNT = 3
+const MASTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
 
 /**
  * A primary, one replica and three sentinels on loopback, all real processes. Its `env` is what
@@ -51,6 +47,12 @@ export class SentinelGroup implements AsyncDisposable {
   static async #startOnce(options: SentinelGroupOptions): Promise<SentinelGroup> {
     const name = options.name ?? 'mymaster'
     const quorum = options.quorum ?? 2
+    // The name goes into config lines: no spaces or line breaks can slip in.
+    if (!MASTER_NAME.test(name))
+      throw new TypeError(`a master group name matches ${MASTER_NAME}, got ${JSON.stringify(name)}`)
+    if (!Number.isInteger(quorum) || quorum < 1 || quorum > SENTINEL_COUNT) {
+      throw new RangeError(`the quorum is an integer in [1, ${SENTINEL_COUNT}], got ${quorum}`)
+    }
     const readyTimeoutMs = options.readyTimeoutMs ?? 30_000
     const started: RedisProcess[] = []
     const launch = async (processOptions: Parameters<typeof RedisProcess.start>[0]) => {

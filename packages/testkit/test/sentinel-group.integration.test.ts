@@ -78,6 +78,11 @@ describe('startSentinelGroup', () => {
     expect(await group.replicas()).toEqual([primary])
   })
 
+  it('refuses a group name or quorum that cannot go into sentinel.conf', async () => {
+    await expect(startSentinelGroup({ name: 'my master\nsentinel x' })).rejects.toThrow(TypeError)
+    await expect(startSentinelGroup({ quorum: 4 })).rejects.toThrow(RangeError)
+  })
+
   it('leaves no process behind after disposal', async () => {
     const group = await startSentinelGroup()
     const pids = [...group.nodes, ...group.sentinels].map((node) => node.pid)
