@@ -39,7 +39,7 @@ describe.each(topologiesFromEnv())('on %s', (kind) => {
     expect(client instanceof Cluster).toBe(kind === 'cluster')
     const p = prefix()
     const keys = Array.from({ length: 200 }, (_, i) => `${p}:${i}`)
-    // Auto-pipelined: 200 concurrent commands, no waiting for each other.
+    // One connection serves 200 concurrent commands, none waiting for another's reply.
     expect(await Promise.all(keys.map((key, i) => client.set(key, String(i))))).toEqual(keys.map(() => 'OK'))
     expect(await Promise.all(keys.map((key) => client.get(key)))).toEqual(keys.map((_, i) => String(i)))
     expect(await Promise.all(keys.map(() => client.incr(`${p}:counter`)))).toHaveLength(200)
