@@ -6,10 +6,10 @@ import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
 import type { Topology } from '@redlayer/testkit'
 import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from '../src/index.js'
 
-/** A keyspace of its own per test (a random app prefix) with the `ratelimit` namespace. */
-export function testKeyspace() {
+/** A keyspace of its own per test (a random app prefix unless given) with the `ratelimit` namespace. */
+export function testKeyspace(prefix = `t${randomBytes(4).toString('hex')}`) {
   return defineKeyspace({
-    prefix: `t${randomBytes(4).toString('hex')}`,
+    prefix,
     namespaces: {
       ratelimit: {
         prefix: 'ratelimit',
