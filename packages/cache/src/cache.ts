@@ -825,12 +825,12 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       if (tags.length > 0) message.push({ type: 'tags', tags })
     }
     this.#pending.acknowledge(batch)
-    for (const one of message) await this.#publish(one)
     this.#metrics.cachePendingInvalidations.set(this.#labels, this.#pending.size)
     if (this.#pending.size === 0 && this.#replayTimer !== undefined) {
       clearInterval(this.#replayTimer)
       this.#replayTimer = undefined
     }
+    for (const one of message) await this.#publish(one)
   }
 
   // --- helpers ---------------------------------------------------------------------------------
