@@ -3,8 +3,8 @@ import { promisify } from 'node:util'
 import { type NodeAddress, parseInfo, withAdminClient } from './admin-client.js'
 import { type ClusterNode, ownsSlot, parseClusterNodes } from './cluster-node.js'
 import { sharedConfig } from './config-files.js'
-import { disposeAll } from './dispose-all.js'
 import { freePorts } from './free-port.js'
+import { disposeAll, startAll } from './group-lifecycle.js'
 import { pollUntil, type WaitOptions } from './poll.js'
 import { retryOnPortClash } from './port-clash.js'
 import { redisCliBinary } from './redis-binary.js'
@@ -45,29 +45,28 @@ export class RedisCluster implements AsyncDisposable {
 
   static async #startOnce(options: ClusterOptions): Promise<RedisCluster> {
     const masters = options.masters ?? 3
-    if (!Number.isInteger(masters) || masters < 3) throw new Error('a cluster needs at least 3 masters')
+    if (!Number.isInteger(masters) || masters < 3) {
+      throw new RangeError(`a cluster needs an integer number of masters, at least 3, got ${masters}`)
+    }
     const count = masters * 2
     const readyTimeoutMs = options.readyTimeoutMs ?? 60_000
-    const started: RedisProcess[] = []
-    try {
-      // The bus port is set explicitly (cluster-port) rather than port + 10000, which can
-      // exceed 65535 for a port from the ephemeral range.
-      const ports = await freePorts(count * 2)
-      await Promise.all(
-        ports.slice(0, count).map(async (port, index) => {
-          const node = await RedisProcess.start({
-            port,
-            config: [
-              ...sharedConfig('cluster-node.conf'),
-              `cluster-port ${ports[count + index]}`,
-              ...(options.config ?? []),
-            ],
-          })
-          started.push(node)
+    // The bus port is set explicitly (cluster-port) rather than port + 10000, which can
+    // exceed 65535 for a port from the ephemeral range.
+    const ports = await freePorts(count * 2)
+    const started = await startAll(
+      ports.slice(0, count).map((port, index) =>
+        RedisProcess.start({
+          port,
+          config: [
+            ...sharedConfig('cluster-node.conf'),
+            `cluster-port ${ports[count + index]}`,
+            ...(options.config ?? []),
+          ],
         }),
-      )
-      started.sort((a, b) => ports.indexOf(a.port) - ports.indexOf(b.port))
-      const cluster = new RedisCluster([...started])
+      ),
+    )
+    try {
+      const cluster = new RedisCluster(started)
       await run(
         redisCliBinary(),
         [

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { type NodeAddress, parseInfo, withAdminClient } from './admin-client.js'
 import { sharedConfig } from './config-files.js'
-import { disposeAll } from './dispose-all.js'
 import { freePorts } from './free-port.js'
+import { disposeAll, startAll } from './group-lifecycle.js'
 import { pollUntil, type WaitOptions } from './poll.js'
 import { retryOnPortClash } from './port-clash.js'
 import { RedisProcess } from './redis-process.js'
@@ -54,47 +54,40 @@ export class SentinelGroup implements AsyncDisposable {
       throw new RangeError(`the quorum is an integer in [1, ${SENTINEL_COUNT}], got ${quorum}`)
     }
     const readyTimeoutMs = options.readyTimeoutMs ?? 30_000
-    const started: RedisProcess[] = []
-    const launch = async (processOptions: Parameters<typeof RedisProcess.start>[0]) => {
-      const server = await RedisProcess.start(processOptions)
-      started.push(server)
-      return server
-    }
+    const [primaryPort, replicaPort, ...sentinelPorts] = await freePorts(2 + SENTINEL_COUNT)
+    if (primaryPort === undefined || replicaPort === undefined) throw new Error('no free ports')
+    const dataConfig = [...sharedConfig('redis-primary.conf'), ...(options.config ?? [])]
+    // Sentinels learn about each other from hello messages every 2 s and about replicas from
+    // INFO every 10 s. Seeding what they would learn (their ids, the replica) saves those seconds
+    // on every start; readiness below still checks that they really see it all.
+    const ids = sentinelPorts.map(() => randomBytes(20).toString('hex'))
+    const sentinelConfig = (index: number) => [
+      `sentinel myid ${ids[index]}`,
+      `sentinel monitor ${name} 127.0.0.1 ${primaryPort} ${quorum}`,
+      ...sharedConfig('sentinel.conf').map((line) => line.replace(' mymaster ', ` ${name} `)),
+      `sentinel known-replica ${name} 127.0.0.1 ${replicaPort}`,
+      ...sentinelPorts.flatMap((other, j) =>
+        j === index ? [] : [`sentinel known-sentinel ${name} 127.0.0.1 ${other} ${ids[j]}`],
+      ),
+    ]
+    // All five at once: a sentinel whose primary is not up yet simply retries.
+    const [primary, replica, ...sentinels] = await startAll([
+      RedisProcess.start({ port: primaryPort, config: dataConfig }),
+      RedisProcess.start({
+        port: replicaPort,
+        config: [...dataConfig, `replicaof 127.0.0.1 ${primaryPort}`],
+      }),
+      ...sentinelPorts.map((port, index) =>
+        RedisProcess.start({ port, sentinel: true, config: sentinelConfig(index) }),
+      ),
+    ])
+    if (!primary || !replica) throw new Error('data nodes did not start')
+    const group = new SentinelGroup(name, [primary, replica], sentinels)
     try {
-      const [primaryPort, replicaPort, ...sentinelPorts] = await freePorts(2 + SENTINEL_COUNT)
-      if (primaryPort === undefined || replicaPort === undefined) throw new Error('no free ports')
-      const dataConfig = [...sharedConfig('redis-primary.conf'), ...(options.config ?? [])]
-      const [primary, replica] = await Promise.all([
-        launch({ port: primaryPort, config: dataConfig }),
-        launch({ port: replicaPort, config: [...dataConfig, `replicaof 127.0.0.1 ${primaryPort}`] }),
-      ])
-      if (!primary || !replica) throw new Error('data nodes did not start')
-      // Sentinels learn about each other from hello messages every 2 s and about replicas from
-      // INFO every 10 s. Seeding what they would learn (their ids, the replica) saves those
-      // seconds on every start; readiness below still checks that they really see it all.
-      const ids = sentinelPorts.map(() => randomBytes(20).toString('hex'))
-      const sentinels = await Promise.all(
-        sentinelPorts.map((port, index) =>
-          launch({
-            port,
-            sentinel: true,
-            config: [
-              `sentinel myid ${ids[index]}`,
-              `sentinel monitor ${name} 127.0.0.1 ${primaryPort} ${quorum}`,
-              ...sharedConfig('sentinel.conf').map((line) => line.replace(' mymaster ', ` ${name} `)),
-              `sentinel known-replica ${name} 127.0.0.1 ${replicaPort}`,
-              ...sentinelPorts.flatMap((other, j) =>
-                j === index ? [] : [`sentinel known-sentinel ${name} 127.0.0.1 ${other} ${ids[j]}`],
-              ),
-            ],
-          }),
-        ),
-      )
-      const group = new SentinelGroup(name, [primary, replica], sentinels)
       await group.waitUntilHealthy({ timeoutMs: readyTimeoutMs, signal: options.signal })
       return group
     } catch (error) {
-      await disposeAll(started)
+      await group[Symbol.asyncDispose]()
       throw error
     }
   }
