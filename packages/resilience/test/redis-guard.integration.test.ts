@@ -272,6 +272,45 @@ describe('createRedisGuard against a real redis-server', () => {
     }
   })
 
+  it('holds no timer that keeps the process alive, in any state', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    // Only ref()ed timers keep the event loop alive, and only those are listed here.
+    const refTimers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length
+    await sleep(50) // let the client's connection timers settle
+    const baseline = refTimers()
+    const guard = createRedisGuard({ redis, volumeThreshold: 2, commandTimeoutMs: 30, resetTimeoutMs: 100 })
+    try {
+      const hung = () => new Promise<string>(() => {})
+      const pending = guard.run('test.hung', hung, { fallback: (reason) => reason })
+      expect(refTimers()).toBeLessThanOrEqual(baseline) // the backstop timer of a call in flight
+      expect(await pending).toBe('timeout')
+      await guard.run('test.hung', hung, { fallback: (reason) => reason })
+      expect(guard.state).toBe('open')
+      expect(refTimers()).toBeLessThanOrEqual(baseline) // the reset timer and the window rotation
+      await waitForEvent(guard, 'close', 5_000) // the PING probe
+      expect(refTimers()).toBeLessThanOrEqual(baseline)
+    } finally {
+      await guard[Symbol.asyncDispose]()
+      redis.disconnect()
+    }
+  })
+
+  it('absorbs a rejection that arrives after the backstop timeout', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    await using guard = createRedisGuard({ redis, commandTimeoutMs: 20 })
+    try {
+      let rejectLate: (error: Error) => void = () => {}
+      const late = () => new Promise<string>((_, reject) => (rejectLate = reject))
+      await expect(guard.run('test.late', late, { fallback: (reason) => reason })).resolves.toBe('timeout')
+      rejectLate(new Error('Connection is closed.'))
+      await sleep(20) // an unhandled rejection would be reported by now (afterEach fails the test)
+    } finally {
+      redis.disconnect()
+    }
+  })
+
   it('rejects bad options and bad calls with typed errors, and refuses calls once disposed', async () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
