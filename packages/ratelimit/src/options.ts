@@ -59,7 +59,11 @@ const limitSchema = z.object({
 
 const optionsSchema = z.object({
   name: z.string().regex(NAME, 'a limiter name is 1-64 characters of A-Z a-z 0-9 _ -').optional(),
-  limits: z.union([limitSchema, z.array(limitSchema).min(1, 'at least one limit')]),
+  // One limit or several; validated as a list so that every problem has its own path.
+  limits: z.preprocess(
+    (limits) => (Array.isArray(limits) ? limits : [limits]),
+    z.array(limitSchema).min(1, 'at least one limit'),
+  ),
   onRedisDown: z.enum(['fail-open', 'fail-closed', 'local']).optional(),
   instances: z.number().int().positive().default(1),
   denyCache: z
@@ -89,10 +93,9 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
   }
   const data = parsed.data
   const namespace = options.keyspace ? namespaceOf(options.keyspace, options.namespace, problems) : undefined
-  const definitions = Array.isArray(data.limits) ? data.limits : [data.limits]
   const limits: ResolvedLimit[] = []
   const seen = new Set<string>()
-  definitions.forEach((definition, i) => {
+  data.limits.forEach((definition, i) => {
     if (seen.has(definition.name)) problems.push(`limits.${i}.name: "${definition.name}" is used twice`)
     seen.add(definition.name)
     const intervalMs = durationMs(definition.refill.interval, `limits.${i}.refill.interval`, problems)
