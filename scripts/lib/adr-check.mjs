@@ -74,6 +74,7 @@ export async function checkAdrs(root, { driftChecks = DRIFT_CHECKS } = {}) {
 
   const readmes = readmeProblems(root)
   problems.push(...readmes.problems)
+  notes.push(...readmes.notes)
 
   let compared = 0
   for (const check of driftChecks) {

@@ -107,6 +107,8 @@ describe('checkAdrs on a whole repository', () => {
     const root = repo(
       goodRepo({
         'packages/bare/package.json': '{}',
+        'packages/bare/src/index.ts': 'export {}\n',
+        'packages/planned/package.json': '{}',
         'packages/silent/package.json': '{}',
         'packages/silent/README.md': '# silent\n',
         'packages/vague/package.json': '{}',
@@ -114,7 +116,9 @@ describe('checkAdrs on a whole repository', () => {
         'packages/not-a-package/README.md': '# no package.json, not checked\n',
       }),
     )
-    expect(await lines(root, { driftChecks: [] })).toEqual([
+    const result = await checkAdrs(root, { driftChecks: [] })
+    expect(result.notes).toEqual(['packages/planned: no README checked, the package has no source yet'])
+    expect(formatProblems(result.problems)).toEqual([
       'packages/bare/README.md: missing: every package has a README with an "ADRs:" line',
       'packages/silent/README.md: no "ADRs: ADR-NNNN, ..." line',
       'packages/vague/README.md: the "ADRs:" line names no ADR-NNNN',
