@@ -428,6 +428,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
    */
   async #read(keys: readonly IdKeys[], hintTags: readonly string[]): Promise<ReadResult> {
     const now = Date.now()
+    const l1Since = this.#l1?.generation
     const found: (Found | undefined)[] = new Array(keys.length).fill(undefined)
     const deleted: number[] = new Array(keys.length).fill(0)
     const l1Graced: (Found | undefined)[] = new Array(keys.length).fill(undefined)
@@ -481,12 +482,12 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       const one = keys[index] as IdKeys
       deleted[index] = stored[position]?.deleted ?? 0
       if (entry === undefined || !this.#isCurrent(one.value, entry, epoch, tagVersions, readAt)) {
-        this.#l1?.delete(one.value)
+        this.#l1?.discard(one.value)
         return
       }
       const fresh = readAt < entry.expiresAt
       found[index] = { entry, fresh, tier: 'redis' }
-      if (fresh) this.#l1Set(one.value, entry)
+      if (fresh) this.#l1Set(one.value, entry, l1Since)
     })
     return { found, deleted, versions: { epoch, tags: tagVersions, readAt } }
   }
@@ -720,13 +721,18 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     }
     // ADR-0020: a load slower than the delete retention cannot prove no delete happened meanwhile.
     const tooOld = versions !== undefined && now - versions.readAt > this.#deleteRetentionMs
+    const l1Since = this.#l1?.generation
     const written = versions === undefined || tooOld ? UNAVAILABLE : await this.#store.write(writes)
     if (written === UNAVAILABLE) {
       this.#metrics.cacheWritesSkipped.inc(this.#labels, items.length)
       return false
     }
+    // A write invalidates reads still in flight in this process (their replies are older); the
+    // new value goes to L1 unless another process invalidated meanwhile.
+    const unchanged = this.#l1?.generation === l1Since
     items.forEach((item, index) => {
-      this.#l1Set(item.keys.value, entries[index] as CacheEntry)
+      this.#l1?.delete(item.keys.value)
+      if (unchanged) this.#l1Set(item.keys.value, entries[index] as CacheEntry, undefined)
     })
     await this.#publish({ type: 'keys', keys: items.map((item) => item.keys.value) }, () =>
       this.#pending.addIds(items.map((item) => item.keys)),
@@ -734,13 +740,18 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     return true
   }
 
-  #l1Set(key: string, entry: CacheEntry): void {
-    this.#l1?.set(key, {
-      payload: entry.payload,
-      expiresAt: entry.expiresAt,
-      graceEndsAt: entry.graceEndsAt,
-      tags: entry.tags.map((stamp) => stamp.tag),
-    })
+  /** ADR-0020: stored only if no invalidation reached L1 since `since` (read before Redis was asked). */
+  #l1Set(key: string, entry: CacheEntry, since: number | undefined): void {
+    this.#l1?.set(
+      key,
+      {
+        payload: entry.payload,
+        expiresAt: entry.expiresAt,
+        graceEndsAt: entry.graceEndsAt,
+        tags: entry.tags.map((stamp) => stamp.tag),
+      },
+      since,
+    )
   }
 
   // --- bus and outage replay -------------------------------------------------------------------

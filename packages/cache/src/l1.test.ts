@@ -55,3 +55,24 @@ describe('L1', () => {
     expect(l1.bytes).toBe(0)
   })
 })
+
+describe('L1 generation', () => {
+  it('refuses a read that started before an invalidation', () => {
+    const l1 = new L1({ maxEntries: 10, maxBytes: 10_000 })
+    const since = l1.generation
+    l1.delete('a')
+    l1.set('a', value(1), since)
+    expect(l1.get('a', 1_000)).toBeUndefined()
+    const later = l1.generation
+    l1.set('a', value(1), later)
+    expect(l1.get('a', 1_000)).toBeDefined()
+    const beforeTags = l1.generation
+    l1.deleteTagged(new Set(['x']))
+    l1.set('b', value(1), beforeTags)
+    expect(l1.get('b', 1_000)).toBeUndefined()
+    const beforeDiscard = l1.generation
+    l1.discard('a')
+    l1.set('c', value(1), beforeDiscard)
+    expect(l1.get('c', 1_000)).toBeDefined()
+  })
+})

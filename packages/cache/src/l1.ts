@@ -18,11 +18,17 @@ const ENTRY_OVERHEAD_BYTES = 64
  * The in-process tier (ADR-0020): least recently used first out, bounded by a count of entries AND
  * by bytes (key + payload + a fixed overhead). A JavaScript Map keeps insertion order, so reading
  * an entry re-inserts it at the young end and eviction takes from the old end.
+ *
+ * ADR-0020: every invalidation (of a key, tags or everything) moves `generation` forward. A value
+ * read from Redis is only stored if no invalidation happened since the read started
+ * (`set(key, entry, since)`): otherwise a reply that left Redis before a change, and arrived
+ * after the change's bus message, would put the old value back in L1 for good.
  */
 export class L1 {
   readonly #entries = new Map<string, L1Entry>()
   readonly #options: L1Options
   #bytes = 0
+  #generation = 0
 
   constructor(options: L1Options) {
     this.#options = options
@@ -36,12 +42,17 @@ export class L1 {
     return this.#bytes
   }
 
+  /** Moves on every invalidation; pass the value seen before a read to `set`. */
+  get generation(): number {
+    return this.#generation
+  }
+
   /** The entry if it is still within grace; a fresh one also becomes the most recently used. */
   get(key: string, now: number): L1Entry | undefined {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
     if (entry.graceEndsAt <= now) {
-      this.delete(key)
+      this.#remove(key)
       return undefined
     }
     this.#entries.delete(key)
@@ -49,19 +60,32 @@ export class L1 {
     return entry
   }
 
-  set(key: string, entry: L1Entry): void {
-    this.delete(key)
+  /** Stores an entry, unless `since` is given and an invalidation happened after it. */
+  set(key: string, entry: L1Entry, since?: number): void {
+    if (since !== undefined && since !== this.#generation) return
+    this.#remove(key)
     const size = sizeOf(key, entry)
     if (size > this.#options.maxBytes) return
     this.#entries.set(key, entry)
     this.#bytes += size
     for (const [oldKey] of this.#entries) {
       if (this.#entries.size <= this.#options.maxEntries && this.#bytes <= this.#options.maxBytes) break
-      this.delete(oldKey)
+      this.#remove(oldKey)
     }
   }
 
+  /** Invalidates one key. */
   delete(key: string): void {
+    this.#generation++
+    this.#remove(key)
+  }
+
+  /** Forgets a copy Redis no longer has (not an invalidation: concurrent reads may still store). */
+  discard(key: string): void {
+    this.#remove(key)
+  }
+
+  #remove(key: string): void {
     const entry = this.#entries.get(key)
     if (entry === undefined) return
     this.#entries.delete(key)
@@ -70,12 +94,14 @@ export class L1 {
 
   /** Drops every entry carrying one of the tags. */
   deleteTagged(tags: ReadonlySet<string>): void {
+    this.#generation++
     for (const [key, entry] of this.#entries) {
-      if (entry.tags.some((tag) => tags.has(tag))) this.delete(key)
+      if (entry.tags.some((tag) => tags.has(tag))) this.#remove(key)
     }
   }
 
   clear(): void {
+    this.#generation++
     this.#entries.clear()
     this.#bytes = 0
   }
