@@ -30,9 +30,6 @@ export const REDIS_ENV_VARIABLES = {
 } as const
 type ConfigField = keyof typeof REDIS_ENV_VARIABLES
 
-/** Fields whose values are never repeated in an error, a log line or `describeRedisConfig`. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['password', 'sentinelPassword', 'url'])
-
 const BOOLEAN_WORDS: Record<string, boolean> = {
   true: true,
   false: false,

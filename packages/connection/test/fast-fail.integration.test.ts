@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort, startRedis } from '@redlayer/testkit'
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { createRedis, parseRedisConfig } from '../src/index.js'
 import { nextEvent, openClient } from './open-client.js'
+import { pauseAndWait } from './paused.js'
 
 // ADR-0010: a Redis outage costs a caller milliseconds. Timings are upper bounds only, and
 // generous (several times the configured timeout): the machine is shared and noisy.
@@ -26,7 +28,7 @@ describe('fast fail (standalone)', () => {
       parseRedisConfig({ url: server.url, commandTimeoutMs: COMMAND_TIMEOUT_MS }),
     )
     await open.client.set('fast-fail:paused', '1')
-    server.pause()
+    await pauseAndWait(server)
     try {
       const { ms, error } = await elapsed(() => open.client.get('fast-fail:paused'))
       expect(error).toBeInstanceOf(Error)
@@ -57,16 +59,25 @@ describe('fast fail (standalone)', () => {
     await using server = await startRedis()
     // A long command timeout, so that only the dropped connection can explain a quick failure.
     await using open = await openClient(parseRedisConfig({ url: server.url, commandTimeoutMs: 10_000 }))
-    server.pause()
-    const inFlight = elapsed(() => open.client.incr('fast-fail:in-flight'))
-    await server.kill()
-    const { ms, error } = await inFlight
-    expect(error).toBeInstanceOf(Error)
-    expect((error as Error).message).not.toMatch(/timed out/i)
-    expect(ms).toBeLessThan(5_000)
-    await server.restart()
-    await nextEvent(open.client, 'ready')
-    expect(await open.client.get('fast-fail:in-flight')).toBeNull()
+    const admin = new Redis(server.url)
+    try {
+      const id = await open.client.client('ID')
+      // The server holds the write unanswered (in flight), then drops that client's connection.
+      await admin.call('CLIENT', 'PAUSE', '10000', 'WRITE')
+      const inFlight = elapsed(() => open.client.incr('fast-fail:in-flight'))
+      await sleep(100)
+      await admin.call('CLIENT', 'KILL', 'ID', String(id))
+      const { ms, error } = await inFlight
+      expect(error).toBeInstanceOf(Error)
+      expect((error as Error).message).not.toMatch(/timed out/i)
+      expect(ms).toBeLessThan(5_000)
+      await admin.call('CLIENT', 'UNPAUSE')
+      if (open.client.status !== 'ready') await nextEvent(open.client, 'ready')
+      // Not resent on the new connection: the write never happened.
+      expect(await open.client.get('fast-fail:in-flight')).toBeNull()
+    } finally {
+      admin.disconnect()
+    }
   })
 
   it('never gives up reconnecting, and works again when the server is back', async () => {

@@ -2,6 +2,7 @@ import { freePort, startRedis } from '@redlayer/testkit'
 import { describe, expect, it } from 'vitest'
 import { checkRedisHealth, createRedis, parseRedisConfig } from '../src/index.js'
 import { openClient } from './open-client.js'
+import { pauseAndWait } from './paused.js'
 
 describe('checkRedisHealth (standalone)', () => {
   it('reads the memory limit, the eviction policy and both kinds of persistence', async () => {
@@ -47,7 +48,7 @@ describe('checkRedisHealth (standalone)', () => {
   it('stops waiting when its signal aborts', async () => {
     await using server = await startRedis()
     await using open = await openClient(parseRedisConfig({ url: server.url, commandTimeoutMs: 10_000 }))
-    server.pause()
+    await pauseAndWait(server)
     try {
       const controller = new AbortController()
       const check = checkRedisHealth(open.client, { signal: controller.signal })
