@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cacheFixture, countingLoader, until } from './fixtures.js'
 
@@ -108,6 +109,30 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
       expect(await cache.getMany(['0', '3', '4', '5'])).toEqual([undefined, undefined, undefined, undefined])
       await cache.set('4', 'after')
       expect(await cache.get('4')).toBe('after')
+    })
+
+    it('drops L1 when the bus subscription comes back after a gap', async () => {
+      await using f = await cacheFixture(topology.env)
+      const cache = f.cache({ l1: true })
+      await cache.ready()
+      await cache.set('k', 'v')
+      expect(cache.stats.l1Entries).toBe(1)
+      for (const node of topology.processes) {
+        const admin = new Redis({ host: node.host, port: node.port, lazyConnect: true })
+        try {
+          await admin.connect()
+          await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+        } finally {
+          admin.disconnect()
+        }
+      }
+      await until(
+        () => cache.stats.l1Entries === 0 && cache.stats.busSubscribed,
+        10_000,
+        'L1 dropped once resubscribed',
+      )
+      expect(await cache.get('k')).toBe('v') // from Redis, and back in L1
+      expect(cache.stats.l1Entries).toBe(1)
     })
   },
 )
