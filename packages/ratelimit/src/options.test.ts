@@ -104,6 +104,12 @@ describe('resolveOptions', () => {
     )
   })
 
+  it('refuses a local share below one token', () => {
+    const problems = problemsOf({ ...base, instances: 21 })
+    expect(problems).toEqual([expect.stringMatching(/^instances: 21 instances would leave limit "burst"/)])
+    expect(resolveOptions({ ...base, instances: 21, onRedisDown: 'fail-open' }).instances).toBe(21)
+  })
+
   it('refuses a bucket it cannot keep exactly', () => {
     const [problem] = problemsOf({
       ...base,

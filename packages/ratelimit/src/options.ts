@@ -118,13 +118,22 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
     limits.push(limit)
   })
   const failClosedRetryAfterMs = durationMs(data.failClosedRetryAfter, 'failClosedRetryAfter', problems)
-  const onRedisDown =
-    data.onRedisDown ?? (namespace ? FROM_NAMESPACE[namespace.whenRedisDown] : undefined) ?? undefined
+  const onRedisDown = data.onRedisDown ?? (namespace ? FROM_NAMESPACE[namespace.whenRedisDown] : undefined)
   if (namespace && !onRedisDown) {
     problems.push(
       `onRedisDown: required, since namespace "${options.namespace}" declares whenRedisDown ` +
         `"${namespace.whenRedisDown}" (a limiter can fail-open, fail-closed or use local buckets)`,
     )
+  }
+  if (onRedisDown === 'local') {
+    for (const limit of limits) {
+      if (limit.capacity < data.instances) {
+        problems.push(
+          `instances: ${data.instances} instances would leave limit "${limit.name}" (capacity ${limit.capacity}) ` +
+            'less than one token each in the local mode',
+        )
+      }
+    }
   }
   if (problems.length > 0 || !onRedisDown || failClosedRetryAfterMs === undefined) throw invalid(problems)
   return {

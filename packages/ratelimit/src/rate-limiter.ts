@@ -138,7 +138,11 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     if (operation === 'consume') this.#metrics.rateLimitDegraded.inc({ limiter: this.options.name, mode })
     const degraded = { mode, reason }
     if (mode === 'local' && this.#local) {
-      const costs = this.#costs(cost, this.#localLimits, false)
+      // A cost above this process's share is capped at it: admitted from a full local bucket
+      // rather than refused for the whole outage.
+      const costs = this.#costs(cost, this.#localLimits, false).map((units, i) =>
+        Math.min(units, this.#localLimits[i]?.capacityUnits ?? units),
+      )
       return decide(this.#localLimits, costs, this.#local.apply(family.tag, operation, costs), degraded)
     }
     const allowed = mode === 'fail-open'
