@@ -121,6 +121,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #channel: string
   readonly #flights = new SingleFlight<Fill<unknown>>()
   readonly #waiters = new KeyWaiters()
+  /** Loads still running after their caller got the graced value (soft timeout), by key. */
+  readonly #refreshing = new Map<string, Promise<void>>()
   readonly #pending: PendingInvalidations
   readonly #epochKey: string
   readonly #deleteRetentionMs: number
@@ -373,7 +375,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     try {
       flush = await flushNamespace(this.#o.redis, this.#keyspace, this.namespace, {
         force: options.force,
-        reason: options.reason ?? 'cache clear()',
+        reason: options.reason,
         signal: options.signal,
       })
     } catch (error) {
@@ -548,6 +550,12 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
     const stale = found !== undefined && !found.fresh ? found : undefined
     const staleValue = stale === undefined ? undefined : this.#decode(stale.entry)
+    if (stale !== undefined && this.#refreshing.has(keys.value)) {
+      // A refresh that passed its soft timeout is still running: serve the graced value rather
+      // than start another load of the same key.
+      this.#staleServed('soft-timeout')
+      return { value: staleValue }
+    }
     let published = false
     const loading = this.#timedLoad((signal) => loader({ signal, stale: staleValue }), options)
       .then(async (value) => {
@@ -569,6 +577,16 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       read.versions === undefined,
       options,
     )
+    if (!outcome.loaded) {
+      const background = loading.then(
+        () => {},
+        () => {},
+      )
+      this.#refreshing.set(keys.value, background)
+      void background.finally(() => {
+        if (this.#refreshing.get(keys.value) === background) this.#refreshing.delete(keys.value)
+      })
+    }
     return { value: outcome.loaded ? outcome.value : staleValue }
   }
 

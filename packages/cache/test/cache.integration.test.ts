@@ -3,7 +3,7 @@ import { isRedlayerError, mastersOf } from '@redlayer/connection'
 import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from '../src/index.js'
-import { cacheFixture, countingLoader } from './fixtures.js'
+import { cacheFixture, countingLoader, testKeyspace } from './fixtures.js'
 
 const M = 'redlayer_'
 
@@ -160,6 +160,9 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
         finishSlow = resolve
       })
     expect(await cache.getOrSet('g', slow, { softTimeout: 20 })).toBe('old')
+    const meanwhile = countingLoader('not needed')
+    expect(await cache.getOrSet('g', meanwhile, { softTimeout: 20 })).toBe('old')
+    expect(meanwhile.calls).toBe(0) // the background refresh is still running: no second load
     finishSlow('new')
     await sleep(30)
     expect(await cache.get('g')).toBe('new')
@@ -250,5 +253,19 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     expect((await cache.getMany(['0', '1', '29'])).every((value) => value === undefined)).toBe(true)
     await cache.set('after', 1)
     expect(await cache.get('after')).toBe(1)
+  })
+  it('clear() keeps to the flush class; a closed cache refuses calls', async () => {
+    await using f = await cacheFixture(topology.env, { keyspace: testKeyspace(undefined, 'disruptive') })
+    const cache = f.cache()
+    await cache.set('k', 1)
+    await expect(cache.clear()).rejects.toSatisfy((error) => isRedlayerError(error, 'E_FLUSH_REFUSED'))
+    await expect(cache.clear({ force: true })).rejects.toSatisfy((error) =>
+      isRedlayerError(error, 'E_FLUSH_REFUSED'),
+    )
+    expect(await cache.get('k')).toBe(1)
+    expect((await cache.clear({ force: true, reason: 'test' })).queued).toBe(false)
+    expect(await cache.get('k')).toBeUndefined()
+    await cache.close()
+    await expect(cache.get('k')).rejects.toSatisfy((error) => isRedlayerError(error, 'E_CACHE_CLOSED'))
   })
 })

@@ -9,7 +9,10 @@ import type { Registry } from 'prom-client'
 import { type Cache, type CacheOptions, createCache } from '../src/index.js'
 
 /** A keyspace of its own per test (a random app prefix) with one `entity` cache namespace. */
-export function testKeyspace(prefix = `t${randomBytes(4).toString('hex')}`) {
+export function testKeyspace(
+  prefix = `t${randomBytes(4).toString('hex')}`,
+  flushClass: 'safe' | 'disruptive' | 'forbidden' = 'safe',
+) {
   return defineKeyspace({
     prefix,
     namespaces: {
@@ -17,7 +20,7 @@ export function testKeyspace(prefix = `t${randomBytes(4).toString('hex')}`) {
         prefix: 'entity',
         description: 'entity cache',
         ttl: { default: '10m', min: '1ms', max: '1h' },
-        flushClass: 'safe',
+        flushClass,
         whenRedisDown: 'serve-stale',
       },
     },
