@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { startTopology } from '@redlayer/testkit'
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { loadRedisConfig } from '../src/index.js'
+import { loadRedisConfig, mastersOf } from '../src/index.js'
 import { openClient } from './open-client.js'
 
 const APP_PASSWORD = randomBytes(16).toString('hex')
@@ -63,5 +63,29 @@ describe('ACL users in Sentinel mode', () => {
       users = (await Promise.all(group.sentinelAddresses.map(clientUsers))).flat()
     }
     expect(users).toContain('watcher')
+  })
+})
+
+describe('ACL users in Cluster mode', () => {
+  it('every master connection (and the slot refreshes) authenticates as the ACL user', async () => {
+    await using topology = await startTopology('cluster')
+    await onEach(
+      topology.cluster.nodes.map((n) => n.address),
+      ...['ACL', 'SETUSER', 'app', 'on', `>${APP_PASSWORD}`, '~*', '&*', '+@all'],
+    )
+    // The default user is switched off: only the credentials of the config can work.
+    await onEach(
+      topology.cluster.nodes.map((n) => n.address),
+      'ACL',
+      'SETUSER',
+      'default',
+      'off',
+    )
+    const config = loadRedisConfig({ ...topology.env, REDIS_USERNAME: 'app', REDIS_PASSWORD: APP_PASSWORD })
+    await using open = await openClient(config)
+    const keys = Array.from({ length: 50 }, (_, i) => `acl:cluster:${i}`)
+    expect(await Promise.all(keys.map((key) => open.client.set(key, key)))).toEqual(keys.map(() => 'OK'))
+    const whoami = await Promise.all(mastersOf(open.client).map((master) => master.call('ACL', 'WHOAMI')))
+    expect(whoami).toEqual(['app', 'app', 'app'])
   })
 })
