@@ -220,6 +220,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#assertOpen()
     if (typeof loader !== 'function')
       throw cacheError('E_INVALID_OPTIONS', 'getOrSet needs a loader function')
+    this.#checkCallOptions(options)
     const keys = this.#idKeys(id)
     const tags = normalizeTags(options.tags)
     const local = this.#l1Fresh(keys.value)
@@ -245,6 +246,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#assertOpen()
     if (typeof loader !== 'function')
       throw cacheError('E_INVALID_OPTIONS', 'getManyOrSet needs a loader function')
+    this.#checkCallOptions(options)
     const keys = ids.map((id) => this.#idKeys(id))
     const tags = normalizeTags(options.tags)
     const read = await abortable(this.#read(keys, tags), options.signal)
@@ -305,6 +307,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
   async setMany<T>(items: readonly { id: CacheId; value: T }[], options: SetOptions = {}): Promise<boolean> {
     this.#assertOpen()
+    this.#checkCallOptions(options)
     const tags = normalizeTags(options.tags)
     const prepared = items.map((item) => {
       if (item.value === undefined)
@@ -538,7 +541,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
     let lease: string | undefined
     if (this.#distributedFor(options) && read.versions !== undefined) {
-      const outcome = await this.#leaseOrWait(keys, tags, options.signal)
+      // Not the caller's signal: the flight is shared, each caller stops waiting on its own.
+      const outcome = await this.#leaseOrWait(keys, tags)
       if (outcome.kind === 'found') {
         this.#metrics.cacheHits.inc({ ...this.#labels, tier: 'redis' })
         return { value: this.#decode(outcome.found.entry) }
@@ -597,7 +601,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   async #leaseOrWait(
     keys: IdKeys,
     tags: string[],
-    signal: AbortSignal | undefined,
   ): Promise<
     | { kind: 'found'; found: Found }
     | { kind: 'leader'; token: string; read: ReadResult }
@@ -619,7 +622,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     if (acquired === UNAVAILABLE || !this.#bus?.subscribed) {
       return { kind: 'alone', read: await this.#read([keys], tags) }
     }
-    const wait = this.#waiters.wait(keys.value, distributed.maxWaitMs, signal)
+    const wait = this.#waiters.wait(keys.value, distributed.maxWaitMs)
     let read = await this.#read([keys], tags)
     let found = read.found[0]
     if (found?.fresh) {
@@ -627,7 +630,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       return { kind: 'found', found }
     }
     await wait.woken
-    signal?.throwIfAborted()
     read = await this.#read([keys], tags)
     found = read.found[0]
     if (found?.fresh) return { kind: 'found', found }
@@ -881,6 +883,16 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
   #staleServed(reason: string, count = 1): void {
     this.#metrics.cacheStaleServed.inc({ ...this.#labels, reason }, count)
+  }
+
+  /** Bad per-call options fail before any Redis call or load, not after the loader ran. */
+  #checkCallOptions(options: GetOrSetOptions): void {
+    for (const name of ['ttl', 'grace', 'nullTtl', 'softTimeout', 'hardTimeout'] as const) {
+      const value = options[name]
+      if (value !== undefined) parseDuration(value)
+    }
+    if (options.ttl !== undefined) this.#keyspace.ttl(this.namespace, parseDuration(options.ttl))
+    this.#distributedFor(options)
   }
 
   #assertOpen(): void {

@@ -268,4 +268,29 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     await cache.close()
     await expect(cache.get('k')).rejects.toSatisfy((error) => isRedlayerError(error, 'E_CACHE_CLOSED'))
   })
+  it('rejects bad options with one typed error, before any load', async () => {
+    await using f = await cacheFixture(topology.env)
+    const error = (() => {
+      try {
+        f.cache({ jitter: 2, ttl: 'soon', l1: { maxEntries: -1 } })
+      } catch (caught) {
+        return caught
+      }
+    })()
+    expect(isRedlayerError(error, 'E_INVALID_OPTIONS')).toBe(true)
+    expect((error as { details: { problems: string[] } }).details.problems).toHaveLength(3)
+    expect(() => f.cache({ namespace: 'nope' } as never)).toThrow()
+    const cache = f.cache()
+    const loader = countingLoader(1)
+    await expect(cache.getOrSet('k', loader, { ttl: 'soon' })).rejects.toSatisfy((caught) =>
+      isRedlayerError(caught, 'E_INVALID_DURATION'),
+    )
+    await expect(cache.getOrSet('k', loader, { distributed: true })).rejects.toSatisfy((caught) =>
+      isRedlayerError(caught, 'E_INVALID_OPTIONS'),
+    )
+    await expect(cache.set('k', 1, { tags: [''] })).rejects.toSatisfy((caught) =>
+      isRedlayerError(caught, 'E_INVALID_OPTIONS'),
+    )
+    expect(loader.calls).toBe(0)
+  })
 })
