@@ -31,7 +31,7 @@ export const keyspaceNamespaces = {
   },
   source: 'apps/example/src/keyspace.ts',
   built: 'apps/example/dist/keyspace.js',
-  buildHint: 'npx pnpm@10.34.8 turbo run build --filter @redlayer/example...',
+  buildHint: 'npx pnpm@10.34.8 turbo run build --filter @redlayer/example... --force',
 
   /** A '-' in the ttl columns means what the keyspace does when the bound is omitted. */
   completeRow(values) {
