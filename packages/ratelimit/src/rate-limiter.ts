@@ -14,6 +14,11 @@ import { type BucketOperation, tokenBucketScript } from './token-bucket-script.j
 export interface ConsumeOptions {
   /** Tokens the request costs (a positive finite number, fractions allowed); 1 by default. */
   cost?: number
+  /**
+   * Stops waiting for Redis (the call rejects with the signal's reason). The script may still run:
+   * an aborted `consume` may have taken its tokens.
+   */
+  signal?: AbortSignal
 }
 
 /**
@@ -64,6 +69,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     const cost = options.cost ?? 1
     const costs = this.#costs(cost, this.options.limits)
     const family = this.#keyspace.family(this.#namespace, subject)
+    options.signal?.throwIfAborted()
     const sentAtMs = performance.now()
     // ADR-0012: a known denial is answered in process until Redis would admit, never longer.
     const cached = this.#denyCache?.check(family.tag, cost, sentAtMs)
@@ -72,7 +78,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
       this.#count(cached)
       return cached
     }
-    const { result, retryAfterUs } = await this.#decide('consume', family, cost, costs)
+    const { result, retryAfterUs } = await this.#decide('consume', family, cost, costs, options.signal)
     if (!result.allowed && result.degraded === false) {
       this.#denyCache?.remember(family.tag, cost, result, sentAtMs, retryAfterUs)
     }
@@ -85,7 +91,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     const cost = options.cost ?? 1
     const costs = this.#costs(cost, this.options.limits)
     const family = this.#keyspace.family(this.#namespace, subject)
-    return (await this.#decide('peek', family, cost, costs)).result
+    return (await this.#decide('peek', family, cost, costs, options.signal)).result
   }
 
   /**
@@ -99,17 +105,17 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     const costs = this.#costs(cost, this.options.limits, false)
     const family = this.#keyspace.family(this.#namespace, subject)
     this.#denyCache?.forget(family.tag)
-    return (await this.#decide('refund', family, cost, costs)).result
+    return (await this.#decide('refund', family, cost, costs, options.signal)).result
   }
 
   /** Fills every bucket of `subject` again (deletes its keys). Throws `E_REDIS_UNAVAILABLE` without Redis. */
-  async reset(subject: KeyPart): Promise<void> {
+  async reset(subject: KeyPart, options: { signal?: AbortSignal } = {}): Promise<void> {
     const family = this.#keyspace.family(this.#namespace, subject)
     this.#denyCache?.forget(family.tag)
     this.#local?.reset(family.tag)
     const keys = this.#keys(family)
     // One slot (ADR-0012), so one multi-key DEL is valid on Cluster too.
-    await this.#guard.run('ratelimit.reset', () => this.#redis.del(...keys))
+    await this.#guard.run('ratelimit.reset', () => this.#redis.del(...keys), { signal: options.signal })
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -121,14 +127,20 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     return this.options.limits.map((limit) => family.key(limit.name, limit.signature))
   }
 
-  #decide(operation: BucketOperation, family: KeyFamily, cost: number, costs: number[]): Promise<Decision> {
+  #decide(
+    operation: BucketOperation,
+    family: KeyFamily,
+    cost: number,
+    costs: number[],
+    signal: AbortSignal | undefined,
+  ): Promise<Decision> {
     return this.#guard.run(
       `ratelimit.${operation}`,
       async () => {
         const outcome = await this.#script(this.#keys(family), operation, this.options.limits, costs)
         return decide(this.options.limits, costs, outcome, false)
       },
-      { fallback: (reason) => this.#degrade(operation, family, cost, reason) },
+      { fallback: (reason) => this.#degrade(operation, family, cost, reason), signal },
     )
   }
 

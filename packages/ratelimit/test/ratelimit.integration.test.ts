@@ -247,6 +247,17 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
     expect(await f.scriptCalls()).toBe(before)
   })
 
+  it('stops at an aborted signal without calling Redis', async () => {
+    await using f = await rateLimitFixture(topology)
+    const limiter = f.limiter({})
+    const before = await f.scriptCalls()
+    const signal = AbortSignal.abort(new Error('client went away'))
+    await expect(limiter.consume('gone', { signal })).rejects.toThrow('client went away')
+    await expect(limiter.peek('gone', { signal })).rejects.toThrow('client went away')
+    expect(await f.scriptCalls()).toBe(before)
+    expect((await limiter.consume('gone', { signal: new AbortController().signal })).remaining).toBe(4)
+  })
+
   it('counts decisions by limiter and outcome', async () => {
     await using f = await rateLimitFixture(topology)
     const limiter = f.limiter({
