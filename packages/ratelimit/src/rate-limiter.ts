@@ -123,6 +123,8 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     if (this.#ownsGuard) await this.#guard[Symbol.asyncDispose]()
   }
 
+  // ADR-0012: one family (one slot) per subject; the limit's settings in its key keep levels kept
+  // in other units (before a deploy changed the limit) apart.
   #keys(family: KeyFamily): string[] {
     return this.options.limits.map((limit) => family.key(limit.name, limit.signature))
   }
