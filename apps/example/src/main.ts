@@ -1,14 +1,13 @@
-import { runStartReport } from './start-report.js'
+import { startApp } from './start-app.js'
 
-// `npm start` (scripts/bootstrap.mjs runs the built file). Until the example app lands, this
-// prints the health of the configured Redis and the example keyspace. SIGINT and SIGTERM stop
-// it cleanly: a local redis-server it started is stopped before it exits.
+// `npm start` (scripts/bootstrap.mjs runs the built file): the example app, until SIGINT or
+// SIGTERM stops it cleanly (a local redis-server it started is stopped before it exits).
 const controller = new AbortController()
 for (const name of ['SIGINT', 'SIGTERM'] as const) {
   process.once(name, () => controller.abort(name))
 }
 
-const code = await runStartReport({
+const code = await startApp({
   env: process.env,
   write: (text) => process.stdout.write(`${text}\n\n`),
   signal: controller.signal,

@@ -1,0 +1,137 @@
+// The status page's only script: polls /monitoring/redis and /health and fills the page.
+// Plain browser JavaScript, no build step; text goes in through textContent, never as HTML.
+const REFRESH_MS = 2000
+
+const $ = (id) => document.getElementById(id)
+
+const bytes = (n) => {
+  if (n === null || n === undefined) return '-'
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = n
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
+}
+const percent = (share) => (share === null || share === undefined ? '-' : `${(share * 100).toFixed(1)} %`)
+const count = (n) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US'))
+const ms = (n) => `${n.toFixed(2)} ms`
+
+function cell(row, text, number = false) {
+  const td = document.createElement('td')
+  td.textContent = text
+  if (number) td.className = 'number'
+  row.append(td)
+}
+
+function renderNamespaces(namespaces) {
+  const body = $('namespaces')
+  body.replaceChildren(
+    ...namespaces.map((ns) => {
+      const row = document.createElement('tr')
+      row.dataset.namespace = ns.namespace
+      if (ns.budgetUse !== null && ns.budgetUse > 1) row.className = 'over-budget'
+      const name = document.createElement('th')
+      name.scope = 'row'
+      name.textContent = ns.namespace
+      row.append(name)
+      cell(row, count(ns.keys), true)
+      cell(row, bytes(ns.memoryBytes), true)
+      cell(row, bytes(ns.budgetBytes), true)
+      cell(row, percent(ns.budgetUse), true)
+      cell(row, percent(ns.hitRatio), true)
+      cell(row, ns.flushClass)
+      cell(row, ns.whenRedisDown)
+      return row
+    }),
+  )
+}
+
+function renderAlerts(alerts) {
+  const list = $('alerts')
+  if (alerts.length === 0) {
+    const none = document.createElement('li')
+    none.className = 'none'
+    none.textContent = 'none'
+    list.replaceChildren(none)
+    return
+  }
+  list.replaceChildren(
+    ...alerts.map((alert) => {
+      const item = document.createElement('li')
+      item.dataset.severity = alert.severity
+      item.textContent = `${alert.severity}: ${alert.name}: ${alert.message}`
+      return item
+    }),
+  )
+}
+
+function renderSlow(recent) {
+  $('slow').replaceChildren(
+    ...recent.map((op) => {
+      const row = document.createElement('tr')
+      cell(row, new Date(op.at).toLocaleTimeString())
+      cell(row, op.operation)
+      cell(row, op.durationMs.toFixed(1), true)
+      cell(row, op.outcome ?? '-')
+      return row
+    }),
+  )
+}
+
+function render(report, health) {
+  $('health').textContent = health.status
+  $('health').dataset.status = health.status
+  $('mode').textContent = report.redis.mode
+  $('breaker').textContent = report.redis.breaker
+  $('breaker').dataset.state = report.redis.breaker
+  $('updated').textContent = new Date(report.generatedAt).toLocaleTimeString()
+  $('updated').dateTime = report.generatedAt
+  $('hit-ratio').textContent = percent(report.cache.hitRatio)
+  $('rejections').textContent = count(report.rateLimit.rejected)
+  $('admitted').textContent = count(report.rateLimit.allowed)
+  const latency = report.operations.latencyMs
+  $('latency').textContent = latency ? `${ms(latency.p50)} / ${ms(latency.p95)} / ${ms(latency.p99)}` : '-'
+  $('error-rate').textContent = percent(report.operations.errorRate)
+  $('operations').textContent =
+    `${count(report.operations.operations)} of ${count(report.operations.capacity)}`
+  $('slow-total').textContent =
+    `${count(report.operations.slow.total)} (≥ ${report.operations.slow.thresholdMs} ms)`
+  const server = report.server
+  $('memory').textContent = server
+    ? `${bytes(server.usedMemoryBytes)}${server.maxmemoryBytes > 0 ? ` of ${bytes(server.maxmemoryBytes)} (${percent(server.memoryUse)})` : ', no limit'}`
+    : 'unavailable'
+  $('clients').textContent = server
+    ? `${count(server.connectedClients)} of ${count(server.maxClients)}`
+    : 'unavailable'
+  $('evictions').textContent = server ? count(server.recentEvictions) : 'unavailable'
+  renderNamespaces(report.keyspace.namespaces)
+  $('audit-time').textContent = report.keyspace.takenAt
+    ? new Date(report.keyspace.takenAt).toLocaleTimeString()
+    : 'never'
+  renderAlerts(report.alerts)
+  renderSlow(report.operations.slow.recent)
+}
+
+async function refresh() {
+  try {
+    const [report, health] = await Promise.all(
+      ['/monitoring/redis', '/health'].map(async (url) => {
+        const response = await fetch(url, { cache: 'no-store' })
+        if (!response.ok && response.status !== 503) throw new Error(`${url}: HTTP ${response.status}`)
+        return response.json()
+      }),
+    )
+    render(report, health)
+    $('refresh-error').hidden = true
+  } catch (error) {
+    $('refresh-error').textContent = `refresh failed: ${error.message}`
+    $('refresh-error').hidden = false
+  } finally {
+    setTimeout(refresh, REFRESH_MS)
+  }
+}
+
+refresh()

@@ -1,0 +1,58 @@
+import { isRedlayerError } from '@redlayer/connection'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+
+const STATUS_BY_CODE: Record<string, number> = {
+  E_BAD_REQUEST: 400,
+  E_INVALID_ARGUMENT: 400,
+  E_INVALID_ID: 400,
+  E_INVALID_VALUE: 400,
+  E_INVALID_SESSION_ID: 400,
+  E_FENCED: 409,
+  E_LOCK_LOST: 409,
+  E_REDIS_UNAVAILABLE: 503,
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  409: 'Conflict',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+/**
+ * Errors as JSON with a stable `code`. Redis unavailable is a 503 with `Retry-After`: what the
+ * request needed (sessions, locks) fails closed while Redis is down (ADR-0013). Unexpected errors
+ * are logged and answered without their message, which may hold internals.
+ */
+export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isRedlayerError(error)) {
+    const status = STATUS_BY_CODE[error.code]
+    if (status !== undefined) {
+      if (status === 503) {
+        reply.header('retry-after', '1')
+        return reply.code(503).send({
+          statusCode: 503,
+          error: REASONS[503],
+          code: error.code,
+          message:
+            'Redis is unavailable and this request needs it: nothing was changed (ADR-0013: sessions and locks fail closed). Retry shortly.',
+        })
+      }
+      return reply
+        .code(status)
+        .send({ statusCode: status, error: REASONS[status], code: error.code, message: error.message })
+    }
+  }
+  if (error.statusCode !== undefined && error.statusCode < 500) {
+    return reply.code(error.statusCode).send({
+      statusCode: error.statusCode,
+      error: REASONS[error.statusCode] ?? 'Client Error',
+      code: error.code,
+      message: error.message,
+    })
+  }
+  request.log.error({ err: error }, 'request failed')
+  return reply
+    .code(500)
+    .send({ statusCode: 500, error: REASONS[500], message: 'unexpected error; see the server log' })
+}

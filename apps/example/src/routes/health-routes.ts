@@ -1,0 +1,93 @@
+import { checkRedisHealth, type RedisClient, type RedisMode } from '@redlayer/connection'
+import type { BreakerState, RedisGuard } from '@redlayer/resilience'
+import type { FastifyInstance } from 'fastify'
+import type { Database } from '../db/database.js'
+
+export interface HealthReport {
+  /** `ok`; `degraded` while Redis is unavailable (the app serves per ADR-0013); `down` without the database. */
+  readonly status: 'ok' | 'degraded' | 'down'
+  /** The process answers. */
+  readonly live: true
+  /** It can serve requests: the database (the source of truth) answers. */
+  readonly ready: boolean
+  readonly redis: {
+    readonly mode: RedisMode
+    readonly ok: boolean
+    readonly role: string | null
+    readonly latencyMs: number | null
+    readonly breaker: BreakerState
+    readonly error?: string
+  }
+  readonly database: { readonly kind: Database['kind']; readonly ok: boolean; readonly error?: string }
+  readonly checkedAt: string
+}
+
+export interface HealthSources {
+  redis: RedisClient
+  mode: RedisMode
+  guard: RedisGuard
+  db: Database
+}
+
+async function redisPart(sources: HealthSources): Promise<HealthReport['redis']> {
+  const { mode, guard } = sources
+  // While the breaker is not closed the answer is known without waiting on the socket.
+  if (guard.state !== 'closed') {
+    return {
+      mode,
+      ok: false,
+      role: null,
+      latencyMs: null,
+      breaker: guard.state,
+      error: `circuit breaker ${guard.state}`,
+    }
+  }
+  const health = await checkRedisHealth(sources.redis)
+  return {
+    mode,
+    ok: health.ok,
+    role: health.role,
+    latencyMs: health.latencyMs,
+    breaker: guard.state,
+    ...(health.error === undefined ? {} : { error: health.error }),
+  }
+}
+
+async function databasePart(db: Database): Promise<HealthReport['database']> {
+  try {
+    await db.query('SELECT 1')
+    return { kind: db.kind, ok: true }
+  } catch (error) {
+    return { kind: db.kind, ok: false, error: error instanceof Error ? error.message : String(error) }
+  }
+}
+
+export async function checkHealth(sources: HealthSources): Promise<HealthReport> {
+  const [redis, database] = await Promise.all([redisPart(sources), databasePart(sources.db)])
+  return {
+    status: !database.ok ? 'down' : redis.ok ? 'ok' : 'degraded',
+    live: true,
+    ready: database.ok,
+    redis,
+    database,
+    checkedAt: new Date().toISOString(),
+  }
+}
+
+/**
+ * `/health`: the whole report, 200 while the app can serve (ok or degraded), 503 when not ready.
+ * `/health/live` (200 while the process answers) and `/health/ready` for orchestrators.
+ */
+export function healthRoutes(sources: HealthSources) {
+  return async (app: FastifyInstance) => {
+    app.get('/health', async (_request, reply) => {
+      const report = await checkHealth(sources)
+      return reply.code(report.ready ? 200 : 503).send(report)
+    })
+    app.get('/health/live', async () => ({ live: true }))
+    app.get('/health/ready', async (_request, reply) => {
+      const report = await checkHealth(sources)
+      return reply.code(report.ready ? 200 : 503).send({ ready: report.ready, status: report.status })
+    })
+  }
+}

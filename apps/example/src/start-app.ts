@@ -1,0 +1,117 @@
+import { once } from 'node:events'
+import { checkRedisHealth, describeRedisConfig, isRedlayerError, loadRedisConfig } from '@redlayer/connection'
+import { buildApp } from './app.js'
+import { type AppConfig, loadAppConfig, redactDatabaseUrl } from './app-config.js'
+import { openDatabase } from './db/database.js'
+import { migrate } from './db/schema.js'
+import { formatHealthReport } from './health-report.js'
+import { exampleKeyspaceFor } from './keyspace.js'
+import { formatKeyspaceReport } from './keyspace-report.js'
+import { type ConnectedRedis, connectRedis } from './local-redis.js'
+
+export interface StartAppOptions {
+  env: Record<string, string | undefined>
+  /** Receives what people read, one block at a time. */
+  write: (text: string) => void
+  /** Aborted with the signal name ('SIGINT', 'SIGTERM') to stop the app and clean up. */
+  signal: AbortSignal
+  /** Called once the app listens, with its base URL. */
+  onListening?: (url: string) => void
+}
+
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 }
+
+function loadConfigs(env: Record<string, string | undefined>) {
+  return { redis: loadRedisConfig(env), app: loadAppConfig(env) }
+}
+
+/**
+ * `npm start`: load the configuration, connect to Redis (starting a local redis-server when
+ * nothing answers at a local address), print its health and the keyspace, open the database
+ * (PostgreSQL at DATABASE_URL, else an embedded PGlite created and seeded here), and serve the app
+ * until `signal` aborts. Returns the exit code: 128 + signal number after a clean stop, 1 when the
+ * configuration is invalid or Redis is unreachable. Everything started here is stopped before it
+ * returns, the local redis-server included.
+ */
+export async function startApp({ env, write, signal, onListening }: StartAppOptions): Promise<number> {
+  let configs: ReturnType<typeof loadConfigs>
+  try {
+    configs = loadConfigs(env)
+  } catch (error) {
+    if (!isRedlayerError(error, 'E_INVALID_CONFIG')) throw error
+    write(error.message)
+    return 1
+  }
+  write('redlayer example: a Fastify service over every redlayer package')
+  write(describeRedisConfig(configs.redis))
+  let redis: ConnectedRedis | undefined
+  try {
+    redis = await connectRedis(configs.redis, env, { write, signal })
+    write(formatHealthReport(await checkRedisHealth(redis.client, { signal })))
+    write(formatKeyspaceReport(exampleKeyspaceFor(redis.config.keyPrefix)))
+    return await serve(redis, configs.app, { write, signal, onListening })
+  } catch (error) {
+    if (signal.aborted) {
+      write(`Interrupted (${String(signal.reason)}): stopping.`)
+      return SIGNAL_EXIT_CODES[String(signal.reason)] ?? 1
+    }
+    if (!isRedlayerError(error, 'E_REDIS_UNREACHABLE')) throw error
+    write(
+      `${error.message}\nSet REDIS_MODE and REDIS_URL (or REDIS_SENTINELS, REDIS_CLUSTER_NODES): see README.md.`,
+    )
+    return 1
+  } finally {
+    await redis?.[Symbol.asyncDispose]()
+  }
+}
+
+async function serve(
+  redis: ConnectedRedis,
+  config: AppConfig,
+  { write, signal, onListening }: Omit<StartAppOptions, 'env'>,
+): Promise<number> {
+  await using db = await openDatabase(config.databaseUrl)
+  const { seeded } = await migrate(db)
+  write(
+    config.databaseUrl
+      ? `Database: PostgreSQL at ${redactDatabaseUrl(config.databaseUrl)}${seeded ? `, seeded ${seeded} entities` : ''}`
+      : `Database: embedded PGlite (in memory; set DATABASE_URL for PostgreSQL), seeded ${seeded} entities`,
+  )
+  const app = await buildApp({
+    redis: redis.client,
+    mode: redis.config.mode,
+    keyPrefix: redis.config.keyPrefix,
+    db,
+    rateLimits: {
+      name: 'per-minute',
+      capacity: config.rateLimitPerMinute,
+      refill: { tokens: config.rateLimitPerMinute, interval: '1m' },
+    },
+    instances: config.instances,
+    logger: { level: 'warn' },
+  })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.port
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
+    write(
+      [
+        `Listening on ${url} (Redis ${redis.config.mode}${redis.local ? `, the local redis-server on port ${redis.local.port}` : ''})`,
+        `  status page       ${url}/status`,
+        `  health            ${url}/health`,
+        `  Redis report      ${url}/monitoring/redis`,
+        `  Prometheus        ${url}/metrics`,
+        `  API               ${url}/api/entities, /api/sessions, POST /api/jobs/recount`,
+        'Ctrl-C stops it.',
+      ].join('\n'),
+    )
+    onListening?.(url)
+    if (!signal.aborted) await once(signal, 'abort')
+    write(`Stopping (${String(signal.reason)}).`)
+    return SIGNAL_EXIT_CODES[String(signal.reason)] ?? 0
+  } finally {
+    await app.close()
+  }
+}
