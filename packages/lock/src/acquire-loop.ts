@@ -14,8 +14,13 @@ export interface AcquireLoopOptions<T> {
   readonly backoff: BackoffPolicy
   readonly wakeups: ReleaseWakeups
   readonly channels: readonly string[]
-  /** Gives back what an attempt acquired after the caller had stopped waiting for it. */
-  readonly abandon: (acquired: T) => Promise<unknown>
+  /**
+   * Gives back whatever an attempt acquired or may still acquire (a compare-and-delete on the
+   * token), once the caller stopped waiting or the attempt failed. Sent on the same connection as
+   * the attempt, it runs after it, so a grant nobody waits for is deleted instead of blocking
+   * others for a TTL.
+   */
+  readonly abandon: () => Promise<unknown>
 }
 
 export interface AcquireLoopResult<T> {
@@ -25,14 +30,14 @@ export interface AcquireLoopResult<T> {
 }
 
 /**
- * Retries `attempt` until it acquires, `waitMs` passes (result without `acquired`) or `signal`
+ * Retries `attempt` (which gets the signal, to stop waiting for Redis too) until it acquires, `waitMs` passes (result without `acquired`) or `signal`
  * aborts (`E_LOCK_ABORTED`). Between attempts it sleeps a full-jitter backoff step, cut short by
  * a release published on one of `channels`, by the moment the subscription is in place (a
  * release published before it would be missed) and by the holder's remaining lease (ADR-0030).
  * Redis errors propagate at once: a lock is never waited for through an outage (fail closed).
  */
 export async function acquireLoop<T>(
-  attempt: () => Promise<Attempt<T>>,
+  attempt: (signal: AbortSignal) => Promise<Attempt<T>>,
   options: AcquireLoopOptions<T>,
 ): Promise<AcquireLoopResult<T>> {
   const { signal, backoff } = options
@@ -44,11 +49,19 @@ export async function acquireLoop<T>(
     for (;;) {
       if (signal.aborted) throw lockAbortedError(signal)
       wake.clear()
-      const outcome = await attempt()
+      let outcome: Attempt<T>
+      try {
+        outcome = await attempt(signal)
+      } catch (error) {
+        // A command that timed out or was abandoned may still run when Redis answers again:
+        // give its grant back at once rather than leave a lock nobody holds for a whole TTL.
+        options.abandon().catch(() => undefined)
+        throw signal.aborted ? lockAbortedError(signal) : error
+      }
       attempts += 1
       if (outcome.acquired !== undefined) {
         if (signal.aborted) {
-          await options.abandon(outcome.acquired).catch(() => undefined)
+          await options.abandon().catch(() => undefined)
           throw lockAbortedError(signal)
         }
         return { acquired: outcome.acquired, attempts }

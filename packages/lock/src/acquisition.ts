@@ -15,13 +15,15 @@ export interface Grant {
 export interface AcquisitionSpec<G extends Grant> {
   readonly options: ResolvedAcquireOptions
   readonly channels: readonly string[]
-  /** One attempt: the grant, or how long the current holders may keep it. */
-  readonly attempt: () => Promise<
+  /** One attempt (abandoned when `signal` aborts): the grant, or how long the current holders may keep it. */
+  readonly attempt: (
+    signal: AbortSignal,
+  ) => Promise<
     | { readonly grant: G; readonly retryAfterMs?: undefined }
     | { readonly grant?: undefined; readonly retryAfterMs?: number }
   >
-  /** Gives back a grant nobody will use (already expired, or the caller stopped waiting). */
-  readonly giveBack: (grant: G) => Promise<unknown>
+  /** Gives back, by token, a grant nobody will use (already expired, or the caller stopped waiting). */
+  readonly giveBack: () => Promise<unknown>
 }
 
 /**
@@ -39,12 +41,12 @@ export async function runAcquisition<G extends Grant>(
   const signal = spec.options.signal
     ? AbortSignal.any([spec.options.signal, context.closing])
     : context.closing
-  const attempt = async (): Promise<Attempt<G>> => {
-    const outcome = await spec.attempt()
+  const attempt = async (attemptSignal: AbortSignal): Promise<Attempt<G>> => {
+    const outcome = await spec.attempt(attemptSignal)
     if (outcome.grant === undefined) return { retryAfterMs: outcome.retryAfterMs }
     // node-redlock#296: a reply that came back after the lease's deadline grants nothing usable.
     if (leaseDeadline(outcome.grant.sentAt, ttlMs) <= monotonicNow()) {
-      await spec.giveBack(outcome.grant).catch(() => undefined) // it ends at its TTL all the same
+      await spec.giveBack().catch(() => undefined) // it ends at its TTL all the same
       return {}
     }
     return { acquired: outcome.grant }

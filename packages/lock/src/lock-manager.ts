@@ -36,6 +36,8 @@ export interface LockManagerOptions<N extends string> extends LockDefaults {
 export class LockManager<N extends string = string> implements AsyncDisposable {
   readonly #context: LockContext
   readonly #closing = new AbortController()
+  /** The guard this manager created (none was given), disposed with it. */
+  readonly #ownedGuard: RedisGuard | undefined
 
   constructor(options: LockManagerOptions<N>) {
     const { redis, keyspace, namespace, guard, metrics: given, ...defaults } = options
@@ -50,9 +52,11 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     }
     const policy = new LockPolicy(defaults, keyspace as Keyspace<string>, namespace)
     const metrics = given ?? createRedlayerMetrics()
+    const effectiveGuard = guard ?? createRedisGuard({ redis, metrics, name: 'lock' })
+    this.#ownedGuard = guard === undefined ? effectiveGuard : undefined
     this.#context = {
       redis,
-      guard: guard ?? createRedisGuard({ redis, metrics, name: 'lock' }),
+      guard: effectiveGuard,
       metrics,
       keyspace: keyspace as Keyspace<string>,
       namespace,
@@ -141,7 +145,8 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     if (!this.#closing.signal.aborted) this.#closing.abort(lockClosedError())
     const held = [...this.#context.live]
     await Promise.allSettled(held.map((lease) => lease.release()))
-    await this.#context.wakeups.close()
+    this.#context.wakeups.close()
+    if (this.#ownedGuard !== undefined) await this.#ownedGuard[Symbol.asyncDispose]()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -169,17 +174,21 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     const { grant, attempts } = await runAcquisition<Grant & { fences: readonly bigint[] }>(context, {
       options: resolved,
       channels: keys.map((k) => k.channel),
-      attempt: async () => {
+      attempt: async (signal) => {
         // ADR-0030: the lease is measured from before the request was sent.
         const sentAt = monotonicNow()
-        const reply = await context.guard.run('lock.acquire', () =>
-          acquireMutex(context.redis, keys, token, resolved.ttlMs),
+        const reply = await context.guard.run(
+          'lock.acquire',
+          () => acquireMutex(context.redis, keys, token, resolved.ttlMs),
+          { signal },
         )
         return reply.acquired
           ? { grant: { sentAt, fences: reply.fences } }
           : { retryAfterMs: reply.retryAfterMs }
       },
-      giveBack: release,
+      // ADR-0013: not through the guard: it must follow a timed-out attempt on its socket even
+      // once the breaker has opened, and nobody waits for it (failures change nothing).
+      giveBack: () => releaseMutex(context.redis, keys, token),
     })
     if (grant === undefined) return { lock: undefined, waitMs: resolved.waitMs, attempts }
     const backend: LeaseBackend = {

@@ -59,16 +59,13 @@ export class ReleaseWakeups {
   }
 
   /** Closes the subscriber connection. */
-  async close(): Promise<void> {
+  close(): void {
     this.#closed = true
     const subscriber = this.#subscriber
     this.#subscriber = undefined
-    if (subscriber === undefined) return
-    try {
-      await subscriber.quit()
-    } catch {
-      subscriber.disconnect()
-    }
+    // disconnect, not quit: a subscriber has nothing to flush, and on Sentinel quit() can leave
+    // the failover detector's sentinel connections open, keeping the process alive.
+    subscriber?.disconnect()
   }
 
   async #subscribe(channels: string[]): Promise<void> {

@@ -65,16 +65,19 @@ export class Semaphore {
     const { grant, attempts } = await runAcquisition<Grant & { holders: number }>(context, {
       options: resolved,
       channels: [keys.channel],
-      attempt: async () => {
+      attempt: async (signal) => {
         const sentAt = monotonicNow()
-        const reply = await context.guard.run('semaphore.acquire', () =>
-          acquirePermit(context.redis, keys, token, this.limit, resolved.ttlMs),
+        const reply = await context.guard.run(
+          'semaphore.acquire',
+          () => acquirePermit(context.redis, keys, token, this.limit, resolved.ttlMs),
+          { signal },
         )
         return reply.acquired
           ? { grant: { sentAt, holders: reply.holders } }
           : { retryAfterMs: reply.retryAfterMs }
       },
-      giveBack: release,
+      // Not through the guard, like a lock's give-back (see LockManager).
+      giveBack: () => releasePermit(context.redis, keys, token),
     })
     if (grant === undefined) return { permit: undefined, waitMs: resolved.waitMs, attempts }
     const backend: LeaseBackend = {

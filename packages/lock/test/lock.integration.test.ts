@@ -67,7 +67,7 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     } finally {
       await Promise.all(children.map((child) => child[Symbol.asyncDispose]()))
     }
-  })
+  }, 150_000)
 
   it('fences strictly increase per resource, whoever acquires', async () => {
     await using a = lockFixture(redis)
