@@ -8,7 +8,7 @@ export type Attempt<T> =
   | { readonly acquired: T; readonly retryAfterMs?: undefined }
   | { readonly acquired?: undefined; readonly retryAfterMs?: number }
 
-export interface AcquireLoopOptions<T> {
+export interface AcquireLoopOptions {
   readonly waitMs: number
   readonly signal: AbortSignal
   readonly backoff: BackoffPolicy
@@ -38,7 +38,7 @@ export interface AcquireLoopResult<T> {
  */
 export async function acquireLoop<T>(
   attempt: (signal: AbortSignal) => Promise<Attempt<T>>,
-  options: AcquireLoopOptions<T>,
+  options: AcquireLoopOptions,
 ): Promise<AcquireLoopResult<T>> {
   const { signal, backoff } = options
   const deadline = monotonicNow() + options.waitMs

@@ -17,7 +17,11 @@ async function eventually(probe: () => Promise<boolean>, timeoutMs = 20_000): Pr
   const until = performance.now() + timeoutMs
   let last: unknown
   while (performance.now() < until) {
-    if (await probe().catch((error: unknown) => ((last = error), false))) return
+    try {
+      if (await probe()) return
+    } catch (error) {
+      last = error
+    }
     await sleep(100)
   }
   throw new Error(`not recovered within ${timeoutMs} ms`, { cause: last })
