@@ -17,6 +17,7 @@ const denial: RateLimitResult = {
       windowMs: 5_000,
       remaining: 0,
       resetMs: 5_000,
+      nextTokenMs: 500,
       retryAfterMs: 500,
       violated: true,
     },
@@ -29,6 +30,7 @@ describe('DenyCache', () => {
     cache.remember('a', 1, denial, 1_000, 499_600)
     expect(cache.check('a', 1, 1_000)).toMatchObject({ allowed: false, retryAfterMs: 500 })
     expect(cache.check('a', 1, 1_300)).toMatchObject({ retryAfterMs: 200, resetMs: 4_700 })
+    expect(cache.check('a', 1, 1_300)?.limits[0]).toMatchObject({ nextTokenMs: 200, retryAfterMs: 200 })
     expect(cache.check('a', 1, 1_499.5)?.retryAfterMs).toBe(1)
     expect(cache.check('a', 1, 1_499.6)).toBeUndefined()
     expect(cache.size).toBe(0)

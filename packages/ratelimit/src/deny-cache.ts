@@ -60,6 +60,7 @@ export class DenyCache {
     const limits = entry.result.limits.map((status) => ({
       ...status,
       resetMs: countDown(status.resetMs),
+      nextTokenMs: countDown(status.nextTokenMs),
       retryAfterMs: status.violated ? Math.max(1, countDown(status.retryAfterMs)) : 0,
     }))
     return {

@@ -55,13 +55,18 @@ async function plugin(fastify: FastifyInstance, options: RateLimitPluginOptions)
     request.rateLimit = result
     reply.headers(rateLimitHeaders(result))
     if (!result.allowed) {
-      return reply.code(429).send({
-        statusCode: 429,
-        error: 'Too Many Requests',
-        message: `Rate limit exceeded, retry in ${Math.ceil(result.retryAfterMs / 1000)} s`,
-        retryAfterMs: result.retryAfterMs,
-        violated: result.violated,
-      })
+      // The draft's "quota-exceeded" problem type (RFC 9457 problem details).
+      return reply
+        .code(429)
+        .type('application/problem+json')
+        .send({
+          type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
+          title: 'Rate limit exceeded',
+          status: 429,
+          detail: `Retry in ${Math.ceil(result.retryAfterMs / 1000)} s`,
+          'violated-policies': result.violated,
+          retryAfterMs: result.retryAfterMs,
+        })
     }
   })
 }
@@ -69,6 +74,7 @@ async function plugin(fastify: FastifyInstance, options: RateLimitPluginOptions)
 /**
  * A Fastify plugin that applies a rate limiter to routes (ADR-0012): every response of a limited
  * route carries the `RateLimit-Policy` and `RateLimit` headers, and a denied request is answered
- * 429 with `Retry-After` and a JSON body, before its handler runs.
+ * 429 with `Retry-After` and an `application/problem+json` body of the draft's `quota-exceeded`
+ * type (with `violated-policies` and `retryAfterMs`), before its handler runs.
  */
 export const rateLimitPlugin = fastifyPlugin(plugin, { fastify: '5.x', name: '@redlayer/ratelimit' })

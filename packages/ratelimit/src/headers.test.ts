@@ -8,6 +8,7 @@ const status = (overrides: Partial<LimitStatus>): LimitStatus => ({
   windowMs: 2_000,
   remaining: 3,
   resetMs: 1_700,
+  nextTokenMs: 100,
   retryAfterMs: 0,
   violated: false,
   ...overrides,
@@ -29,8 +30,13 @@ describe('rateLimitHeaders', () => {
   it('writes the policy and the live state as Structured Field lists', () => {
     expect(rateLimitHeaders(result({}))).toEqual({
       'RateLimit-Policy': '"burst";q=20;w=2',
-      RateLimit: '"burst";r=3;t=2',
+      RateLimit: '"burst";r=3;t=1',
     })
+  })
+
+  it('leaves out the effective window of a full bucket (nothing to wait for)', () => {
+    const full = result({ limits: [status({ remaining: 20, resetMs: 0, nextTokenMs: 0 })] })
+    expect(rateLimitHeaders(full).RateLimit).toBe('"burst";r=20')
   })
 
   it('lists every limit and adds Retry-After in whole seconds, rounded up, on a denial', () => {
@@ -41,13 +47,22 @@ describe('rateLimitHeaders', () => {
         violated: ['hourly'],
         limits: [
           status({}),
-          status({ name: 'hourly', capacity: 1_000, windowMs: 3_600_000, remaining: 0, resetMs: 3_599_999 }),
+          status({
+            name: 'hourly',
+            capacity: 1_000,
+            windowMs: 3_600_000,
+            remaining: 0,
+            resetMs: 3_599_999,
+            nextTokenMs: 1_001,
+            retryAfterMs: 1_001,
+            violated: true,
+          }),
         ],
       }),
     )
     expect(headers).toEqual({
       'RateLimit-Policy': '"burst";q=20;w=2, "hourly";q=1000;w=3600',
-      RateLimit: '"burst";r=3;t=2, "hourly";r=0;t=3600',
+      RateLimit: '"burst";r=3;t=1, "hourly";r=0;t=2',
       'Retry-After': '2',
     })
   })
@@ -64,6 +79,6 @@ describe('rateLimitHeaders', () => {
     )
     expect(failClosed).toEqual({ 'RateLimit-Policy': '"burst";q=20;w=2', 'Retry-After': '1' })
     const local = rateLimitHeaders(result({ degraded: { mode: 'local', reason: 'error' } }))
-    expect(local.RateLimit).toBe('"burst";r=3;t=2')
+    expect(local.RateLimit).toBe('"burst";r=3;t=1')
   })
 })

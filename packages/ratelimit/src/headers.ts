@@ -15,12 +15,14 @@ const quoted = (name: string) => `"${name}"`
 const seconds = (ms: number) => Math.ceil(ms / 1000)
 
 /**
- * ADR-0012: the headers of draft-ietf-httpapi-ratelimit-headers, as Structured Field lists with one
- * item per limit: `RateLimit-Policy: "burst";q=20;w=2` (quota `q` tokens, window `w` seconds: the
- * time an empty bucket takes to fill) and `RateLimit: "burst";r=3;t=1` (`r` whole tokens left,
- * `t` seconds until the bucket is full again). On a denial, `Retry-After` in whole seconds, rounded
- * up, so a client that waits exactly that long is admitted. When the limiter could not reach Redis
- * and failed open or closed, the live state is unknown: `RateLimit` is left out.
+ * ADR-0012: the headers of draft-ietf-httpapi-ratelimit-headers (draft 11), as Structured Field
+ * lists with one item per limit: `RateLimit-Policy: "burst";q=20;w=2` (quota `q` tokens, window `w`
+ * seconds: the time an empty bucket takes to fill) and `RateLimit: "burst";r=3;t=1` (`r` whole
+ * tokens left; `t` the draft's "effective window", the seconds, rounded up, during which no more
+ * than `r` can be spent: until the next whole token; left out when the bucket is full). On a denial,
+ * `Retry-After` in whole seconds, rounded up, so a client that waits exactly that long is admitted;
+ * it is never earlier than the `t` of a violated limit. When the limiter could not reach Redis and
+ * failed open or closed, the live state is unknown: `RateLimit` is left out.
  */
 export function rateLimitHeaders(result: RateLimitResult): RateLimitHeaders {
   const headers: RateLimitHeaders = {
@@ -31,7 +33,10 @@ export function rateLimitHeaders(result: RateLimitResult): RateLimitHeaders {
   const stateKnown = result.degraded === false || result.degraded.mode === 'local'
   if (stateKnown) {
     headers.RateLimit = result.limits
-      .map((limit) => `${quoted(limit.name)};r=${limit.remaining};t=${seconds(limit.resetMs)}`)
+      .map((limit) => {
+        const item = `${quoted(limit.name)};r=${limit.remaining}`
+        return limit.nextTokenMs > 0 ? `${item};t=${seconds(limit.nextTokenMs)}` : item
+      })
       .join(', ')
   }
   if (!result.allowed) headers['Retry-After'] = String(Math.max(1, seconds(result.retryAfterMs)))

@@ -12,8 +12,19 @@ describe('decide', () => {
   it('reports the limit with the fewest tokens left when allowed', () => {
     const { result } = decide(limits, costs, { refused: false, levels: [burst.unitsPerToken * 7, 0] }, false)
     expect(result).toMatchObject({ allowed: true, limit: 1_000, remaining: 0, retryAfterMs: 0, violated: [] })
-    expect(result.limits[0]).toMatchObject({ name: 'burst', remaining: 7, resetMs: 1_300, windowMs: 2_000 })
-    expect(result.limits[1]).toMatchObject({ name: 'hourly', remaining: 0, resetMs: 3_600_000 })
+    expect(result.limits[0]).toMatchObject({
+      name: 'burst',
+      remaining: 7,
+      resetMs: 1_300,
+      nextTokenMs: 100,
+      windowMs: 2_000,
+    })
+    expect(result.limits[1]).toMatchObject({
+      name: 'hourly',
+      remaining: 0,
+      resetMs: 3_600_000,
+      nextTokenMs: 3_600,
+    })
   })
 
   it('names every violated limit and waits for the slowest, rounding up', () => {
@@ -24,6 +35,14 @@ describe('decide', () => {
     expect(retryAfterUs).toBe(50_001)
     expect(result.retryAfterMs).toBe(51)
     expect(result.limit).toBe(20)
+  })
+
+  it('counts the effective window to the next whole token, or to full when none fits', () => {
+    const half = burst.unitsPerToken / 2
+    const { result } = decide([burst], [costs[0] ?? 0], { refused: false, levels: [half] }, false)
+    expect(result.limits[0]).toMatchObject({ remaining: 0, nextTokenMs: 50 })
+    const full = decide([burst], [costs[0] ?? 0], { refused: false, levels: [burst.capacityUnits] }, false)
+    expect(full.result.limits[0]).toMatchObject({ remaining: 20, nextTokenMs: 0, resetMs: 0 })
   })
 
   it('does not count a limit that has enough tokens as violated', () => {

@@ -22,6 +22,11 @@ export interface LimitStatus {
   readonly remaining: number
   /** Milliseconds until the bucket is full again. */
   readonly resetMs: number
+  /**
+   * Milliseconds until `remaining` grows by one (or the bucket is full); 0 when full. Until then at
+   * most `remaining` tokens can be spent: the "effective window" of the HTTP `RateLimit` field.
+   */
+  readonly nextTokenMs: number
   /** Milliseconds until this limit admits the request's cost (0 when it does now). */
   readonly retryAfterMs: number
   readonly violated: boolean
@@ -72,12 +77,15 @@ export function decide(
     const cost = costs[i] ?? 0
     const violated = outcome.refused && level < cost
     if (violated) retryAfterUs = Math.max(retryAfterUs, usUntil(level, cost, limit))
+    const remaining = wholeTokens(level, limit)
+    const nextToken = Math.min((remaining + 1) * limit.unitsPerToken, limit.capacityUnits)
     return {
       name: limit.name,
       capacity: limit.capacity,
       windowMs: limit.fillMs,
-      remaining: wholeTokens(level, limit),
+      remaining,
       resetMs: msUntil(level, limit.capacityUnits, limit),
+      nextTokenMs: msUntil(level, nextToken, limit),
       retryAfterMs: violated ? msUntil(level, cost, limit) : 0,
       violated,
     }
@@ -125,6 +133,7 @@ export function blanketResult(
       windowMs: limit.fillMs,
       remaining: allowed ? limit.capacity : 0,
       resetMs: allowed ? 0 : retryAfterMs,
+      nextTokenMs: allowed ? 0 : retryAfterMs,
       retryAfterMs: allowed ? 0 : retryAfterMs,
       violated: !allowed,
     }),

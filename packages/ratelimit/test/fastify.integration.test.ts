@@ -54,11 +54,14 @@ describe('Fastify plugin', () => {
     const refused = await fastify.inject({ method: 'GET', url: '/limited', remoteAddress: '10.0.0.1' })
     expect(refused.statusCode).toBe(429)
     expect(refused.headers['retry-after']).toBe('1800')
-    expect(refused.headers.ratelimit).toBe('"api";r=0;t=3600')
-    expect(refused.json()).toMatchObject({
-      statusCode: 429,
-      error: 'Too Many Requests',
-      violated: ['api'],
+    expect(refused.headers.ratelimit).toBe('"api";r=0;t=1800')
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(refused.json()).toEqual({
+      type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
+      title: 'Rate limit exceeded',
+      status: 429,
+      detail: 'Retry in 1800 s',
+      'violated-policies': ['api'],
       retryAfterMs: expect.any(Number),
     })
     // Another address has its own bucket; an exempt route is never limited nor annotated.
@@ -84,7 +87,7 @@ describe('Fastify plugin', () => {
     const refused = await upload('k1', 4)
     expect(refused.statusCode).toBe(429)
     expect(refused.headers['ratelimit-policy']).toBe('"bytes";q=10;w=3600')
-    expect(refused.headers.ratelimit).toBe('"bytes";r=3;t=2520')
+    expect(refused.headers.ratelimit).toBe('"bytes";r=3;t=360')
     expect((await upload('k1', 3)).statusCode).toBe(200)
     expect((await upload('k2', 10)).statusCode).toBe(200)
     await fastify.close()
