@@ -20,41 +20,40 @@ interface Envelope {
   m: BusMessage
 }
 
+const RECONNECT_DELAY_MS = 100
+/** On Cluster, reconnect attempts to one node before the bus moves to another node. */
+const ATTEMPTS_PER_NODE = 3
+
 /**
- * The subscriber side of the bus: a duplicate of the caller's connection (a subscribed connection
- * cannot send ordinary commands), subscribed to the namespace channel. Publishing goes through
- * the main connection and the guard, in the cache.
+ * The subscriber side of the bus (ADR-0020): its own connection (a subscribed connection cannot
+ * send ordinary commands), subscribed to the namespace channel. Publishing goes through the main
+ * connection and the guard, in the cache.
+ *
+ * Standalone and Sentinel: a duplicate of the caller's client (it follows a Sentinel failover).
+ * Cluster: a plain connection to one node, since classic PUBLISH reaches every node of a cluster;
+ * ioredis' own cluster subscriber moves between nodes without telling anyone, and every move is
+ * a gap in which messages are lost, so the bus manages the connection itself: after a few failed
+ * reconnects it moves to another node, and every new subscription after the first one is reported
+ * as a gap (`onResubscribed`: L1 is dropped).
  */
 export class CacheBus implements AsyncDisposable {
-  readonly #subscriber: RedisClient
+  readonly #redis: RedisClient
   readonly #channel: string
   readonly #origin: string
   readonly #handlers: BusHandlers
+  readonly #readyWaiters = new Set<() => void>()
+  #subscriber: Redis | undefined
+  #retryTimer: NodeJS.Timeout | undefined
   #subscribed = false
   #everSubscribed = false
   #closed = false
-  readonly #readyWaiters = new Set<() => void>()
 
   constructor(redis: RedisClient, channel: string, origin: string, handlers: BusHandlers) {
+    this.#redis = redis
     this.#channel = channel
     this.#origin = origin
     this.#handlers = handlers
-    // The subscriber may queue its SUBSCRIBE until connected (the main connection fails fast
-    // instead) and resubscribes by itself after a reconnect.
-    this.#subscriber = redis.isCluster
-      ? (redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
-      : (redis as Redis).duplicate({ enableOfflineQueue: true, autoResubscribe: true })
-    this.#subscriber.on('message', (channel: string, text: string) => this.#receive(channel, text))
-    this.#subscriber.on('error', () => {
-      // Reconnection is automatic; the subscription gap is handled on 'ready' below.
-    })
-    this.#subscriber.on('close', () => {
-      this.#subscribed = false
-    })
-    this.#subscriber.on('ready', () => {
-      if (this.#everSubscribed && !this.#subscribed) void this.#subscribe()
-    })
-    void this.#subscribe()
+    this.#connect()
   }
 
   /** True while the subscription is live: only then may L1 serve fresh values (ADR-0020). */
@@ -84,25 +83,72 @@ export class CacheBus implements AsyncDisposable {
     })
   }
 
-  #wakeReadyWaiters(): void {
-    for (const done of this.#readyWaiters) done()
-    this.#readyWaiters.clear()
+  #connect(): void {
+    if (this.#closed) return
+    const subscriber = this.#createSubscriber()
+    if (subscriber === undefined) {
+      // A cluster client that has not discovered its nodes yet.
+      this.#retryLater()
+      return
+    }
+    this.#subscriber = subscriber
+    subscriber.on('message', (channel: string, text: string) => this.#receive(channel, text))
+    subscriber.on('error', () => {
+      // Reconnection is handled below; a gap is reported when the subscription comes back.
+    })
+    subscriber.on('close', () => {
+      if (this.#subscriber === subscriber) this.#subscribed = false
+    })
+    subscriber.on('ready', () => {
+      if (this.#subscriber === subscriber && this.#everSubscribed && !this.#subscribed) {
+        void this.#subscribe(subscriber)
+      }
+    })
+    subscriber.on('end', () => {
+      if (this.#subscriber !== subscriber) return
+      this.#subscribed = false
+      this.#retryLater()
+    })
+    void this.#subscribe(subscriber)
   }
 
-  async #subscribe(): Promise<void> {
-    if (this.#closed) return
-    try {
-      await this.#subscriber.subscribe(this.#channel)
-    } catch {
-      return // retried on the next 'ready'
+  #createSubscriber(): Redis | undefined {
+    if (!this.#redis.isCluster) {
+      return (this.#redis as Redis).duplicate({ enableOfflineQueue: true, autoResubscribe: true })
     }
-    if (this.#closed) return
+    const nodes = (this.#redis as Cluster).nodes('all')
+    const node = nodes[Math.floor(Math.random() * nodes.length)]
+    return node?.duplicate({
+      enableOfflineQueue: true,
+      autoResubscribe: true,
+      lazyConnect: false,
+      retryStrategy: (attempt: number) => (attempt > ATTEMPTS_PER_NODE ? null : attempt * RECONNECT_DELAY_MS),
+    })
+  }
+
+  #retryLater(): void {
+    if (this.#closed || this.#retryTimer !== undefined) return
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined
+      this.#connect()
+    }, RECONNECT_DELAY_MS)
+    this.#retryTimer.unref()
+  }
+
+  async #subscribe(subscriber: Redis): Promise<void> {
+    try {
+      await subscriber.subscribe(this.#channel)
+    } catch {
+      return // retried on the next 'ready', or on a new connection after 'end'
+    }
+    if (this.#closed || this.#subscriber !== subscriber || this.#subscribed) return
     const resubscribed = this.#everSubscribed
     this.#subscribed = true
     this.#everSubscribed = true
     // ADR-0020: any gap in the subscription may have lost invalidations: L1 is dropped.
     if (resubscribed) this.#handlers.onResubscribed()
-    this.#wakeReadyWaiters()
+    for (const done of this.#readyWaiters) done()
+    this.#readyWaiters.clear()
   }
 
   #receive(channel: string, text: string): void {
@@ -121,7 +167,9 @@ export class CacheBus implements AsyncDisposable {
     if (this.#closed) return
     this.#closed = true
     this.#subscribed = false
-    this.#subscriber.disconnect()
-    this.#wakeReadyWaiters()
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
+    this.#subscriber?.disconnect()
+    for (const done of this.#readyWaiters) done()
+    this.#readyWaiters.clear()
   }
 }
