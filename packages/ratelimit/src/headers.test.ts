@@ -67,6 +67,17 @@ describe('rateLimitHeaders', () => {
     })
   })
 
+  it('caps every effective window at Retry-After on a denial', () => {
+    const headers = rateLimitHeaders(
+      result({
+        allowed: false,
+        retryAfterMs: 400, // half a token of cost 0.5 missing; the next whole token is further
+        limits: [status({ remaining: 0, nextTokenMs: 2_500, retryAfterMs: 400, violated: true })],
+      }),
+    )
+    expect(headers).toMatchObject({ RateLimit: '"burst";r=0;t=1', 'Retry-After': '1' })
+  })
+
   it('never sends Retry-After: 0 on a denial', () => {
     expect(rateLimitHeaders(result({ allowed: false, retryAfterMs: 0 }))['Retry-After']).toBe('1')
   })

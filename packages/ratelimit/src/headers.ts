@@ -21,7 +21,7 @@ const seconds = (ms: number) => Math.ceil(ms / 1000)
  * tokens left; `t` the draft's "effective window", the seconds, rounded up, during which no more
  * than `r` can be spent: until the next whole token; left out when the bucket is full). On a denial,
  * `Retry-After` in whole seconds, rounded up, so a client that waits exactly that long is admitted;
- * it is never earlier than the `t` of a violated limit. When the limiter could not reach Redis and
+ * no `t` then exceeds it. When the limiter could not reach Redis and
  * failed open or closed, the live state is unknown: `RateLimit` is left out.
  */
 export function rateLimitHeaders(result: RateLimitResult): RateLimitHeaders {
@@ -30,15 +30,20 @@ export function rateLimitHeaders(result: RateLimitResult): RateLimitHeaders {
       .map((limit) => `${quoted(limit.name)};q=${Math.floor(limit.capacity)};w=${seconds(limit.windowMs)}`)
       .join(', '),
   }
+  const retryAfter = result.allowed ? undefined : Math.max(1, seconds(result.retryAfterMs))
   const stateKnown = result.degraded === false || result.degraded.mode === 'local'
   if (stateKnown) {
     headers.RateLimit = result.limits
       .map((limit) => {
         const item = `${quoted(limit.name)};r=${limit.remaining}`
-        return limit.nextTokenMs > 0 ? `${item};t=${seconds(limit.nextTokenMs)}` : item
+        if (limit.nextTokenMs <= 0) return item
+        // A shorter window is still true ("no more than r until then"), and the draft asks that
+        // Retry-After never point before the end of an effective window.
+        const window = seconds(limit.nextTokenMs)
+        return `${item};t=${retryAfter === undefined ? window : Math.min(window, retryAfter)}`
       })
       .join(', ')
   }
-  if (!result.allowed) headers['Retry-After'] = String(Math.max(1, seconds(result.retryAfterMs)))
+  if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter)
   return headers
 }
