@@ -5,15 +5,21 @@ export interface NodeAddress {
   port: number
 }
 
+/** A node to administer: its address and, when it requires one, its password. */
+export interface AdminTarget extends NodeAddress {
+  readonly password?: string | undefined
+}
+
 /**
  * Runs `fn` with a short-lived connection to one node and closes it after. Fast fail on purpose:
  * no retry, no offline queue, a 1 s bound on connect and on every command, so that asking a
  * paused or dead node costs a second at most and surfaces as an error the caller can poll past.
  */
-export async function withAdminClient<T>(address: NodeAddress, fn: (redis: Redis) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(node: AdminTarget, fn: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis({
-    host: address.host,
-    port: address.port,
+    host: node.host,
+    port: node.port,
+    password: node.password,
     lazyConnect: true,
     connectTimeout: 1_000,
     commandTimeout: 1_000,

@@ -1,4 +1,4 @@
-export type { NodeAddress } from './admin-client.js'
+export type { AdminTarget, NodeAddress } from './admin-client.js'
 export { type ClusterNode, ownsSlot } from './cluster-node.js'
 export { CONFIG_DIR, type SharedConfigName, sharedConfig } from './config-files.js'
 export { freePort, freePorts } from './free-port.js'

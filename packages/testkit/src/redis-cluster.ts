@@ -8,7 +8,7 @@ import { disposeAll, startAll } from './group-lifecycle.js'
 import { pollUntil, type WaitOptions } from './poll.js'
 import { retryOnPortClash } from './port-clash.js'
 import { redisCliBinary } from './redis-binary.js'
-import { RedisProcess } from './redis-process.js'
+import { assertPassword, passwordEnv, RedisProcess } from './redis-process.js'
 import { SlotMigration } from './slot-migration.js'
 
 const run = promisify(execFile)
@@ -18,6 +18,8 @@ export const CLUSTER_SLOTS = 16_384
 export interface ClusterOptions {
   /** Extra redis.conf directives for every node. */
   config?: readonly string[]
+  /** A password every node requires (also used between nodes and by redis-cli). */
+  password?: string
   /** Masters, each with one replica; 3 by default (the minimum Redis Cluster accepts). */
   masters?: number
   /** Bound on the whole start, readiness included. */
@@ -48,6 +50,7 @@ export class RedisCluster implements AsyncDisposable {
     if (!Number.isInteger(masters) || masters < 3) {
       throw new RangeError(`a cluster needs an integer number of masters, at least 3, got ${masters}`)
     }
+    assertPassword(options.password)
     const count = masters * 2
     const readyTimeoutMs = options.readyTimeoutMs ?? 60_000
     // The bus port is set explicitly (cluster-port) rather than port + 10000, which can
@@ -62,6 +65,7 @@ export class RedisCluster implements AsyncDisposable {
             `cluster-port ${ports[count + index]}`,
             ...(options.config ?? []),
           ],
+          password: options.password,
         }),
       ),
     )
@@ -77,7 +81,15 @@ export class RedisCluster implements AsyncDisposable {
           '1',
           '--cluster-yes',
         ],
-        { timeout: readyTimeoutMs, signal: options.signal },
+        {
+          timeout: readyTimeoutMs,
+          signal: options.signal,
+          // REDISCLI_AUTH rather than -a: the password stays out of the process list.
+          env:
+            options.password === undefined
+              ? process.env
+              : { ...process.env, REDISCLI_AUTH: options.password },
+        },
       )
       await cluster.waitUntilHealthy({ timeoutMs: readyTimeoutMs, signal: options.signal })
       return cluster
@@ -97,6 +109,7 @@ export class RedisCluster implements AsyncDisposable {
     return {
       REDIS_MODE: 'cluster',
       REDIS_CLUSTER_NODES: this.nodes.map((node) => `${node.host}:${node.port}`).join(','),
+      ...passwordEnv(this.nodes[0]?.password),
     }
   }
 
@@ -105,7 +118,7 @@ export class RedisCluster implements AsyncDisposable {
     let lastError: unknown
     for (const node of this.#reachable()) {
       try {
-        const reply = await withAdminClient(node.address, (redis) => redis.call('CLUSTER', 'NODES'))
+        const reply = await withAdminClient(node, (redis) => redis.call('CLUSTER', 'NODES'))
         return parseClusterNodes(String(reply), this.nodes)
       } catch (error) {
         lastError = error
@@ -125,14 +138,14 @@ export class RedisCluster implements AsyncDisposable {
 
   /** The node's cluster id (CLUSTER MYID). */
   async nodeId(node: RedisProcess): Promise<string> {
-    return String(await withAdminClient(node.address, (redis) => redis.call('CLUSTER', 'MYID')))
+    return String(await withAdminClient(node, (redis) => redis.call('CLUSTER', 'MYID')))
   }
 
   /** The hash slot of a key (CLUSTER KEYSLOT, so hash tags count exactly as Redis counts them). */
   async keySlot(key: string): Promise<number> {
     const [node] = this.#reachable()
     if (!node) throw new Error('no reachable node')
-    return Number(await withAdminClient(node.address, (redis) => redis.call('CLUSTER', 'KEYSLOT', key)))
+    return Number(await withAdminClient(node, (redis) => redis.call('CLUSTER', 'KEYSLOT', key)))
   }
 
   /** The master that serves `slot`. */
@@ -222,7 +235,7 @@ export class RedisCluster implements AsyncDisposable {
     if (reachable.length === 0) return false
     const views = await Promise.all(
       reachable.map((node) =>
-        withAdminClient(node.address, async (redis) => {
+        withAdminClient(node, async (redis) => {
           const info = parseInfo(String(await redis.call('CLUSTER', 'INFO')))
           const known = parseClusterNodes(String(await redis.call('CLUSTER', 'NODES')), this.nodes)
           const replication = parseInfo(await redis.info('replication'))

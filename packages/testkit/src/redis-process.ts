@@ -13,6 +13,11 @@ export interface RedisProcessOptions {
   port?: number
   /** Extra redis.conf directives, one per line (`'requirepass secret'`, `'cluster-enabled yes'`). */
   config?: readonly string[]
+  /**
+   * Require this password (`requirepass`; a data node also uses it as `masterauth` towards its
+   * primary). Letters, digits and `._~-` only, since it goes into a config file.
+   */
+  password?: string
   /** Start in Sentinel mode (`redis-server sentinel.conf --sentinel`). */
   sentinel?: boolean
   /** How long to wait for the server to accept connections. */
@@ -31,6 +36,8 @@ export class RedisProcess implements AsyncDisposable {
   readonly port: number
   /** Its working directory (config file, AOF, cluster state). */
   readonly dir: string
+  /** The password the server requires, if any. Never part of `url`. */
+  readonly password: string | undefined
   readonly #options: RedisProcessOptions
   #child: ChildProcess | undefined
   #output = ''
@@ -39,10 +46,12 @@ export class RedisProcess implements AsyncDisposable {
   private constructor(port: number, options: RedisProcessOptions) {
     this.port = port
     this.#options = options
+    this.password = options.password
     this.dir = mkdtempSync(join(tmpdir(), `redlayer-redis-${port}-`))
   }
 
   static async start(options: RedisProcessOptions = {}): Promise<RedisProcess> {
+    assertPassword(options.password)
     // A fixed port is the caller's: a clash on it is their error to see.
     const startOnce = async () => {
       const server = new RedisProcess(options.port ?? (await freePort()), options)
@@ -133,6 +142,10 @@ export class RedisProcess implements AsyncDisposable {
       'protected-mode no',
     ]
     if (!this.#options.sentinel) lines.push('save ""', 'appendonly no')
+    if (this.password !== undefined) {
+      lines.push(`requirepass ${this.password}`)
+      if (!this.#options.sentinel) lines.push(`masterauth ${this.password}`)
+    }
     return `${[...lines, ...(this.#options.config ?? [])].join('\n')}\n`
   }
 
@@ -181,6 +194,20 @@ export class RedisProcess implements AsyncDisposable {
     await exited
     this.#paused = false
   }
+}
+
+const PASSWORD = /^[A-Za-z0-9._~-]{1,128}$/
+
+/** Throws a TypeError for a password that could not go into a config line as is. */
+export function assertPassword(password: string | undefined): void {
+  if (password !== undefined && !PASSWORD.test(password)) {
+    throw new TypeError(`a testkit password matches ${PASSWORD} (it goes into a config file)`)
+  }
+}
+
+/** REDIS_PASSWORD for a topology's env when its data nodes require one. */
+export function passwordEnv(password: string | undefined): Record<string, string> {
+  return password === undefined ? {} : { REDIS_PASSWORD: password }
 }
 
 /** A standalone redis-server on a free port. */

@@ -5,11 +5,13 @@ import { freePorts } from './free-port.js'
 import { disposeAll, startAll } from './group-lifecycle.js'
 import { pollUntil, type WaitOptions } from './poll.js'
 import { retryOnPortClash } from './port-clash.js'
-import { RedisProcess } from './redis-process.js'
+import { assertPassword, passwordEnv, RedisProcess } from './redis-process.js'
 
 export interface SentinelGroupOptions {
   /** Extra redis.conf directives for the primary and the replica. */
   config?: readonly string[]
+  /** A password the primary and the replica require (the sentinels use it to reach them). */
+  password?: string
   /** The master group name the sentinels monitor. */
   name?: string
   /** How many sentinels must agree that the primary is down; 2 of the 3 by default. */
@@ -50,6 +52,7 @@ export class SentinelGroup implements AsyncDisposable {
     // The name goes into config lines: no spaces or line breaks can slip in.
     if (!MASTER_NAME.test(name))
       throw new TypeError(`a master group name matches ${MASTER_NAME}, got ${JSON.stringify(name)}`)
+    assertPassword(options.password)
     if (!Number.isInteger(quorum) || quorum < 1 || quorum > SENTINEL_COUNT) {
       throw new RangeError(`the quorum is an integer in [1, ${SENTINEL_COUNT}], got ${quorum}`)
     }
@@ -66,16 +69,18 @@ export class SentinelGroup implements AsyncDisposable {
       `sentinel monitor ${name} 127.0.0.1 ${primaryPort} ${quorum}`,
       ...sharedConfig('sentinel.conf').map((line) => line.replace(' mymaster ', ` ${name} `)),
       `sentinel known-replica ${name} 127.0.0.1 ${replicaPort}`,
+      ...(options.password === undefined ? [] : [`sentinel auth-pass ${name} ${options.password}`]),
       ...sentinelPorts.flatMap((other, j) =>
         j === index ? [] : [`sentinel known-sentinel ${name} 127.0.0.1 ${other} ${ids[j]}`],
       ),
     ]
     // All five at once: a sentinel whose primary is not up yet simply retries.
     const [primary, replica, ...sentinels] = await startAll([
-      RedisProcess.start({ port: primaryPort, config: dataConfig }),
+      RedisProcess.start({ port: primaryPort, config: dataConfig, password: options.password }),
       RedisProcess.start({
         port: replicaPort,
         config: [...dataConfig, `replicaof 127.0.0.1 ${primaryPort}`],
+        password: options.password,
       }),
       ...sentinelPorts.map((port, index) =>
         RedisProcess.start({ port, sentinel: true, config: sentinelConfig(index) }),
@@ -103,6 +108,7 @@ export class SentinelGroup implements AsyncDisposable {
       REDIS_MODE: 'sentinel',
       REDIS_SENTINELS: this.sentinels.map((sentinel) => `${sentinel.host}:${sentinel.port}`).join(','),
       REDIS_SENTINEL_NAME: this.name,
+      ...passwordEnv(this.nodes[0]?.password),
     }
   }
 
@@ -139,7 +145,7 @@ export class SentinelGroup implements AsyncDisposable {
         const [sentinel] = this.#reachableSentinels()
         if (!sentinel) throw new Error('no reachable sentinel')
         try {
-          await withAdminClient(sentinel.address, (redis) => redis.call('SENTINEL', 'FAILOVER', this.name))
+          await withAdminClient(sentinel, (redis) => redis.call('SENTINEL', 'FAILOVER', this.name))
           return true
         } catch (error) {
           if (error instanceof Error && error.message.startsWith('INPROG')) return true
@@ -203,7 +209,7 @@ export class SentinelGroup implements AsyncDisposable {
       async () => {
         const views = await Promise.all(
           sentinels.map((sentinel) =>
-            withAdminClient(sentinel.address, async (redis) => {
+            withAdminClient(sentinel, async (redis) => {
               const master = toRecord(await redis.call('SENTINEL', 'MASTER', this.name))
               const replicas = (await redis.call('SENTINEL', 'REPLICAS', this.name)) as unknown[]
               // `slave` alone: neither subjectively down nor disconnected.
@@ -241,7 +247,7 @@ export class SentinelGroup implements AsyncDisposable {
   }
 
   async #askPrimaryPort(sentinel: RedisProcess): Promise<number> {
-    const reply = await withAdminClient(sentinel.address, (redis) =>
+    const reply = await withAdminClient(sentinel, (redis) =>
       redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name),
     )
     if (!Array.isArray(reply) || reply.length !== 2)
@@ -266,7 +272,7 @@ export class SentinelGroup implements AsyncDisposable {
  */
 async function acceptsWrites(node: RedisProcess): Promise<boolean> {
   try {
-    await withAdminClient(node.address, (redis) =>
+    await withAdminClient(node, (redis) =>
       redis.del(`redlayer-testkit:probe:${randomBytes(8).toString('hex')}`),
     )
     return true
@@ -277,7 +283,7 @@ async function acceptsWrites(node: RedisProcess): Promise<boolean> {
 
 /** True when the node is a replica of the primary on `primaryPort` with its link up. */
 async function replicatesFrom(node: RedisProcess, primaryPort: number): Promise<boolean> {
-  const info = parseInfo(await withAdminClient(node.address, (redis) => redis.info('replication')))
+  const info = parseInfo(await withAdminClient(node, (redis) => redis.info('replication')))
   return (
     info.get('role') === 'slave' &&
     Number(info.get('master_port')) === primaryPort &&

@@ -29,10 +29,10 @@ export class SlotMigration {
 
   static async begin(plan: SlotMigrationPlan): Promise<SlotMigration> {
     const { slot, source, target } = plan
-    await withAdminClient(target.process.address, (redis) =>
+    await withAdminClient(target.process, (redis) =>
       redis.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', source.id),
     )
-    await withAdminClient(source.process.address, (redis) =>
+    await withAdminClient(source.process, (redis) =>
       redis.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', target.id),
     )
     return new SlotMigration(plan)
@@ -41,10 +41,11 @@ export class SlotMigration {
   /** Moves up to `count` keys of the slot to the target; returns how many moved (0: none left). */
   async moveKeys(count = 100): Promise<number> {
     const { source, target, slot } = this
-    return withAdminClient(source.process.address, async (redis) => {
+    return withAdminClient(source.process, async (redis) => {
       const keys = (await redis.call('CLUSTER', 'GETKEYSINSLOT', slot, count)) as string[]
       if (keys.length === 0) return 0
-      await redis.call('MIGRATE', target.host, target.port, '', 0, 5_000, 'KEYS', ...keys)
+      const auth = source.process.password === undefined ? [] : ['AUTH', source.process.password]
+      await redis.call('MIGRATE', target.host, target.port, '', 0, 5_000, ...auth, 'KEYS', ...keys)
       return keys.length
     })
   }
@@ -63,7 +64,7 @@ export class SlotMigration {
     ]
     for (const node of order) {
       if (!node.process.running || node.process.paused) continue
-      await withAdminClient(node.process.address, (redis) =>
+      await withAdminClient(node.process, (redis) =>
         redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id),
       )
     }

@@ -1,5 +1,5 @@
 import { RedisCluster } from './redis-cluster.js'
-import { type RedisProcess, startRedis } from './redis-process.js'
+import { passwordEnv, type RedisProcess, startRedis } from './redis-process.js'
 import { SentinelGroup } from './sentinel-group.js'
 
 // ADR-0015: standalone, then Sentinel, then Cluster, switched by configuration only. Every
@@ -10,6 +10,8 @@ export type TopologyKind = (typeof TOPOLOGIES)[number]
 export interface TopologyOptions {
   /** Extra redis.conf directives for every data node (not the sentinels). */
   config?: readonly string[]
+  /** A password every data node requires; `env` then carries REDIS_PASSWORD. */
+  password?: string
   /** Bound on the start, readiness included. */
   readyTimeoutMs?: number
   signal?: AbortSignal
@@ -55,11 +57,15 @@ export async function startTopology<K extends TopologyKind>(
 async function start(kind: TopologyKind, options: TopologyOptions): Promise<Topology> {
   switch (kind) {
     case 'standalone': {
-      const server = await startRedis({ config: options.config, startTimeoutMs: options.readyTimeoutMs })
+      const server = await startRedis({
+        config: options.config,
+        password: options.password,
+        startTimeoutMs: options.readyTimeoutMs,
+      })
       return {
         kind,
         server,
-        env: { REDIS_MODE: 'standalone', REDIS_URL: server.url },
+        env: { REDIS_MODE: 'standalone', REDIS_URL: server.url, ...passwordEnv(server.password) },
         processes: [server],
         [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
       }

@@ -1,14 +1,17 @@
+import { randomBytes } from 'node:crypto'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLUSTER_SLOTS, type RedisCluster, startCluster } from '../src/index.js'
 
 describe('startCluster', () => {
-  // The tests that leave the cluster as they found it share one: a start costs about 3 s.
-  describe('on a shared cluster', () => {
+  // The tests that leave the cluster as they found it share one: a start costs about 3 s. It
+  // requires a password, so that the helpers' own connections (and MIGRATE) prove they use it.
+  describe('on a shared cluster with a password', () => {
+    const password = randomBytes(16).toString('hex')
     let cluster: RedisCluster
     beforeAll(async () => {
       const startedAt = Date.now()
-      cluster = await startCluster()
+      cluster = await startCluster({ password })
       console.info(`cluster ready in ${Date.now() - startedAt} ms`)
     })
     afterAll(() => cluster?.[Symbol.asyncDispose]())
@@ -22,9 +25,10 @@ describe('startCluster', () => {
       const covered = masters.flatMap((m) => m.slots).reduce((sum, [start, end]) => sum + end - start + 1, 0)
       expect(covered).toBe(CLUSTER_SLOTS)
       expect(cluster.env.REDIS_MODE).toBe('cluster')
+      expect(cluster.env.REDIS_PASSWORD).toBe(password)
       expect(cluster.env.REDIS_CLUSTER_NODES?.split(',')).toHaveLength(6)
 
-      const client = new Cluster(cluster.startupNodes, { lazyConnect: true })
+      const client = new Cluster(cluster.startupNodes, { lazyConnect: true, redisOptions: { password } })
       try {
         await client.connect()
         for (let i = 0; i < 20; i++) await client.set(`testkit:cluster:${i}`, String(i))
@@ -40,7 +44,7 @@ describe('startCluster', () => {
       const source = await cluster.slotOwner(slot)
       const target = (await cluster.masters()).find((node) => node.id !== source.id)
       if (!target) throw new Error('no second master')
-      const client = new Cluster(cluster.startupNodes, { lazyConnect: true })
+      const client = new Cluster(cluster.startupNodes, { lazyConnect: true, redisOptions: { password } })
       try {
         await client.connect()
         for (const key of keys) await client.set(key, `value of ${key}`)
@@ -54,7 +58,7 @@ describe('startCluster', () => {
         expect((await cluster.slotOwner(slot)).id).toBe(target.id)
         await expect(cluster.slotOwner(CLUSTER_SLOTS)).rejects.toThrow(RangeError)
         for (const key of keys) expect(await client.get(key)).toBe(`value of ${key}`)
-        const onTarget = new Redis({ port: target.port, lazyConnect: true })
+        const onTarget = new Redis({ port: target.port, lazyConnect: true, password })
         try {
           await onTarget.connect()
           expect(await onTarget.call('CLUSTER', 'COUNTKEYSINSLOT', slot)).toBe(keys.length)
