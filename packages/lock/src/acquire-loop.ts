@@ -12,7 +12,7 @@ export interface AcquireLoopOptions {
   readonly waitMs: number
   readonly signal: AbortSignal
   readonly backoff: BackoffPolicy
-  readonly wakeups: ReleaseWakeups
+  readonly wakeups: Pick<ReleaseWakeups, 'watch'>
   readonly channels: readonly string[]
   /**
    * Gives back whatever an attempt acquired or may still acquire (a compare-and-delete on the

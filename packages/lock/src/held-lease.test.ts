@@ -1,0 +1,142 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isRedlayerError } from '@redlayer/connection'
+import { afterAll, describe, expect, it } from 'vitest'
+import { HeldLease, type LeaseBackend, type LeaseEvents, type LeaseStart } from './held-lease.js'
+import { leaseDeadline, monotonicNow } from './lease-clock.js'
+import type { LeaseReply } from './replies.js'
+
+// The timing logic of a lease, against an in-process backend whose replies the test controls
+// (Redis itself is exercised by the integration suites).
+class TestLease extends HeldLease {
+  constructor(backend: LeaseBackend, events: LeaseEvents, start: LeaseStart) {
+    super(backend, events, start)
+  }
+  protected validateTtl(): void {}
+}
+
+type Reply = LeaseReply | Error | 'hang'
+
+/** A backend answering each call from a script of replies (the last one repeats). */
+function backend(extendReplies: Reply[], releaseReplies: Reply[] = ['ok']) {
+  const calls = { extend: 0, release: 0 }
+  const pending: ((reply: LeaseReply) => void)[] = []
+  const answer = (reply: Reply | undefined): Promise<LeaseReply> => {
+    if (reply === 'hang') return new Promise((resolve) => pending.push(resolve))
+    if (reply instanceof Error) return Promise.reject(reply)
+    return Promise.resolve(reply ?? 'ok')
+  }
+  const next = (replies: Reply[], index: number) => replies[Math.min(index, replies.length - 1)]
+  const impl: LeaseBackend = {
+    extend: () => answer(next(extendReplies, calls.extend++)),
+    release: () => answer(next(releaseReplies, calls.release++)),
+  }
+  return { impl, calls, resolveHanging: (reply: LeaseReply) => pending.shift()?.(reply) }
+}
+
+function recorder() {
+  const seen = { extended: 0, lost: 0, errors: 0, ended: 0, lostExtensions: 0 }
+  const events: LeaseEvents = {
+    extension: (outcome) => {
+      if (outcome === 'extended') seen.extended++
+      else if (outcome === 'lost') seen.lostExtensions++
+      else seen.errors++
+    },
+    lost: () => seen.lost++,
+    ended: () => seen.ended++,
+  }
+  return { events, seen }
+}
+
+const unhandled: unknown[] = []
+const onUnhandled = (reason: unknown) => unhandled.push(reason)
+process.on('unhandledRejection', onUnhandled)
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled)
+  expect(unhandled).toEqual([])
+})
+
+describe('HeldLease', () => {
+  it('auto-extends past several TTLs while the backend confirms', async () => {
+    const { impl, calls } = backend(['ok'])
+    const { events, seen } = recorder()
+    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 90, autoExtend: true })
+    await sleep(400)
+    expect(lease.state).toBe('held')
+    expect(lease.signal.aborted).toBe(false)
+    expect(calls.extend).toBeGreaterThanOrEqual(4)
+    expect(seen.extended).toBe(calls.extend)
+    expect(await lease.release()).toEqual({ released: true })
+    expect(isRedlayerError(lease.signal.reason, 'E_LOCK_RELEASED')).toBe(true)
+    expect(seen).toMatchObject({ lost: 0, ended: 1 })
+  })
+
+  it('aborts its signal before the lease ends when an extension never comes back', async () => {
+    const { impl } = backend(['hang'])
+    const { events, seen } = recorder()
+    const sentAt = monotonicNow()
+    const lease = new TestLease(impl, events, { sentAt, ttlMs: 150, autoExtend: true })
+    await new Promise((resolve) => lease.signal.addEventListener('abort', resolve))
+    const abortedAt = monotonicNow()
+    expect(abortedAt - sentAt).toBeLessThan(150)
+    expect(abortedAt).toBeGreaterThanOrEqual(leaseDeadline(sentAt, 150) - 2)
+    expect(lease.state).toBe('lost')
+    expect(lease.validityMs).toBe(0)
+    expect(seen).toMatchObject({ lost: 1, ended: 1 })
+  })
+
+  it('never resurrects a lease whose extension was confirmed after the deadline', async () => {
+    const { impl, resolveHanging } = backend(['hang'])
+    const { events } = recorder()
+    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 100, autoExtend: false })
+    const extending = lease.extend()
+    await sleep(120)
+    expect(lease.state).toBe('lost')
+    resolveHanging('ok')
+    expect(await extending).toEqual({ extended: false, reason: 'unconfirmed' })
+    expect(lease.state).toBe('lost')
+  })
+
+  it('keeps failing extensions to itself (no unhandled rejection) and is lost at the deadline', async () => {
+    const { impl, calls } = backend([new Error('Redis is unavailable')])
+    const { events, seen } = recorder()
+    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 300, autoExtend: true })
+    await new Promise((resolve) => lease.signal.addEventListener('abort', resolve))
+    expect(calls.extend).toBeGreaterThanOrEqual(2) // retried before the deadline
+    expect(seen.errors).toBe(calls.extend)
+    expect((lease.signal.reason as { details: object }).details).toEqual({ reason: 'unconfirmed' })
+  })
+
+  it('is lost at once when Redis says it expired or was taken, and extend says so', async () => {
+    const { impl } = backend(['taken'], ['taken'])
+    const { events, seen } = recorder()
+    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 5_000, autoExtend: false })
+    expect(await lease.extend()).toEqual({ extended: false, reason: 'taken' })
+    expect(await lease.extend()).toEqual({ extended: false, reason: 'taken' })
+    expect(seen).toMatchObject({ lost: 1, lostExtensions: 1 })
+    expect(await lease.release()).toEqual({ released: false, reason: 'taken' })
+    expect(await lease.release()).toEqual({ released: false, reason: 'released' })
+  })
+
+  it('lets a failed release be retried', async () => {
+    const { impl, calls } = backend(['ok'], [new Error('Redis is unavailable'), 'ok'])
+    const { events } = recorder()
+    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 5_000, autoExtend: false })
+    await expect(lease.release()).rejects.toThrow('Redis is unavailable')
+    expect(lease.state).toBe('held')
+    expect(await lease.release()).toEqual({ released: true })
+    expect(calls.release).toBe(2)
+  })
+
+  it('measures the lease from the last SENT confirmation, whatever order the replies come in', async () => {
+    const { impl, resolveHanging } = backend(['hang'])
+    const { events } = recorder()
+    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 5_000, autoExtend: false })
+    const long = lease.extend(10_000) // sent first
+    const short = lease.extend(200) // sent second: Redis applies it last
+    resolveHanging('ok')
+    resolveHanging('ok')
+    await Promise.all([long, short])
+    expect(lease.validityMs).toBeLessThanOrEqual(200)
+    expect(lease.ttlMs).toBe(200)
+  })
+})
