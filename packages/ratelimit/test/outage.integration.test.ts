@@ -102,7 +102,7 @@ describe.each(kinds)('onRedisDown on %s with Redis stopped (SIGSTOP)', (kind) =>
     expect(last.retryAfterMs).toBeGreaterThan(700_000) // a token of 5 per hour: 12 minutes
     expect(rateLimitHeaders(last)).toMatchObject({
       'RateLimit-Policy': '"burst";q=5;w=3600',
-      RateLimit: '"burst";r=0;t=3600',
+      RateLimit: '"burst";r=0;t=720',
     })
     await expect.poll(() => f.guard.state, { timeout: 15_000, interval: 50 }).toBe('closed')
     expect((await limiter.consume('after-outage')).degraded).toBe(false)
