@@ -1,0 +1,222 @@
+import type { RedisHealth, RedisNodeHealth } from '@redlayer/connection'
+import { formatByteSize, type ResolvedNamespace } from '@redlayer/keyspace'
+import type { SentinelReport } from './sentinel-probe.js'
+
+export type CheckStatus = 'ok' | 'warn' | 'fail'
+
+/** One finding of `redlayer doctor`. */
+export interface DoctorCheck {
+  readonly id: string
+  readonly status: CheckStatus
+  readonly message: string
+}
+
+export interface DoctorInput {
+  readonly health: RedisHealth
+  readonly namespaces: readonly ResolvedNamespace[]
+  /** Sentinel mode only: what each configured sentinel said. */
+  readonly sentinels?: readonly SentinelReport[]
+}
+
+const RANK: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 }
+
+/** The worst status of some checks (`ok` for none). */
+export function worstStatus(statuses: readonly CheckStatus[]): CheckStatus {
+  return statuses.reduce<CheckStatus>((worst, s) => (RANK[s] > RANK[worst] ? s : worst), 'ok')
+}
+
+const names = (namespaces: readonly ResolvedNamespace[]) => namespaces.map((ns) => ns.name).join(', ')
+
+/** The nodes a per-node check looks at: every master in cluster mode, else the one server. */
+function nodesOf(health: RedisHealth): readonly RedisNodeHealth[] {
+  return health.mode === 'cluster' ? health.nodes : [health]
+}
+
+/** A per-node check: the worst node decides, its address is named when there are several. */
+function perNode(
+  id: string,
+  health: RedisHealth,
+  check: (node: RedisNodeHealth) => Omit<DoctorCheck, 'id'>,
+): DoctorCheck {
+  const nodes = nodesOf(health)
+  const results = nodes.map((node) => ({ node, ...check(node) }))
+  const status = worstStatus(results.map((r) => r.status))
+  const shown = results.filter((r) => r.status === status)
+  const message =
+    nodes.length === 1
+      ? (shown[0]?.message ?? '')
+      : [...new Set(shown.map((r) => r.message))]
+          .map(
+            (m) =>
+              `${m} (${shown
+                .filter((r) => r.message === m)
+                .map((r) => r.node.address)
+                .join(', ')})`,
+          )
+          .join('; ')
+  return { id, status, message }
+}
+
+// ADR-0011: every redlayer key has a TTL, so volatile-* policies can evict any of them, locks included.
+function evictionPolicy(input: DoctorInput): DoctorCheck {
+  const forbidden = input.namespaces.filter((ns) => ns.flushClass === 'forbidden')
+  const disruptive = input.namespaces.filter((ns) => ns.flushClass === 'disruptive')
+  return perNode('eviction-policy', input.health, ({ maxmemoryPolicy: policy }) => {
+    if (policy === null)
+      return { status: 'warn', message: 'maxmemory-policy is unknown (INFO did not report it)' }
+    if (policy === 'noeviction')
+      return {
+        status: 'ok',
+        message: 'noeviction: when memory is full, writes fail instead of keys being evicted',
+      }
+    const scope = policy.startsWith('allkeys-')
+      ? 'any key'
+      : 'any key with a TTL (every redlayer key has one)'
+    if (forbidden.length > 0)
+      return {
+        status: 'fail',
+        message: `${policy} may evict ${scope}, including the keys of ${names(forbidden)} (flush-forbidden: evicting a lock breaks mutual exclusion); use noeviction`,
+      }
+    if (disruptive.length > 0)
+      return {
+        status: policy.startsWith('allkeys-') ? 'fail' : 'warn',
+        message: `${policy} may evict ${scope}, including the keys of ${names(disruptive)} (disruptive: users notice); prefer noeviction`,
+      }
+    return { status: 'ok', message: `${policy}: every namespace is safe to evict` }
+  })
+}
+
+function maxmemory(input: DoctorInput): DoctorCheck {
+  const budgets = input.namespaces.reduce((sum, ns) => sum + (ns.memoryBudgetBytes ?? 0), 0)
+  const unset = nodesOf(input.health).filter((node) => node.maxmemoryBytes === 0)
+  if (unset.length > 0)
+    return {
+      id: 'maxmemory',
+      status: 'warn',
+      message: `maxmemory is not set on ${unset.map((n) => n.address).join(', ')}: Redis grows until the machine runs out of memory and the eviction policy never applies`,
+    }
+  const limit = input.health.maxmemoryBytes
+  if (limit === null)
+    return { id: 'maxmemory', status: 'warn', message: 'maxmemory is unknown (INFO did not report it)' }
+  if (budgets > limit)
+    return {
+      id: 'maxmemory',
+      status: 'warn',
+      message: `the namespace budgets add up to ${formatByteSize(budgets)}, more than maxmemory ${formatByteSize(limit)}`,
+    }
+  return {
+    id: 'maxmemory',
+    status: 'ok',
+    message: `maxmemory ${formatByteSize(limit)}${budgets > 0 ? `; namespace budgets add up to ${formatByteSize(budgets)}` : ''}`,
+  }
+}
+
+function persistence(input: DoctorInput): DoctorCheck {
+  const forbidden = input.namespaces.filter((ns) => ns.flushClass === 'forbidden')
+  const durable = input.namespaces.filter((ns) => ns.flushClass !== 'safe')
+  if (durable.length === 0)
+    return { id: 'persistence', status: 'ok', message: 'not needed: every namespace holds derived data' }
+  return perNode('persistence', input.health, ({ persistence: { aof, rdb } }) => {
+    if (aof === true) return { status: 'ok', message: `AOF is on (${names(durable)} survive a restart)` }
+    if (rdb === true)
+      return {
+        status: 'warn',
+        message: `RDB snapshots only: writes since the last snapshot to ${names(durable)} are lost on a crash; consider appendonly yes`,
+      }
+    if (aof === null || rdb === null)
+      return {
+        status: 'warn',
+        message: 'persistence is unknown (INFO or CONFIG GET save could not be read)',
+      }
+    return {
+      status: forbidden.length > 0 ? 'fail' : 'warn',
+      message: `no persistence (AOF and RDB off): a restart loses ${names(durable)}${forbidden.length > 0 ? ', and fencing counters start again from zero' : ''}`,
+    }
+  })
+}
+
+function replicas(input: DoctorInput): DoctorCheck {
+  const { mode } = input.health
+  return perNode('replicas', input.health, ({ replicas: count }) => {
+    if (count === null) return { status: 'warn', message: 'the number of replicas is unknown' }
+    if (count > 0) return { status: 'ok', message: `${count} connected replica(s)` }
+    if (mode === 'sentinel')
+      return { status: 'fail', message: 'no connected replica: Sentinel has nothing to promote on a failure' }
+    return {
+      status: 'warn',
+      message:
+        mode === 'cluster'
+          ? 'a master without a replica: its slots go down with it'
+          : 'no replica: the data lives on one machine',
+    }
+  })
+}
+
+function sentinelChecks(reports: readonly SentinelReport[]): DoctorCheck[] {
+  const reachable = reports.filter((r) => r.reachable)
+  const quorum = Math.max(0, ...reachable.map((r) => r.quorum ?? 0))
+  const unreachable = reports
+    .filter((r) => !r.reachable)
+    .map((r) => `${r.address} (${r.error ?? 'no answer'})`)
+  const reach: DoctorCheck =
+    reachable.length === 0
+      ? {
+          id: 'sentinels-reachable',
+          status: 'fail',
+          message: `no sentinel answered: ${unreachable.join(', ')}`,
+        }
+      : {
+          id: 'sentinels-reachable',
+          status: reachable.length < quorum ? 'fail' : reachable.length < reports.length ? 'warn' : 'ok',
+          message: `${reachable.length} of ${reports.length} configured sentinels answer (quorum ${quorum})${unreachable.length > 0 ? `; unreachable: ${unreachable.join(', ')}` : ''}`,
+        }
+  const failing = reachable.filter((r) => r.ckquorum?.ok !== true)
+  const first = reachable[0]
+  const ckquorum: DoctorCheck =
+    first === undefined
+      ? { id: 'sentinel-quorum', status: 'fail', message: 'no sentinel could be asked for CKQUORUM' }
+      : failing.length > 0
+        ? {
+            id: 'sentinel-quorum',
+            status: 'fail',
+            message: failing
+              .map((r) => `${r.address}: ${r.ckquorum?.message ?? r.error ?? 'unknown'}`)
+              .join('; '),
+          }
+        : {
+            id: 'sentinel-quorum',
+            status:
+              first.otherSentinels !== undefined && quorum <= (first.otherSentinels + 1) / 2 ? 'warn' : 'ok',
+            message:
+              first.otherSentinels !== undefined && quorum <= (first.otherSentinels + 1) / 2
+                ? `quorum ${quorum} of ${first.otherSentinels + 1} sentinels is not a majority: a minority can declare the primary down (${first.ckquorum?.message})`
+                : `quorum ${quorum}: ${first.ckquorum?.message}`,
+          }
+  return [reach, ckquorum]
+}
+
+function clusterState(health: RedisHealth): DoctorCheck {
+  const failed = health.nodes.filter((node) => !node.ok)
+  if (health.clusterState === 'ok' && failed.length === 0)
+    return {
+      id: 'cluster-state',
+      status: 'ok',
+      message: `cluster_state ok, ${health.nodes.length} masters answer`,
+    }
+  return {
+    id: 'cluster-state',
+    status: 'fail',
+    message: `cluster_state ${health.clusterState ?? 'unknown'}${failed.length > 0 ? `; failing masters: ${failed.map((n) => `${n.address} (${n.error ?? 'unknown'})`).join(', ')}` : ''}`,
+  }
+}
+
+/**
+ * The server settings against what the keyspace needs (ADR-0011, ADR-0013, ADR-0015): eviction
+ * policy, maxmemory, persistence, replicas, and the Sentinel quorum or the cluster state.
+ */
+export function doctorChecks(input: DoctorInput): DoctorCheck[] {
+  const checks = [evictionPolicy(input), maxmemory(input), persistence(input), replicas(input)]
+  if (input.health.mode === 'sentinel') checks.push(...sentinelChecks(input.sentinels ?? []))
+  if (input.health.mode === 'cluster') checks.push(clusterState(input.health))
+  return checks
+}
