@@ -162,9 +162,14 @@ export class RedisProcess implements AsyncDisposable {
         fail(`did not become ready within ${timeoutMs} ms`)
       }, timeoutMs)
       timer.unref()
+      // Only this run's output counts: after a restart, the previous run's "Ready" is still in
+      // `#output`. The tail kept across chunks catches a line split between two of them.
+      let tail = ''
       const onData = (chunk: Buffer) => {
-        this.#output = (this.#output + chunk.toString()).slice(-20_000)
-        if (READY.test(this.#output.slice(-chunk.length - 64))) done()
+        const text = chunk.toString()
+        this.#output = (this.#output + text).slice(-20_000)
+        tail = (tail + text).slice(-text.length - 64)
+        if (READY.test(tail)) done()
       }
       const onExit = (code: number | null) => fail(`exited with code ${code} before it was ready`)
       const cleanup = () => {
