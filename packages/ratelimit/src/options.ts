@@ -12,7 +12,10 @@ export interface RateLimiterOptions<N extends string> {
   keyspace: Keyspace<N>
   /** The namespace of the bucket keys (ADR-0011). */
   namespace: N
-  /** The `limiter` label of the metrics; the namespace when omitted. `[A-Za-z0-9_-]`. */
+  /**
+   * Names the limiter in its keys (limiters of different names never share buckets) and in the
+   * `limiter` label of the metrics; the namespace when omitted. `[A-Za-z0-9_-]`.
+   */
   name?: string
   /** One limit, or several checked and debited all-or-nothing. */
   limits: LimitDefinition | readonly LimitDefinition[]

@@ -123,10 +123,11 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     if (this.#ownsGuard) await this.#guard[Symbol.asyncDispose]()
   }
 
-  // ADR-0012: one family (one slot) per subject; the limit's settings in its key keep levels kept
-  // in other units (before a deploy changed the limit) apart.
+  // ADR-0012: one family (one slot) per subject; the limiter's name keeps two limiters with a
+  // limit of the same name apart, and the limit's settings keep levels kept in other units
+  // (before a deploy changed the limit) apart.
   #keys(family: KeyFamily): string[] {
-    return this.options.limits.map((limit) => family.key(limit.name, limit.signature))
+    return this.options.limits.map((limit) => family.key(this.options.name, limit.name, limit.signature))
   }
 
   #decide(

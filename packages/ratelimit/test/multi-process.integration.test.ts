@@ -66,7 +66,7 @@ describe.each(kinds)('four processes against one subject on %s', (kind) => {
     const limiter = f.limiter({ limits: LIMIT })
     const subject = 'shared-subject'
     const limit = limiter.limits[0] ?? expect.unreachable()
-    const key = f.keyspace.family('ratelimit', subject).key(limit.name, limit.signature)
+    const key = f.keyspace.family('ratelimit', subject).key(limiter.options.name, limit.name, limit.signature)
     const redisTimeUs = async () => {
       const [seconds, micros] = await f.redis.time()
       return Number(seconds) * 1_000_000 + Number(micros)

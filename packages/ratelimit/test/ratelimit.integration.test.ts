@@ -247,6 +247,16 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
     expect(await f.scriptCalls()).toBe(before)
   })
 
+  it('keeps the buckets of two limiters apart, even with limits of the same name', async () => {
+    await using f = await rateLimitFixture(topology)
+    const login = f.limiter({ name: 'login' })
+    const search = f.limiter({ name: 'search' })
+    expect(await consumeAll(login, 'same-user', 5)).toBe(5)
+    expect((await login.consume('same-user')).allowed).toBe(false)
+    expect((await search.consume('same-user')).remaining).toBe(4)
+    expect((await f.bucketTtls()).size).toBe(2)
+  })
+
   it('stops at an aborted signal without calling Redis', async () => {
     await using f = await rateLimitFixture(topology)
     const limiter = f.limiter({})
