@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto'
+import { createRedis, parseRedisConfig, type RedisConfig } from '@redlayer/connection'
+import type { Keyspace } from '@redlayer/keyspace'
+import type { RedisProcess } from '@redlayer/testkit'
+import type { Redis } from 'ioredis'
+import { type BenchNamespace, benchKeyspace } from './bench-keyspace.js'
+import type { Plan } from './harness.js'
+
+export interface ScaleOptions {
+  /** Tiny counts: proves every scenario runs (npm test), measures nothing. */
+  readonly quick: boolean
+}
+
+/**
+ * What a scenario gets: the bench's own redis-server, clients made like the app makes them, a
+ * fresh key prefix, and the counts of this run. Every client it hands out is closed by `close()`.
+ */
+export class BenchContext {
+  readonly server: RedisProcess
+  readonly quick: boolean
+  readonly #clients: Redis[] = []
+  readonly #closers: (() => Promise<unknown>)[] = []
+
+  constructor(server: RedisProcess, options: ScaleOptions) {
+    this.server = server
+    this.quick = options.quick
+  }
+
+  get config(): RedisConfig {
+    return parseRedisConfig({ url: this.server.url })
+  }
+
+  /** A client from `createRedis` (ADR-0010 defaults): the same kind for redlayer, raw ioredis and the peers. */
+  async redis(name: string, commandTimeoutMs?: number): Promise<Redis> {
+    const config =
+      commandTimeoutMs === undefined
+        ? this.config
+        : parseRedisConfig({ url: this.server.url, commandTimeoutMs })
+    const client = createRedis(config, { connectionName: `bench-${name}` }) as Redis
+    client.on('error', () => {
+      // Expected while the degraded scenario has the server stopped; commands report their own errors.
+    })
+    this.#clients.push(client)
+    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve))
+    return client
+  }
+
+  /** A fresh keyspace (a random application prefix), so no scenario meets another's keys. */
+  keyspace(): Keyspace<BenchNamespace> {
+    return benchKeyspace(`bench-${randomBytes(4).toString('hex')}`)
+  }
+
+  /** A fresh plain prefix for the peers' keys. */
+  prefix(name: string): string {
+    return `${name}-${randomBytes(4).toString('hex')}:`
+  }
+
+  /** Registers something to dispose at the end of the scenario (before the clients close). */
+  defer(closer: () => Promise<unknown>): void {
+    this.#closers.push(closer)
+  }
+
+  /** The plan of a throughput scenario at `concurrency`: tiny in quick mode. */
+  plan(concurrency: number, full: { opsPerRound: number; rounds: number; warmupOps?: number }): Plan {
+    if (this.quick) return { concurrency, opsPerRound: Math.max(8, concurrency), rounds: 2, warmupOps: 4 }
+    return {
+      concurrency,
+      opsPerRound: full.opsPerRound,
+      rounds: full.rounds,
+      warmupOps: full.warmupOps ?? Math.max(200, concurrency * 10),
+    }
+  }
+
+  /** `full` normally, `quick` in quick mode. */
+  count(full: number, quick: number): number {
+    return this.quick ? quick : full
+  }
+
+  async close(): Promise<void> {
+    for (const closer of this.#closers.reverse()) await closer().catch(() => undefined)
+    this.#closers.length = 0
+    await Promise.all(this.#clients.map((client) => client.quit().catch(() => client.disconnect())))
+    this.#clients.length = 0
+  }
+}

@@ -1,0 +1,61 @@
+import type { Measurement } from './result.js'
+import { Sample } from './stats.js'
+
+/** One library under test: `op` does one operation; `worker` is the caller's index (0..concurrency-1). */
+export interface Contender {
+  readonly name: string
+  op(worker: number, index: number): Promise<unknown>
+}
+
+export interface Plan {
+  readonly concurrency: number
+  /** Operations per contender per round. */
+  readonly opsPerRound: number
+  readonly rounds: number
+  /** Operations per contender before the first round (JIT, script loading, connection warm-up). */
+  readonly warmupOps: number
+}
+
+/**
+ * Runs `total` operations with `concurrency` callers, each starting its next operation as soon
+ * as its last one settled; records every latency into `sample` and the wall time of the batch.
+ */
+export async function runBatch(
+  contender: Contender,
+  concurrency: number,
+  total: number,
+  sample?: Sample,
+): Promise<void> {
+  let next = 0
+  const started = performance.now()
+  const caller = async (worker: number) => {
+    while (next < total) {
+      const index = next++
+      const t0 = performance.now()
+      await contender.op(worker, index)
+      sample?.add(performance.now() - t0)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, (_, worker) => caller(worker)))
+  sample?.addElapsed(performance.now() - started)
+}
+
+/**
+ * Measures contenders interleaved in rounds (A B C, then B C A, ...), so that drift of a shared,
+ * noisy machine falls on every contender alike and no one always runs first or last.
+ */
+export async function interleave(contenders: readonly Contender[], plan: Plan): Promise<Measurement[]> {
+  for (const contender of contenders) await runBatch(contender, plan.concurrency, plan.warmupOps)
+  const samples = contenders.map(() => new Sample())
+  for (let round = 0; round < plan.rounds; round++) {
+    for (let turn = 0; turn < contenders.length; turn++) {
+      const at = (round + turn) % contenders.length
+      await runBatch(contenders[at] as Contender, plan.concurrency, plan.opsPerRound, samples[at])
+    }
+  }
+  return contenders.map((contender, at) => ({
+    contender: contender.name,
+    concurrency: plan.concurrency,
+    ...(samples[at] as Sample).summary(),
+  }))
+}

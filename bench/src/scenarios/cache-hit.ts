@@ -1,0 +1,65 @@
+import { interleave } from '../harness.js'
+import { bentoRedisOnly, cacheManager, ENTITY, redlayerCache } from '../peers/caches.js'
+import { throughputChecks } from '../result.js'
+import { CONCURRENCY, type Scenario } from '../scenario.js'
+
+const KEYS = 100
+
+/** A read-through hit served by Redis (no in-process tier): the common path of every cache. */
+export const cacheHit: Scenario = {
+  name: 'cache-hit',
+  title: 'cache hit from Redis, no L1: getOrSet',
+  adrs: ['ADR-0020', 'ADR-0021', 'ADR-0010'],
+  async run(ctx) {
+    const { cache } = await redlayerCache(ctx, 'redlayer')
+    const raw = await ctx.redis('raw')
+    const rawPrefix = ctx.prefix('raw')
+    const bento = await bentoRedisOnly(ctx, 'bentocache')
+    const cm = await cacheManager(ctx)
+    const loader = () => ENTITY
+    for (let n = 0; n < KEYS; n++) {
+      await cache.getOrSet(['item', n], loader)
+      await raw.set(`${rawPrefix}${n}`, JSON.stringify(ENTITY), 'PX', 600_000)
+      await bento.getOrSet({ key: `item:${n}`, factory: loader, ttl: '10m' })
+      await cm.wrap(`item:${n}`, loader, 600_000)
+    }
+    const contenders = [
+      { name: 'redlayer', op: (_w: number, i: number) => cache.getOrSet(['item', i % KEYS], loader) },
+      {
+        name: 'raw GET+JSON.parse',
+        op: async (_w: number, i: number) => JSON.parse((await raw.get(`${rawPrefix}${i % KEYS}`)) as string),
+      },
+      {
+        name: 'bentocache',
+        op: (_w: number, i: number) =>
+          bento.getOrSet({ key: `item:${i % KEYS}`, factory: loader, ttl: '10m' }),
+      },
+      { name: 'cache-manager', op: (_w: number, i: number) => cm.wrap(`item:${i % KEYS}`, loader, 600_000) },
+    ]
+    const measurements = []
+    for (const concurrency of CONCURRENCY) {
+      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 2_000 : 10_000, rounds: 6 })
+      measurements.push(...(await interleave(contenders, plan)))
+    }
+    return {
+      measurements,
+      checks: [
+        ...throughputChecks(
+          measurements,
+          'redlayer',
+          'raw GET+JSON.parse',
+          { op: '>=', target: 0.85 },
+          CONCURRENCY,
+        ),
+        ...throughputChecks(measurements, 'redlayer', 'bentocache', { op: '>=', target: 1.0 }, CONCURRENCY),
+        ...throughputChecks(
+          measurements,
+          'redlayer',
+          'cache-manager',
+          { op: '>=', target: 1.5 },
+          CONCURRENCY,
+        ),
+      ],
+    }
+  },
+}

@@ -1,0 +1,41 @@
+/** Latency percentiles (ms) of a sample; `q` in [0, 1], nearest-rank on the sorted values. */
+export function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[rank] as number
+}
+
+/** Collects latencies (ms) and elapsed time over many batches of one contender. */
+export class Sample {
+  #latencies = new Float64Array(1024)
+  #count = 0
+  #elapsedMs = 0
+
+  add(latencyMs: number): void {
+    if (this.#count === this.#latencies.length) {
+      const grown = new Float64Array(this.#latencies.length * 2)
+      grown.set(this.#latencies)
+      this.#latencies = grown
+    }
+    this.#latencies[this.#count++] = latencyMs
+  }
+
+  addElapsed(ms: number): void {
+    this.#elapsedMs += ms
+  }
+
+  get count(): number {
+    return this.#count
+  }
+
+  /** Ops per second over the summed wall time of every batch, and the p50 / p99 latency. */
+  summary(): { ops: number; opsPerSec: number; p50Ms: number; p99Ms: number } {
+    const sorted = this.#latencies.slice(0, this.#count).sort()
+    return {
+      ops: this.#count,
+      opsPerSec: this.#elapsedMs > 0 ? (this.#count * 1000) / this.#elapsedMs : Number.NaN,
+      p50Ms: percentile(sorted, 0.5),
+      p99Ms: percentile(sorted, 0.99),
+    }
+  }
+}
