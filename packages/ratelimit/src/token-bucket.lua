@@ -2,8 +2,9 @@
 --
 -- KEYS[i]   the hash of bucket i: field tk = level in units, field ts = Redis time in microseconds
 -- ARGV[1]   operation: 'consume' | 'peek' | 'refund'
--- Reply: { Redis time (us), 1 when a request of this cost is refused (after a refund: would be), levels... }
 -- ARGV[2+3(i-1)..4+3(i-1)]  per bucket: capacity (units), refill (units per microsecond), cost (units)
+-- Reply: { Redis time (us), 1 when a request of this cost is refused (after a refund: would be),
+--          the level of each bucket after the call (units) }
 --
 -- Every quantity is an integer below 2^53 (the caller checks the bounds), so the arithmetic on Lua's
 -- doubles is exact: no drift, no rounding, whatever the number of calls.
@@ -15,6 +16,12 @@
 --     bucket that is full is deleted (a missing key means a full bucket).
 
 local operation = ARGV[1]
+if operation ~= 'consume' and operation ~= 'peek' and operation ~= 'refund' then
+  return redis.error_reply('ERR token bucket: unknown operation')
+end
+if #ARGV ~= 1 + 3 * #KEYS then
+  return redis.error_reply('ERR token bucket: expected 3 arguments per key')
+end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 
