@@ -29,6 +29,11 @@ export interface RunOptions<T> {
   fallback?: (reason: UnavailableReason, error?: unknown) => T | Promise<T>
   /** Stops waiting for `fn` (the call rejects with the signal's reason; not a Redis failure). */
   signal?: AbortSignal
+  /**
+   * This call's backstop instead of the guard's `commandTimeoutMs`, for a command that may
+   * legitimately wait longer (WAIT, a blocking pop on its own connection). A positive integer.
+   */
+  timeoutMs?: number
 }
 
 export interface RedisGuard extends AsyncDisposable {
@@ -130,6 +135,10 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
         details: { breaker: this.name, operation },
       })
     }
+    const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+      throw new RedlayerError('E_INVALID_ARGUMENT', 'guard.run: `timeoutMs` must be a positive integer')
+    }
     options.signal?.throwIfAborted()
     const started = performance.now()
     // ADR-0013: open or half-open, user calls never reach the socket; only the probe does.
@@ -137,9 +146,7 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
 
     let value: unknown
     try {
-      value = await this.#breaker.fire(() =>
-        withTimeout(fn, this.options.commandTimeoutMs, operation, options.signal),
-      )
+      value = await this.#breaker.fire(() => withTimeout(fn, timeoutMs, operation, options.signal))
     } catch (error) {
       const kind = redisFailureKind(error)
       if (kind !== undefined) {

@@ -260,6 +260,12 @@ describe('createRedisGuard against a real redis-server', () => {
     try {
       const hung = () => new Promise<string>(() => {})
       await expect(guard.run('test.hung', hung, { fallback: (reason) => reason })).resolves.toBe('timeout')
+      // A per-call backstop for a command that may wait longer (WAIT): 200 ms instead of 50.
+      const waited = await guard.run('test.wait', () => redis.wait(1, 120), { timeoutMs: 200 })
+      expect(waited).toBe(0) // no replica: WAIT returns after its own 120 ms
+      await expect(guard.run('test.get', () => redis.get('k'), { timeoutMs: 0 })).rejects.toMatchObject({
+        code: 'E_INVALID_ARGUMENT',
+      })
       const controller = new AbortController()
       const aborted = guard.run('test.hung', hung, { signal: controller.signal, fallback: (r) => r })
       controller.abort(new Error('caller gave up'))
