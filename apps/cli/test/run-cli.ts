@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const CLI_DIR = fileURLToPath(new URL('..', import.meta.url))
+
+export interface CliRun {
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** The `--json` document of a run. */
+export interface CliDocument<R = Record<string, unknown>> {
+  command: string
+  ok: boolean
+  exitCode: number
+  result?: R
+  error?: { code: string; message: string }
+}
+
+export function jsonOf<R = Record<string, unknown>>(run: CliRun): CliDocument<R> {
+  return JSON.parse(run.stdout) as CliDocument<R>
+}
+
+/**
+ * Runs `redlayer` as a child process on its source (tsx, with the `@redlayer/source` condition,
+ * so sibling packages and the example keyspace come from source too) with exactly the REDIS_*
+ * variables given: none of the test process's own leak in.
+ */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<CliRun> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('REDIS_')),
+  )
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--conditions=@redlayer/source', '--import', 'tsx', 'src/main.ts', ...args],
+      { cwd: CLI_DIR, env: { ...inherited, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : (error as { code?: unknown }).code
+        if (typeof code !== 'number') {
+          reject(new Error(`redlayer ${args.join(' ')} did not exit by itself (${String(error)}): ${stderr}`))
+          return
+        }
+        resolve({ exitCode: code, stdout, stderr })
+      },
+    )
+  })
+}
