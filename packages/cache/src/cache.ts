@@ -452,16 +452,17 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     if (fromRedis.length === 0) return { found, deleted, versions: undefined }
 
     const hintKeys = hintTags.map((tag) => this.#tagKey(tag))
-    const [stored, hinted] = await Promise.all([
-      this.#store.readValues(fromRedis.map((index) => keys[index] as IdKeys)),
-      this.#store.readVersions([this.#epochKey, ...hintKeys]),
-    ])
+    const reply = await this.#store.read(
+      fromRedis.map((index) => keys[index] as IdKeys),
+      [this.#epochKey, ...hintKeys],
+    )
     const unavailable = (): ReadResult => {
       // ADR-0013: Redis is unavailable: only a graced L1 copy can stand in (getOrSet's fallback).
       for (const index of fromRedis) found[index] = l1Graced[index]
       return { found, deleted, versions: undefined }
     }
-    if (stored === UNAVAILABLE || hinted === UNAVAILABLE) return unavailable()
+    if (reply === UNAVAILABLE) return unavailable()
+    const { values: stored, versions: hinted } = reply
 
     const tagVersions = new Map<string, number>()
     hintTags.forEach((tag, index) => {

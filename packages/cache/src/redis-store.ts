@@ -24,6 +24,16 @@ export interface EntryWrite {
   readonly tagKeys: readonly string[]
 }
 
+export interface ReadReply {
+  readonly values: StoredValue[]
+  readonly versions: number[]
+}
+
+/** A version as stored (decimal microseconds), 0 when absent. */
+function versionOf(raw: Buffer | null | undefined): number {
+  return raw == null ? 0 : Number(raw.toString())
+}
+
 /** One id as read: the stored bytes (null: none) and its delete version (0: never deleted). */
 export interface StoredValue {
   readonly bytes: Buffer | null
@@ -80,42 +90,42 @@ export class RedisStore {
     return this.#guard.run<Guarded<T>>(operation, fn, { fallback: () => UNAVAILABLE })
   }
 
-  /** The values of ids with their delete versions: MGET, split by slot on Cluster. */
-  readValues(ids: readonly IdKeys[]): Promise<Guarded<StoredValue[]>> {
+  /**
+   * The values of ids with their delete versions, and the current versions of `versionKeys`
+   * (epoch, tags), in one guarded call: one MGET on standalone and Sentinel, one per slot on
+   * Cluster, all in flight together.
+   */
+  read(ids: readonly IdKeys[], versionKeys: readonly string[]): Promise<Guarded<ReadReply>> {
     return this.#run('cache.get', async () => {
-      const keys = ids.flatMap((id) => [id.value, id.deleted])
-      const raw: (Buffer | null)[] = new Array(keys.length).fill(null)
-      await Promise.all(
-        groupKeys(this.redis, keys).map(async (group) => {
-          const values = await this.redis.mgetBuffer(...group.keys)
-          group.positions.forEach((position, index) => {
-            raw[position] = values[index] ?? null
-          })
-        }),
-      )
-      return ids.map((_, index) => {
-        const deleted = raw[index * 2 + 1]
-        return { bytes: raw[index * 2] ?? null, deleted: deleted == null ? 0 : Number(deleted.toString()) }
-      })
+      const raw = await this.#mget([...ids.flatMap((id) => [id.value, id.deleted]), ...versionKeys])
+      const base = ids.length * 2
+      return {
+        values: ids.map((_, index) => ({
+          bytes: raw[index * 2] ?? null,
+          deleted: versionOf(raw[index * 2 + 1]),
+        })),
+        versions: versionKeys.map((_, index) => versionOf(raw[base + index])),
+      }
     })
   }
 
   /** Current versions of tag or epoch keys (0 for an absent key), split by slot on Cluster. */
   readVersions(keys: readonly string[]): Promise<Guarded<number[]>> {
     if (keys.length === 0) return Promise.resolve([])
-    return this.#run('cache.versions', async () => {
-      const out: number[] = new Array(keys.length).fill(0)
-      await Promise.all(
-        groupKeys(this.redis, keys).map(async (group) => {
-          const values = await this.redis.mget(...group.keys)
-          group.positions.forEach((position, index) => {
-            const value = values[index]
-            out[position] = value == null ? 0 : Number(value)
-          })
-        }),
-      )
-      return out
-    })
+    return this.#run('cache.versions', async () => (await this.#mget(keys)).map(versionOf))
+  }
+
+  async #mget(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    const out: (Buffer | null)[] = new Array(keys.length).fill(null)
+    await Promise.all(
+      groupKeys(this.redis, keys).map(async (group) => {
+        const values = await this.redis.mgetBuffer(...group.keys)
+        group.positions.forEach((position, index) => {
+          out[position] = values[index] ?? null
+        })
+      }),
+    )
+    return out
   }
 
   /**
