@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
-import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
+import { createRedisGuard, type RedisGuard, redisFailureKind } from '@redlayer/resilience'
 import { type Grant, leaseEvents, runAcquisition } from './acquisition.js'
 import type { LockContext } from './context.js'
 import { lockClosedError, lockTimeoutError } from './errors.js'
@@ -63,7 +63,7 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
       policy,
       wakeups: new ReleaseWakeups(redis, (error) =>
         // The subscriber only speeds up the hand-off: its failures cost a backoff step, and are counted.
-        metrics.redisErrors.inc({ operation: 'lock.subscribe', kind: errorKind(error) }),
+        metrics.redisErrors.inc({ operation: 'lock.subscribe', kind: redisFailureKind(error) ?? 'other' }),
       ),
       closing: this.#closing.signal,
       live: new Set<HeldLease>(),
@@ -215,8 +215,4 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
 /** Creates a lock manager (see `LockManager`). */
 export function createLockManager<N extends string>(options: LockManagerOptions<N>): LockManager<N> {
   return new LockManager(options)
-}
-
-function errorKind(error: unknown): string {
-  return error instanceof Error && /timeout/i.test(error.message) ? 'timeout' : 'connection'
 }

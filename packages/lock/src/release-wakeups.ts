@@ -17,6 +17,8 @@ export class ReleaseWakeups {
   readonly #redis: RedisClient
   readonly #onError: (error: unknown) => void
   readonly #waiters = new Map<string, Set<() => void>>()
+  /** Each watched channel's SUBSCRIBE, settled once it is in place (or failed). */
+  readonly #subscribed = new Map<string, Promise<void>>()
   #subscriber: RedisClient | undefined
   #closed = false
 
@@ -37,7 +39,12 @@ export class ReleaseWakeups {
       }
       set.add(wake)
     }
-    const ready = fresh.length === 0 || this.#closed ? Promise.resolve() : this.#subscribe(fresh)
+    if (fresh.length > 0 && !this.#closed) {
+      const subscribing = this.#subscribe(fresh)
+      for (const channel of fresh) this.#subscribed.set(channel, subscribing)
+    }
+    // A waiter joining a channel whose SUBSCRIBE is still in flight waits for that one too.
+    const ready = Promise.all(channels.map((channel) => this.#subscribed.get(channel))).then(() => undefined)
     return {
       ready,
       [Symbol.dispose]: () => {
@@ -48,6 +55,7 @@ export class ReleaseWakeups {
           set.delete(wake)
           if (set.size === 0) {
             this.#waiters.delete(channel)
+            this.#subscribed.delete(channel)
             idle.push(channel)
           }
         }

@@ -275,6 +275,47 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     expect(lock.state).toBe('held')
   })
 
+  it('keeps the fence counter without TTL, and the lock key with its lease', async () => {
+    await using fixture = lockFixture(redis)
+    const lock = await fixture.locks.acquire(['accounts', 7], { ttlMs: 5_000 })
+    const lockKey = fixture.keyspace.family('lock', 'accounts').key(7, 'lock')
+    const fenceKey = fixture.keyspace.family('lock', 'accounts').key(7, 'fence')
+    const pttl = await redis.pttl(lockKey)
+    expect(pttl).toBeGreaterThan(0)
+    expect(pttl).toBeLessThanOrEqual(5_000)
+    await lock.release()
+    expect(await redis.exists(lockKey)).toBe(0)
+    // ADR-0030: a counter that expired would restart at 1 and break fencing.
+    expect(await redis.pttl(fenceKey)).toBe(-1)
+    expect(await redis.get(fenceKey)).toBe('1')
+    expect(
+      await sample(fixture.metrics, 'lockAcquisitions', { namespace: 'lock', outcome: 'acquired' }),
+    ).toBe(1)
+  })
+
+  it('close() ends pending waits with E_LOCK_CLOSED and releases what it holds', async () => {
+    const fixture = lockFixture(redis)
+    const held = await fixture.locks.acquire('closing', { ttlMs: 30_000 })
+    const waiting = fixture.locks.acquire('closing', { waitMs: 10_000 }).catch((error: unknown) => error)
+    await sleep(20)
+    await fixture[Symbol.asyncDispose]()
+    expect(isRedlayerError(await waiting, 'E_LOCK_CLOSED')).toBe(true)
+    expect(held.state).toBe('released')
+    await using other = lockFixture(redis)
+    const { createLockManager } = await import('../src/index.js')
+    await using locks = createLockManager({
+      redis,
+      keyspace: fixture.keyspace,
+      namespace: 'lock',
+      guard: other.guard,
+    })
+    // Free at once, not after the 30 s lease.
+    await using next = await locks.acquire('closing', { waitMs: 0 })
+    expect(next.fence).toBe(held.fence + 1n)
+    const late = await fixture.locks.tryAcquire('closing').catch((error: unknown) => error)
+    expect(isRedlayerError(late, 'E_LOCK_CLOSED')).toBe(true)
+  })
+
   it('withLock passes the lock, releases it, and reports a lease that ended under the work', async () => {
     await using fixture = lockFixture(redis)
     const fence = await fixture.locks.withLock('job', (lock) => lock.fence)
