@@ -10,6 +10,7 @@
 //   buildHint    the command that builds it
 //   rowsFromModule(module)  -> Map(rowKey -> { column: value }) from the imported module
 //   completeRow(values)     optional: fills what an empty cell means
+import { guardDefaults } from './guard-defaults.mjs'
 import { keyspaceNamespaces } from './keyspace-namespaces.mjs'
 
-export const DRIFT_CHECKS = [keyspaceNamespaces]
+export const DRIFT_CHECKS = [keyspaceNamespaces, guardDefaults]
