@@ -74,25 +74,33 @@ export class SentinelGroup implements AsyncDisposable {
         j === index ? [] : [`sentinel known-sentinel ${name} 127.0.0.1 ${other} ${ids[j]}`],
       ),
     ]
-    // All five at once: a sentinel whose primary is not up yet simply retries.
-    const [primary, replica, ...sentinels] = await startAll([
+    // Data nodes first, then the sentinels: a sentinel that finds a node not listening yet
+    // retries only after a second, and meanwhile marks it down.
+    const [primary, replica] = await startAll([
       RedisProcess.start({ port: primaryPort, config: dataConfig, password: options.password }),
-      RedisProcess.start({
-        port: replicaPort,
-        config: [...dataConfig, `replicaof 127.0.0.1 ${primaryPort}`],
-        password: options.password,
-      }),
-      ...sentinelPorts.map((port, index) =>
-        RedisProcess.start({ port, sentinel: true, config: sentinelConfig(index) }),
-      ),
+      RedisProcess.start({ port: replicaPort, config: dataConfig, password: options.password }),
     ])
     if (!primary || !replica) throw new Error('data nodes did not start')
-    const group = new SentinelGroup(name, [primary, replica], sentinels)
+    const sentinels: RedisProcess[] = []
     try {
+      // REPLICAOF as a command starts the sync at once; from the config file it waits for the
+      // next replication tick (up to 1 s). CONFIG REWRITE keeps it for a restart.
+      await withAdminClient(replica, async (redis) => {
+        await redis.call('REPLICAOF', primary.host, primary.port)
+        await redis.call('CONFIG', 'REWRITE')
+      })
+      sentinels.push(
+        ...(await startAll(
+          sentinelPorts.map((port, index) =>
+            RedisProcess.start({ port, sentinel: true, config: sentinelConfig(index) }),
+          ),
+        )),
+      )
+      const group = new SentinelGroup(name, [primary, replica], sentinels)
       await group.waitUntilHealthy({ timeoutMs: readyTimeoutMs, signal: options.signal })
       return group
     } catch (error) {
-      await group[Symbol.asyncDispose]()
+      await disposeAll([...sentinels, primary, replica])
       throw error
     }
   }
