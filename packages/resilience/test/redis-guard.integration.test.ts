@@ -179,6 +179,11 @@ describe('createRedisGuard against a real redis-server', () => {
 
       // The probe keeps failing while the server is stopped: the breaker re-opens.
       await waitForEvent(guard, 'halfOpen', 5_000)
+      // Half-open with the PING probe in flight (it hangs until the command timeout): user calls
+      // still get the fallback and never reach the socket.
+      expect(guard.state).toBe('half-open')
+      expect(await call()).toBe('fallback:open')
+      expect(sent).toBe(sentBefore)
       await waitForEvent(guard, 'open', 5_000)
       expect(guard.state).toBe('open')
 
