@@ -59,8 +59,8 @@ describe('HeldLease', () => {
   it('auto-extends past several TTLs while the backend confirms', async () => {
     const { impl, calls } = backend(['ok'])
     const { events, seen } = recorder()
-    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 90, autoExtend: true })
-    await sleep(400)
+    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 300, autoExtend: true })
+    await sleep(1_100)
     expect(lease.state).toBe('held')
     expect(lease.signal.aborted).toBe(false)
     expect(calls.extend).toBeGreaterThanOrEqual(4)
