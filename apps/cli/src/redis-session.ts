@@ -37,11 +37,8 @@ function unavailable(reason: string, cause?: Error): RedlayerError<'E_REDIS_UNAV
   return new RedlayerError('E_REDIS_UNAVAILABLE', `cannot reach Redis: ${reason}`, cause ? { cause } : {})
 }
 
-/** QUIT, or a plain disconnect when the server no longer answers. */
+/** QUIT, then a disconnect, which also closes what QUIT leaves open (the Sentinel failover detector's connections). */
 export async function closeRedis(client: RedisClient): Promise<void> {
-  try {
-    await client.quit()
-  } catch {
-    client.disconnect()
-  }
+  await client.quit().catch(() => {})
+  client.disconnect()
 }
