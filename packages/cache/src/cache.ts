@@ -382,6 +382,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         signal: options.signal,
       })
     } catch (error) {
+      // The flush class is checked before any Redis call, so a refusal is never queued. Not run
+      // through the guard: a long SCAN would trip its per-run timeout.
       if (!isRedisFailure(error)) throw error
       this.#queue(this.#queueEpoch)
       return { queued: true }

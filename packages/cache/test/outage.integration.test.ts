@@ -111,6 +111,23 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
       expect(await cache.get('4')).toBe('after')
     })
 
+    it('queues a clear() made during the outage and applies it after', async () => {
+      await using f = await cacheFixture(topology.env)
+      const cache = f.cache({ replayInterval: 100 })
+      await cache.setMany([
+        { id: 'a', value: 1 },
+        { id: 'b', value: 2 },
+      ])
+      pause()
+      try {
+        expect(await cache.clear()).toEqual({ queued: true })
+      } finally {
+        resume()
+      }
+      await until(() => cache.stats.pendingInvalidations === 0, 10_000, 'the replay')
+      expect(await cache.getMany(['a', 'b'])).toEqual([undefined, undefined])
+    })
+
     it('drops L1 when the bus subscription comes back after a gap', async () => {
       await using f = await cacheFixture(topology.env)
       const cache = f.cache({ l1: true })
