@@ -1,8 +1,26 @@
 export type { AdminTarget, NodeAddress } from './admin-client.js'
 export { type ClusterNode, ownsSlot } from './cluster-node.js'
 export { CONFIG_DIR, type SharedConfigName, sharedConfig } from './config-files.js'
+export {
+  type CallOutcome,
+  errorKind,
+  FailoverProbe,
+  type FailoverProbeOptions,
+  type FailoverReport,
+  type ProbeCall,
+} from './failover-probe.js'
 export { freePort, freePorts } from './free-port.js'
+export { type FailoverMode, failoverMode, type MeasurementRow, recordMeasurement } from './measurements.js'
 export type { WaitOptions } from './poll.js'
+export {
+  type FailoverSettings,
+  failoverBoundMs,
+  failoverSettings,
+  failPrimary,
+  PRIMARY_FAULTS,
+  type PrimaryFault,
+  type PrimaryFaultKind,
+} from './primary-fault.js'
 export { redisCliBinary, redisServerBinary } from './redis-binary.js'
 export { CLUSTER_SLOTS, type ClusterOptions, RedisCluster, startCluster } from './redis-cluster.js'
 export { RedisProcess, type RedisProcessOptions, startRedis } from './redis-process.js'
