@@ -201,7 +201,7 @@ export class RedisCluster implements AsyncDisposable {
     const source = nodes.find((node) => node.role === 'master' && ownsSlot(node, slot))
     const target = nodes.find((node) => node.id === toNodeId)
     if (!source) throw new Error(`no master serves slot ${slot}`)
-    if (!target || target.role !== 'master') throw new Error(`${toNodeId} is not a master of this cluster`)
+    if (target?.role !== 'master') throw new Error(`${toNodeId} is not a master of this cluster`)
     if (source.id === target.id) throw new Error(`slot ${slot} is already served by ${toNodeId}`)
     const masters = nodes.filter((node) => node.role === 'master' && !node.flags.includes('fail'))
     return SlotMigration.begin({
