@@ -147,15 +147,26 @@ describe('createRedisGuard against a real redis-server', () => {
           if (guard.state !== 'closed') sentWhileNotClosed++
           return redis.incr('calls')
         },
-        { fallback: (reason) => `fallback:${reason}` },
+        {
+          fallback: (reason, error) => {
+            if (error instanceof Error) failures.push(error.message)
+            return `fallback:${reason}`
+          },
+        },
       )
+    const failures: string[] = []
     try {
       // A stream: a call every 5 ms, bounded in count and time.
       const results: Promise<number | string>[] = []
+      const streamDurations: number[] = []
+      const timed = () => {
+        const started = performance.now()
+        return call().finally(() => streamDurations.push(performance.now() - started))
+      }
       let streaming = true
       const producer = (async () => {
         for (let i = 0; i < 2_000 && streaming; i++) {
-          results.push(call())
+          results.push(timed())
           await sleep(5)
         }
       })()
@@ -194,6 +205,10 @@ describe('createRedisGuard against a real redis-server', () => {
       const settled = await Promise.all(results)
       expect(settled.filter((r) => typeof r === 'number').length).toBeGreaterThan(0)
       expect(settled).toContain('fallback:timeout')
+      // While closed, the connection's 200 ms command timeout bounded each call (never the guard's
+      // 1 s backstop): every failure is ioredis's timeout, every call ended well before 1 s.
+      expect(new Set(failures)).toEqual(new Set(['Command timed out']))
+      expect(Math.max(...streamDurations)).toBeLessThan(900)
       expect(sentWhileNotClosed).toBe(0)
       // Every INCR the server ever executed came from a call the guard let through: none while open.
       expect(Number(await admin.get('calls'))).toBe(sent)
