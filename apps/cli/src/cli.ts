@@ -136,7 +136,11 @@ function describeFailure(error: unknown, io: CliIo): { code: string; message: st
     return { code: error.code, message: error.message }
   }
   const message = error instanceof Error ? error.message : String(error)
-  return { code: exitCodeFor(error) === EXIT.unreachable ? 'E_REDIS_UNAVAILABLE' : 'E_UNEXPECTED', message }
+  if (exitCodeFor(error) === EXIT.unreachable) return { code: 'E_REDIS_UNAVAILABLE', message }
+  // The server said no (NOPERM from an ACL, OOM, READONLY...): expected in operations, not a bug.
+  if (error instanceof Error && error.name === 'ReplyError')
+    return { code: 'E_REDIS_REPLY', message: `Redis refused: ${message}` }
+  return { code: 'E_UNEXPECTED', message }
 }
 
 /**
