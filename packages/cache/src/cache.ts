@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
+import { type DegradationMode, RedlayerError } from '@redlayer/connection'
 import {
   type Duration,
   type FlushResult,
@@ -92,8 +93,10 @@ interface ReadResult {
   readonly found: (Found | undefined)[]
   /** Delete version of each id as read (0 when Redis was not read). */
   readonly deleted: number[]
-  /** Undefined when Redis was unavailable: nothing may be written from this read. */
+  /** Undefined when Redis was not read or unavailable: nothing may be written from this read. */
   readonly versions: Versions | undefined
+  /** Redis was unavailable: `found` holds only what the namespace's `whenRedisDown` allows. */
+  readonly redisDown: boolean
 }
 
 type Fill<T> = { readonly value: T | undefined }
@@ -128,6 +131,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #deleteRetentionMs: number
   readonly #onStateChange: (change: StateChange) => void
   readonly #labels: { namespace: string }
+  readonly #whenRedisDown: DegradationMode
   #replayTimer: NodeJS.Timeout | undefined
   #replaying: Promise<void> | undefined
   #closed = false
@@ -138,6 +142,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.namespace = o.namespace
     this.#keyspace = o.keyspace
     this.#labels = { namespace: o.namespace }
+    this.#whenRedisDown = o.keyspace.namespace(o.namespace).whenRedisDown
     this.#ownGuard = o.guard === undefined
     this.#metrics = o.metrics ?? o.guard?.metrics ?? createRedlayerMetrics()
     this.#guard = o.guard ?? createRedisGuard({ redis: o.redis, metrics: this.#metrics })
@@ -201,7 +206,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         return undefined
       }
       if (found.fresh) this.#metrics.cacheHits.inc({ ...this.#labels, tier: found.tier })
-      else if (read.versions === undefined) this.#staleServed('redis-unavailable')
+      else if (read.redisDown) this.#staleServed('redis-unavailable')
       else {
         // A graced value is for getOrSet's fallbacks; a plain read reports a miss.
         this.#metrics.cacheMisses.inc(this.#labels)
@@ -256,6 +261,9 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       if (found?.fresh) {
         this.#metrics.cacheHits.inc({ ...this.#labels, tier: found.tier })
         out[index] = this.#decode(found.entry) as T
+      } else if (found !== undefined && read.redisDown) {
+        this.#staleServed('redis-unavailable')
+        out[index] = this.#decode(found.entry) as T
       } else {
         this.#metrics.cacheMisses.inc(this.#labels)
         missing.push(index)
@@ -286,12 +294,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       return values as readonly (T | undefined)[]
     })
     const allStale = stale.every((found) => found !== undefined)
-    const loaded = await this.#withGrace(
-      loading,
-      allStale ? (stale as Found[]) : undefined,
-      read.versions === undefined,
-      options,
-    )
+    const loaded = await this.#withGrace(loading, allStale ? (stale as Found[]) : undefined, options)
     missing.forEach((index, position) => {
       out[index] = loaded.loaded
         ? loaded.value[position]
@@ -451,7 +454,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         l1Graced[index] = { entry: { ...graced, epoch: 0, tags: [] }, fresh: false, tier: 'l1' }
       fromRedis.push(index)
     })
-    if (fromRedis.length === 0) return { found, deleted, versions: undefined }
+    if (fromRedis.length === 0) return { found, deleted, versions: undefined, redisDown: false }
 
     const hintKeys = hintTags.map((tag) => this.#tagKey(tag))
     const reply = await this.#store.read(
@@ -459,9 +462,17 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       [this.#epochKey, ...hintKeys],
     )
     const unavailable = (): ReadResult => {
-      // ADR-0013: Redis is unavailable: only a graced L1 copy can stand in (getOrSet's fallback).
-      for (const index of fromRedis) found[index] = l1Graced[index]
-      return { found, deleted, versions: undefined }
+      // ADR-0013: Redis is unavailable; the namespace's whenRedisDown decides what stands in.
+      if (this.#whenRedisDown === 'fail-closed') {
+        throw new RedlayerError(
+          'E_REDIS_UNAVAILABLE',
+          `Redis is unavailable and namespace ${this.namespace} fails closed`,
+        )
+      }
+      if (this.#whenRedisDown === 'serve-stale' || this.#whenRedisDown === 'local-fallback') {
+        for (const index of fromRedis) found[index] = l1Graced[index]
+      }
+      return { found, deleted, versions: undefined, redisDown: true }
     }
     if (reply === UNAVAILABLE) return unavailable()
     const { values: stored, versions: hinted } = reply
@@ -497,7 +508,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       found[index] = { entry, fresh, tier: 'redis' }
       if (fresh) this.#l1Set(one.value, entry, l1Since)
     })
-    return { found, deleted, versions: { epoch, tags: tagVersions, readAt } }
+    return { found, deleted, versions: { epoch, tags: tagVersions, readAt }, redisDown: false }
   }
 
   /** ADR-0020: a value is current when no epoch bump, tag invalidation or pending invalidation is newer. */
@@ -557,6 +568,11 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
     const stale = found !== undefined && !found.fresh ? found : undefined
     const staleValue = stale === undefined ? undefined : this.#decode(stale.entry)
+    if (stale !== undefined && read.redisDown) {
+      // ADR-0013 serve-stale: the in-process copy stands in; the source of truth is spared.
+      this.#staleServed('redis-unavailable')
+      return { value: staleValue }
+    }
     if (stale !== undefined && this.#refreshing.has(keys.value)) {
       // A refresh that passed its soft timeout is still running: serve the graced value rather
       // than start another load of the same key.
@@ -578,12 +594,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         // Waiters in other processes wake on the write's message, or on this one when nothing was written.
         if (!published) await this.#publish({ type: 'keys', keys: [keys.value] })
       })
-    const outcome = await this.#withGrace(
-      loading,
-      stale ? [stale] : undefined,
-      read.versions === undefined,
-      options,
-    )
+    const outcome = await this.#withGrace(loading, stale ? [stale] : undefined, options)
     if (!outcome.loaded) {
       const background = loading.then(
         () => {},
@@ -675,7 +686,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   async #withGrace<R>(
     loading: Promise<R>,
     stale: readonly Found[] | undefined,
-    redisUnavailable: boolean,
     options: GetOrSetOptions,
   ): Promise<{ readonly loaded: true; readonly value: R } | { readonly loaded: false }> {
     if (stale === undefined) return { loaded: true, value: await loading }
@@ -691,12 +701,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       this.#staleServed('soft-timeout', stale.length)
       return { loaded: false }
     } catch (error) {
-      const reason = redisUnavailable
-        ? 'redis-unavailable'
-        : isTimeout(error)
-          ? 'hard-timeout'
-          : 'loader-error'
-      this.#staleServed(reason, stale.length)
+      this.#staleServed(isTimeout(error) ? 'hard-timeout' : 'loader-error', stale.length)
       return { loaded: false }
     }
   }

@@ -255,7 +255,7 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     expect(await cache.get('after')).toBe(1)
   })
   it('clear() keeps to the flush class; a closed cache refuses calls', async () => {
-    await using f = await cacheFixture(topology.env, { keyspace: testKeyspace(undefined, 'disruptive') })
+    await using f = await cacheFixture(topology.env, { keyspace: testKeyspace({ flushClass: 'disruptive' }) })
     const cache = f.cache()
     await cache.set('k', 1)
     await expect(cache.clear()).rejects.toSatisfy((error) => isRedlayerError(error, 'E_FLUSH_REFUSED'))

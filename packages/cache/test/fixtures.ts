@@ -1,18 +1,23 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createRedis, loadRedisConfig, type RedisClient } from '@redlayer/connection'
-import { defineKeyspace } from '@redlayer/keyspace'
+import { createRedis, type DegradationMode, loadRedisConfig, type RedisClient } from '@redlayer/connection'
+import { defineKeyspace, type FlushClass } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
 import type { Registry } from 'prom-client'
 import { type Cache, type CacheOptions, createCache } from '../src/index.js'
 
 /** A keyspace of its own per test (a random app prefix) with one `entity` cache namespace. */
-export function testKeyspace(
+export function testKeyspace({
   prefix = `t${randomBytes(4).toString('hex')}`,
-  flushClass: 'safe' | 'disruptive' | 'forbidden' = 'safe',
-) {
+  flushClass = 'safe',
+  whenRedisDown = 'serve-stale',
+}: {
+  prefix?: string
+  flushClass?: FlushClass
+  whenRedisDown?: DegradationMode
+} = {}) {
   return defineKeyspace({
     prefix,
     namespaces: {
@@ -21,7 +26,7 @@ export function testKeyspace(
         description: 'entity cache',
         ttl: { default: '10m', min: '1ms', max: '1h' },
         flushClass,
-        whenRedisDown: 'serve-stale',
+        whenRedisDown,
       },
     },
   })

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { isRedlayerError } from '@redlayer/connection'
 import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cacheFixture, countingLoader, until } from './fixtures.js'
+import { cacheFixture, countingLoader, testKeyspace, until } from './fixtures.js'
 
 const M = 'redlayer_'
 
@@ -50,6 +51,38 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
         ).toBeGreaterThanOrEqual(1)
         await expect(cache.getOrSet('cold-and-failing', failing)).rejects.toThrow('database down too')
         expect(await cache.set('written-during', 1)).toBe(false)
+      } finally {
+        resume()
+      }
+    })
+
+    it("follows the namespace's whenRedisDown: bypass never serves stale, fail-closed refuses", async () => {
+      await using bypass = await cacheFixture(topology.env, {
+        keyspace: testKeyspace({ whenRedisDown: 'bypass' }),
+      })
+      await using closed = await cacheFixture(topology.env, {
+        keyspace: testKeyspace({ whenRedisDown: 'fail-closed' }),
+      })
+      const bypassing = bypass.cache({ l1: true, ttl: 200, jitter: 0, grace: '1m' })
+      const failingClosed = closed.cache({ l1: true })
+      await Promise.all([bypassing.ready(), failingClosed.ready()])
+      await bypassing.set('k', 'old')
+      await sleep(250)
+      pause()
+      try {
+        const loader = countingLoader('from the source')
+        expect(await bypassing.getOrSet('k', loader)).toBe('from the source')
+        expect(loader.calls).toBe(1)
+        expect(await bypassing.get('k')).toBeUndefined()
+        await expect(
+          bypassing.getOrSet('k', async () => {
+            throw new Error('source down')
+          }),
+        ).rejects.toThrow('source down')
+        await expect(failingClosed.getOrSet('k', loader)).rejects.toSatisfy((error) =>
+          isRedlayerError(error, 'E_REDIS_UNAVAILABLE'),
+        )
+        expect(loader.calls).toBe(1)
       } finally {
         resume()
       }

@@ -37,7 +37,7 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
 
     it('two processes make one loader call per key with distributed single-flight', async () => {
       const prefix = `t${randomBytes(4).toString('hex')}`
-      await using f = await cacheFixture(topology.env, { keyspace: testKeyspace(prefix) })
+      await using f = await cacheFixture(topology.env, { keyspace: testKeyspace({ prefix }) })
       const [first, second] = await startWorkers(topology, prefix, 2)
       await using a = first as Child
       await using b = second as Child
@@ -53,7 +53,7 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
 
     it('L1 stays coherent: after set/delete/invalidateTags/clear resolve, the other process stops serving the old value', async () => {
       const prefix = `t${randomBytes(4).toString('hex')}`
-      await using f = await cacheFixture(topology.env, { keyspace: testKeyspace(prefix) })
+      await using f = await cacheFixture(topology.env, { keyspace: testKeyspace({ prefix }) })
       const cache = f.cache({ l1: true })
       await cache.ready()
       const [worker] = await startWorkers(topology, prefix, 1)

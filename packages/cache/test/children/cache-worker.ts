@@ -7,7 +7,7 @@ import { testKeyspace } from '../fixtures.js'
 
 const redis = createRedis(loadRedisConfig(process.env))
 redis.on('error', () => {})
-const keyspace = testKeyspace(process.env.CACHE_TEST_PREFIX)
+const keyspace = testKeyspace({ prefix: process.env.CACHE_TEST_PREFIX })
 const cache = createCache({
   redis,
   keyspace,
