@@ -30,10 +30,11 @@ export interface AcquireLoopResult<T> {
 }
 
 /**
- * Retries `attempt` (which gets the signal, to stop waiting for Redis too) until it acquires, `waitMs` passes (result without `acquired`) or `signal`
- * aborts (`E_LOCK_ABORTED`). Between attempts it sleeps a full-jitter backoff step, cut short by
- * a release published on one of `channels`, by the moment the subscription is in place (a
- * release published before it would be missed) and by the holder's remaining lease (ADR-0030).
+ * Retries `attempt` (which gets the signal, to stop waiting for Redis too) until it acquires,
+ * `waitMs` passes (result without `acquired`) or `signal` aborts (`E_LOCK_ABORTED`). Between
+ * attempts it sleeps a full-jitter backoff step, cut short by a release published on one of
+ * `channels`, by the moment the subscription is in place (a release published before it would be
+ * missed) and by the holder's remaining lease (ADR-0030).
  * Redis errors propagate at once: a lock is never waited for through an outage (fail closed).
  */
 export async function acquireLoop<T>(
@@ -94,7 +95,7 @@ class WakeSignal {
     this.#resolve?.()
   }
 
-  /** Resolves after `delayMs`, on `fire()`, or at once when fired already; on abort too (checked by the loop). */
+  /** Resolves after `delayMs`, on `fire()`, at once when fired already, or on abort (the loop checks it). */
   wait(delayMs: number, signal: AbortSignal): Promise<void> {
     if (this.#fired || signal.aborted) return Promise.resolve()
     return new Promise((resolve) => {

@@ -192,7 +192,8 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     }
     // With a 1 s backoff floor, only the wake-up can make these short.
     console.info(
-      `[lock ${kind}] hand-off after release: p50 ${percentile(handoffs, 50).toFixed(2)} ms, p90 ${percentile(handoffs, 90).toFixed(2)} ms`,
+      `[lock ${kind}] hand-off after release: p50 ${percentile(handoffs, 50).toFixed(2)} ms, ` +
+        `p90 ${percentile(handoffs, 90).toFixed(2)} ms`,
     )
     expect(handoffs).toHaveLength(20)
   })
