@@ -19,7 +19,7 @@ export class BenchContext {
   readonly server: RedisProcess
   readonly quick: boolean
   readonly #clients: Redis[] = []
-  readonly #closers: (() => Promise<unknown>)[] = []
+  readonly #closers: (() => PromiseLike<unknown>)[] = []
 
   constructor(server: RedisProcess, options: ScaleOptions) {
     this.server = server
@@ -56,7 +56,7 @@ export class BenchContext {
   }
 
   /** Registers something to dispose at the end of the scenario (before the clients close). */
-  defer(closer: () => Promise<unknown>): void {
+  defer(closer: () => PromiseLike<unknown>): void {
     this.#closers.push(closer)
   }
 
@@ -77,7 +77,7 @@ export class BenchContext {
   }
 
   async close(): Promise<void> {
-    for (const closer of this.#closers.reverse()) await closer().catch(() => undefined)
+    for (const closer of this.#closers.reverse()) await Promise.resolve(closer()).catch(() => undefined)
     this.#closers.length = 0
     await Promise.all(this.#clients.map((client) => client.quit().catch(() => client.disconnect())))
     this.#clients.length = 0

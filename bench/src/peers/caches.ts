@@ -47,12 +47,16 @@ export async function redlayerCache(
   return { cache, redis, guard }
 }
 
-/** bentocache with Redis only (no memory tier), on an ioredis client made like ours. */
-export async function bentoRedisOnly(ctx: BenchContext, name: string) {
-  const redis = await ctx.redis(name)
+/**
+ * bentocache with Redis only (no memory tier), on an ioredis client made like ours. `outage`:
+ * its own answer to a Redis outage (errors treated as misses, its L2 circuit breaker for 1 s).
+ */
+export async function bentoRedisOnly(ctx: BenchContext, name: string, outage?: { commandTimeoutMs: number }) {
+  const redis = await ctx.redis(name, outage?.commandTimeoutMs)
   const bento = new BentoCache({
     default: 'redis',
     prefix: ctx.prefix('bento'),
+    ...(outage && { suppressL2Errors: true, l2CircuitBreakerDuration: '1s' }),
     stores: { redis: bentostore().useL2Layer(redisDriver({ connection: redis })) },
   })
   ctx.defer(() => bento.disconnectAll())

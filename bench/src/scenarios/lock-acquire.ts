@@ -1,0 +1,47 @@
+import { interleave } from '../harness.js'
+import { type Acquire, redisSemaphoreLocks, redlayerLocks, redlockLocks } from '../peers/locks.js'
+import { throughputChecks } from '../result.js'
+import { CONCURRENCY, type Scenario } from '../scenario.js'
+
+function acquireRelease(name: string, acquire: Acquire) {
+  // Each caller locks a resource of its own: uncontended.
+  return {
+    name,
+    op: async (worker: number) => {
+      const release = await acquire(`resource-${worker}`)
+      await release()
+    },
+  }
+}
+
+/** Acquire + release of a free lock. */
+export const lockAcquire: Scenario = {
+  name: 'lock-acquire',
+  title: 'locks: uncontended acquire + release',
+  adrs: ['ADR-0030'],
+  async run(ctx) {
+    const contenders = [
+      acquireRelease('redlayer', await redlayerLocks(ctx)),
+      acquireRelease('redis-semaphore Mutex', await redisSemaphoreLocks(ctx)),
+      acquireRelease('redlock', await redlockLocks(ctx)),
+    ]
+    const measurements = []
+    for (const concurrency of CONCURRENCY) {
+      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 1_000 : 5_000, rounds: 6 })
+      measurements.push(...(await interleave(contenders, plan)))
+    }
+    return {
+      measurements,
+      checks: [
+        ...throughputChecks(
+          measurements,
+          'redlayer',
+          'redis-semaphore Mutex',
+          { op: '>=', target: 1.0 },
+          CONCURRENCY,
+        ),
+        ...throughputChecks(measurements, 'redlayer', 'redlock', { op: '>=', target: 1.0 }, CONCURRENCY),
+      ],
+    }
+  },
+}

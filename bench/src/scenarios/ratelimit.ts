@@ -1,0 +1,86 @@
+import { createRedlayerMetrics } from '@redlayer/metrics'
+import { createRateLimiter } from '@redlayer/ratelimit'
+import { createRedisGuard } from '@redlayer/resilience'
+import { RateLimiterRedis } from 'rate-limiter-flexible'
+import { interleave } from '../harness.js'
+import { throughputChecks } from '../result.js'
+import { CONCURRENCY, type Scenario } from '../scenario.js'
+
+const SUBJECTS = 100
+// Large enough that no request is ever refused: the scenario measures the admitting path.
+const HUGE = 1_000_000_000
+const TRIVIAL_SCRIPT = "return redis.call('INCR', KEYS[1])"
+
+/** One rate-limit decision per request. */
+export const ratelimit: Scenario = {
+  name: 'ratelimit',
+  title: 'rate limit: consume one token (admitted)',
+  adrs: ['ADR-0012', 'ADR-0010'],
+  async run(ctx) {
+    const redis = await ctx.redis('redlayer')
+    const metrics = createRedlayerMetrics()
+    const guard = createRedisGuard({ redis, metrics })
+    ctx.defer(() => guard[Symbol.asyncDispose]())
+    const limiter = createRateLimiter({
+      redis,
+      keyspace: ctx.keyspace(),
+      namespace: 'ratelimit',
+      guard,
+      metrics,
+      name: 'bench',
+      limits: { name: 'rps', capacity: HUGE, refill: { tokens: HUGE, interval: '1s' } },
+    })
+    const flexible = new RateLimiterRedis({
+      storeClient: await ctx.redis('rate-limiter-flexible'),
+      keyPrefix: ctx.prefix('rlf').slice(0, -1),
+      points: HUGE,
+      duration: 60,
+    })
+    const raw = await ctx.redis('raw')
+    const rawPrefix = ctx.prefix('raw')
+    const sha = (await raw.script('LOAD', TRIVIAL_SCRIPT)) as string
+    const contenders = [
+      {
+        name: 'redlayer',
+        op: async (_w: number, i: number) => {
+          const result = await limiter.consume(`user-${i % SUBJECTS}`)
+          if (!result.allowed) throw new Error('the bench limit refused a request')
+        },
+      },
+      {
+        name: 'rate-limiter-flexible',
+        op: async (_w: number, i: number) => {
+          await flexible.consume(`user-${i % SUBJECTS}`)
+        },
+      },
+      {
+        name: 'raw EVALSHA (INCR)',
+        op: (_w: number, i: number) => raw.evalsha(sha, 1, `${rawPrefix}${i % SUBJECTS}`),
+      },
+    ]
+    const measurements = []
+    for (const concurrency of CONCURRENCY) {
+      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 2_000 : 10_000, rounds: 6 })
+      measurements.push(...(await interleave(contenders, plan)))
+    }
+    return {
+      measurements,
+      checks: [
+        ...throughputChecks(
+          measurements,
+          'redlayer',
+          'rate-limiter-flexible',
+          { op: '>=', target: 1.0 },
+          CONCURRENCY,
+        ),
+        ...throughputChecks(
+          measurements,
+          'redlayer',
+          'raw EVALSHA (INCR)',
+          { op: '>=', target: 0.8 },
+          CONCURRENCY,
+        ),
+      ],
+    }
+  },
+}
