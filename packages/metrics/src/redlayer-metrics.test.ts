@@ -73,6 +73,15 @@ describe('createRedlayerMetrics', () => {
     expect(registry.getSingleMetric('other_cache_hits_total')).toBeDefined()
   })
 
+  it('creates them again after the registry was cleared', () => {
+    const registry = new Registry()
+    const first = createRedlayerMetrics({ registry })
+    registry.clear()
+    const second = createRedlayerMetrics({ registry })
+    expect(second).not.toBe(first)
+    expect(registry.getSingleMetric('redlayer_cache_hits_total')).toBe(second.cacheHits)
+  })
+
   it('refuses to reuse instruments with different slow-operation options', () => {
     const registry = new Registry()
     createRedlayerMetrics({ registry })

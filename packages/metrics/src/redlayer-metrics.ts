@@ -115,7 +115,12 @@ export function createRedlayerMetrics(options: RedlayerMetricsOptions = {}): Red
   const thresholdMs = options.slowOperationThresholdMs ?? DEFAULT_SLOW_THRESHOLD_MS
   const capacity = options.slowOperationCapacity ?? DEFAULT_SLOW_CAPACITY
 
-  const existing = created.get(registry)?.get(prefix)
+  // A registry that was cleared (`registry.clear()`) no longer holds them: create them again.
+  const remembered = created.get(registry)?.get(prefix)
+  const existing =
+    remembered && registry.getSingleMetric(`${prefix}breaker_state`) === remembered.breakerState
+      ? remembered
+      : undefined
   if (existing) {
     const log = existing.slowOperations
     if (log.thresholdMs !== thresholdMs || log.capacity !== capacity) {
