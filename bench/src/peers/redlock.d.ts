@@ -16,6 +16,7 @@ declare module 'redlock' {
     automaticExtensionThreshold: number
   }
 
+  // biome-ignore lint/style/noDefaultExport: this declares redlock's own default export
   export default class Redlock extends EventEmitter {
     constructor(clients: Iterable<Redis>, settings?: Partial<Settings>)
     acquire(resources: string[], duration: number, settings?: Partial<Settings>): Promise<Lock>
