@@ -9,6 +9,7 @@ import { lockClosedError, lockTimeoutError } from './errors.js'
 import type { HeldLease, LeaseBackend } from './held-lease.js'
 import { monotonicNow } from './lease-clock.js'
 import { Lock } from './lock.js'
+import { LuaScript } from './lua-script.js'
 import { acquireMutex } from './mutex/acquire.js'
 import { extendMutex } from './mutex/extend.js'
 import { releaseMutex } from './mutex/release.js'
@@ -51,6 +52,7 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
       )
     }
     const policy = new LockPolicy(defaults, keyspace as Keyspace<string>, namespace)
+    void LuaScript.prepare(redis) // ahead of the first command (see LuaScript)
     const metrics = given ?? createRedlayerMetrics()
     const effectiveGuard = guard ?? createRedisGuard({ redis, metrics, name: 'lock' })
     this.#ownedGuard = guard === undefined ? effectiveGuard : undefined

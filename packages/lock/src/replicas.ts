@@ -44,18 +44,17 @@ export async function confirmAndWait<T>(
   })
   connection.on('error', () => undefined) // failures surface as the rejection of the calls below
   try {
-    // The connect and the confirmation go through the guard; WAIT does not: it waits by design,
-    // up to timeoutMs, which is not a failure of Redis (ADR-0013).
     const confirmed = await guard.run('lock.confirm', async () => {
       await connection.connect()
       return confirm(connection)
     })
     if (!proceed(confirmed)) return { confirmed, acknowledged: undefined }
-    try {
-      return { confirmed, acknowledged: await connection.wait(replicas, timeoutMs) }
-    } catch (error) {
-      throw new RedlayerError('E_REDIS_UNAVAILABLE', 'WAIT for the replicas failed', { cause: error })
-    }
+    // ADR-0013: WAIT answers by itself at timeoutMs (fewer replicas is an answer, not a failure);
+    // the guard's bound, a second later, only catches a server that stopped answering.
+    const acknowledged = await guard.run('lock.wait-replicas', () => connection.wait(replicas, timeoutMs), {
+      timeoutMs: timeoutMs + 1_000,
+    })
+    return { confirmed, acknowledged }
   } finally {
     connection.disconnect()
   }

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { createRedis, loadRedisConfig, type RedisClient } from '@redlayer/connection'
+import {
+  type CreateRedisOverrides,
+  createRedis,
+  loadRedisConfig,
+  type RedisClient,
+} from '@redlayer/connection'
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
@@ -30,8 +35,11 @@ export function lockKeyspace(prefix = `t${randomBytes(6).toString('hex')}`) {
 }
 
 /** Opens a client for the topology's environment and waits until it is ready (bounded). */
-export async function openClient(env: Record<string, string>): Promise<RedisClient> {
-  const client = createRedis(loadRedisConfig(env))
+export async function openClient(
+  env: Record<string, string>,
+  overrides?: CreateRedisOverrides,
+): Promise<RedisClient> {
+  const client = createRedis(loadRedisConfig(env), overrides)
   client.on('error', () => undefined) // reconnect noise while a server is paused or killed
   if (client.status !== 'ready') {
     await new Promise<void>((resolve, reject) => {

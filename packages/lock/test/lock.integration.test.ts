@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, type RedisClient } from '@redlayer/connection'
 import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Lock } from '../src/index.js'
+import { createLockManager, type Lock } from '../src/index.js'
 import { nextMessage, outputOf, startChild } from './child-process.js'
-import { lockFixture, openClient, sample, trackUnhandledRejections } from './fixtures.js'
+import { lockFixture, lockKeyspace, openClient, sample, trackUnhandledRejections } from './fixtures.js'
 
 const unhandled = trackUnhandledRejections()
 afterAll(() => {
@@ -73,7 +73,6 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     await using a = lockFixture(redis)
     await using b = lockFixture(redis, {})
     // Two managers on the same keyspace prefix: b shares a's keyspace.
-    const { createLockManager } = await import('../src/index.js')
     await using other = createLockManager({ redis, keyspace: a.keyspace, namespace: 'lock', guard: b.guard })
     const fences: bigint[] = []
     for (let i = 0; i < 20; i++) {
@@ -226,7 +225,6 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('a semaphore never has more holders than its limit under concurrency', async () => {
     await using a = lockFixture(redis)
-    const { createLockManager } = await import('../src/index.js')
     await using b = createLockManager({ redis, keyspace: a.keyspace, namespace: 'lock', guard: a.guard })
     const limit = 3
     let current = 0
@@ -303,7 +301,6 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     expect(isRedlayerError(await waiting, 'E_LOCK_CLOSED')).toBe(true)
     expect(held.state).toBe('released')
     await using other = lockFixture(redis)
-    const { createLockManager } = await import('../src/index.js')
     await using locks = createLockManager({
       redis,
       keyspace: fixture.keyspace,
@@ -315,6 +312,23 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     expect(next.fence).toBe(held.fence + 1n)
     const late = await fixture.locks.tryAcquire('closing').catch((error: unknown) => error)
     expect(isRedlayerError(late, 'E_LOCK_CLOSED')).toBe(true)
+  })
+
+  it('runs its scripts first in the same tick as another auto-pipelined command (ioredis#1931)', async () => {
+    const client = await openClient(topology.env, {
+      redisOptions: { enableAutoPipelining: true },
+      clusterOptions: { enableAutoPipelining: true },
+    })
+    try {
+      const keyspace = lockKeyspace()
+      const other = client.get(keyspace.key('cache', 'x')) // opens an auto-pipeline in this tick
+      await using locks = createLockManager({ redis: client, keyspace, namespace: 'lock' })
+      await using lock = await locks.acquire('same-tick')
+      expect(await other).toBeNull()
+      expect(lock.fence).toBe(1n)
+    } finally {
+      client.disconnect()
+    }
   })
 
   it('withLock passes the lock, releases it, and reports a lease that ended under the work', async () => {
