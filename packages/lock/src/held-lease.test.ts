@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isRedlayerError } from '@redlayer/connection'
+import { isRedlayerError, RedlayerError } from '@redlayer/connection'
 import { afterAll, describe, expect, it } from 'vitest'
 import { HeldLease, type LeaseBackend, type LeaseEvents, type LeaseStart } from './held-lease.js'
 import { leaseDeadline, monotonicNow } from './lease-clock.js'
 import type { LeaseReply } from './replies.js'
+import { runHolding } from './with-lease.js'
 
 // The timing logic of a lease, against an in-process backend whose replies the test controls
 // (Redis itself is exercised by the integration suites).
@@ -138,5 +139,52 @@ describe('HeldLease', () => {
     await Promise.all([long, short])
     expect(lease.validityMs).toBeLessThanOrEqual(200)
     expect(lease.ttlMs).toBe(200)
+  })
+})
+
+describe('runHolding (withLock, withPermit)', () => {
+  const unavailable = () => new RedlayerError('E_REDIS_UNAVAILABLE', 'Redis is unavailable')
+  const start = () => ({ sentAt: monotonicNow(), ttlMs: 5_000, autoExtend: false })
+
+  it("returns fn's value and releases", async () => {
+    const { impl, calls } = backend(['ok'])
+    const lease = new TestLease(impl, recorder().events, start())
+    expect(await runHolding(lease, () => 42)).toBe(42)
+    expect(calls.release).toBe(1)
+    expect(lease.state).toBe('released')
+  })
+
+  it("rethrows fn's error after releasing, even when the release fails", async () => {
+    const { impl, calls } = backend(['ok'], [unavailable()])
+    const lease = new TestLease(impl, recorder().events, start())
+    const failure = new Error('the work failed')
+    await expect(runHolding(lease, () => Promise.reject(failure))).rejects.toBe(failure)
+    expect(calls.release).toBe(1)
+  })
+
+  it('reports E_LOCK_LOST when the lease had ended before the release', async () => {
+    const { impl } = backend(['ok'], ['expired'])
+    const lease = new TestLease(impl, recorder().events, start())
+    const error = await runHolding(lease, () => 'done').catch((e: unknown) => e)
+    expect(isRedlayerError(error, 'E_LOCK_LOST')).toBe(true)
+    expect((error as RedlayerError).details).toEqual({ reason: 'expired' })
+  })
+
+  it('returns the value when only the release fails while the lease was certain', async () => {
+    const { impl } = backend(['ok'], [unavailable()])
+    const lease = new TestLease(impl, recorder().events, start())
+    expect(await runHolding(lease, () => 'done')).toBe('done')
+  })
+
+  it('reports E_LOCK_LOST when the release fails after the lease became uncertain', async () => {
+    const { impl } = backend(['ok'], [unavailable()])
+    const lease = new TestLease(impl, recorder().events, {
+      sentAt: monotonicNow(),
+      ttlMs: 100,
+      autoExtend: false,
+    })
+    const error = await runHolding(lease, () => sleep(150)).catch((e: unknown) => e)
+    expect(isRedlayerError(error, 'E_LOCK_LOST')).toBe(true)
+    expect(isRedlayerError((error as Error).cause, 'E_REDIS_UNAVAILABLE')).toBe(true)
   })
 })

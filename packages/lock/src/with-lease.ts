@@ -1,11 +1,15 @@
-import { RedlayerError } from '@redlayer/connection'
-import type { HeldLease } from './held-lease.js'
+import { isRedlayerError, RedlayerError } from '@redlayer/connection'
+import type { HeldLease, ReleaseResult } from './held-lease.js'
 
 /**
- * Runs `fn` while `lease` is held, then releases it. When `fn` throws, its error is what the
- * caller gets (a failed release then only means the lease ends at its TTL). When `fn` returns
- * but the lease had ended before the release, the work was not protected to the end:
- * `E_LOCK_LOST`, so the caller never mistakes it for a clean critical section.
+ * Runs `fn` while `lease` is held, then releases it.
+ * - `fn` throws: its error is what the caller gets (a failed release then only means the lease
+ *   ends at its TTL).
+ * - `fn` returns but the lease had ended before the release: `E_LOCK_LOST`, so the caller never
+ *   mistakes it for a clean critical section.
+ * - `fn` returns and only the release fails (Redis unavailable): the value, when the lease was
+ *   still certain at that moment: the work was protected to its end, and reporting it as failed
+ *   would invite a second run of it. The guard has recorded the failure; the lease ends at its TTL.
  */
 export async function runHolding<L extends HeldLease, T>(
   lease: L,
@@ -18,15 +22,22 @@ export async function runHolding<L extends HeldLease, T>(
     await lease.release().catch(() => undefined)
     throw error
   }
-  const released = await lease.release()
-  if (!released.released) {
-    throw new RedlayerError(
-      'E_LOCK_LOST',
-      `the lease ended before the work under it did (${released.reason})`,
-      {
-        details: { reason: released.reason },
-      },
-    )
+  const certain = lease.validityMs > 0
+  let released: ReleaseResult
+  try {
+    released = await lease.release()
+  } catch (error) {
+    if (!isRedlayerError(error, 'E_REDIS_UNAVAILABLE')) throw error
+    if (certain) return value
+    throw lostError('unconfirmed', error)
   }
+  if (!released.released) throw lostError(released.reason)
   return value
+}
+
+function lostError(reason: string, cause?: unknown): RedlayerError<'E_LOCK_LOST'> {
+  return new RedlayerError('E_LOCK_LOST', `the lease ended before the work under it did (${reason})`, {
+    cause,
+    details: { reason },
+  })
 }
