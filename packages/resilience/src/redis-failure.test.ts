@@ -28,6 +28,16 @@ describe('redisFailureKind', () => {
     [named('ClusterAllFailedError', 'Failed to refresh slots cache.'), 'connection'],
     [new Error('All sentinels are unreachable. Retrying from scratch after 10ms.'), 'connection'],
     [new Error('Command timed out'), 'timeout'],
+    [new Error('Too many Cluster redirections. Last error: Error: Command timed out'), 'timeout'],
+    [
+      new Error('Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down'),
+      'clusterdown',
+    ],
+    [
+      new Error('Too many Cluster redirections. Last error: ReplyError: MOVED 5258 127.0.0.1:7001'),
+      'connection',
+    ],
+    [new Error('Too many Cluster redirections. Last error: Error: Connection is closed.'), 'connection'],
     [new RedlayerError('E_REDIS_TIMEOUT', 'did not settle'), 'timeout'],
     [new ReplyError('LOADING Redis is loading the dataset in memory'), 'loading'],
     [new ReplyError("READONLY You can't write against a read only replica."), 'readonly'],

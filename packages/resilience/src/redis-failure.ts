@@ -44,6 +44,15 @@ const CONNECTION_MESSAGES: readonly RegExp[] = [
   /^Failed to refresh slots cache/,
 ]
 
+const REDIRECTIONS_EXHAUSTED = /^Too many Cluster redirections\. Last error: (.*)$/s
+
+/** The kind of the last error ioredis quotes ("ReplyError: CLUSTERDOWN ...", "Error: Command timed out"). */
+function redirectedKind(last: string): RedisErrorKind {
+  if (/timed out/.test(last)) return 'timeout'
+  const replyCode = /^ReplyError: ([A-Z]+)/.exec(last)?.[1]
+  return (replyCode === undefined ? undefined : TRANSIENT_REPLIES.get(replyCode)) ?? 'connection'
+}
+
 /**
  * The kind of Redis failure `error` is, or `undefined` when it is not a Redis failure (the
  * breaker must not count it). `timeout` covers ioredis's `commandTimeout` and the guard's own
@@ -73,6 +82,10 @@ function kindOf(error: unknown, depth: number): RedisErrorKind | undefined {
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'connection'
   if (typeof message !== 'string') return undefined
   if (message === 'Command timed out') return 'timeout'
+  // ioredis Cluster gives up on a command after its redirections (MOVED, CLUSTERDOWN, timeouts
+  // while a master fails over) with a plain Error that quotes the last one as text only.
+  const redirected = REDIRECTIONS_EXHAUSTED.exec(message)?.[1]
+  if (redirected !== undefined) return redirectedKind(redirected)
   if (name === 'ReplyError') {
     // Redis replies start with an upper-case code: "READONLY You can't write against...".
     const replyCode = /^[A-Z]+/.exec(message)?.[0]
