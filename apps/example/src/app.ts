@@ -8,7 +8,7 @@ import { rateLimitPlugin } from '@redlayer/ratelimit/fastify'
 import { createRedisGuard, type RedisGuardOptions } from '@redlayer/resilience'
 import { createSessionStore } from '@redlayer/session'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { collectDefaultMetrics, Registry } from 'prom-client'
+import { Registry } from 'prom-client'
 import type { Database } from './db/database.js'
 import { EntityRepository } from './db/entity-repository.js'
 import { EntityService } from './entities/entity-service.js'
@@ -64,8 +64,9 @@ const DEFAULT_LIMITS: LimitDefinition = {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { redis, db, mode } = options
+  // Only redlayer's and the Redis servers' metrics: prom-client's default process metrics fail
+  // `promtool check metrics` (gauges named `nodejs_active_handles_total`).
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
   const window = new OperationWindow()
   // Every Redis operation the breaker sees also feeds the report's rolling window.
   const metrics = withOperationWindow(createRedlayerMetrics({ registry }), window)

@@ -1,0 +1,17 @@
+import { PGlite } from '@electric-sql/pglite'
+
+let t = performance.now()
+const a = await PGlite.create()
+console.log('first', performance.now() - t)
+t = performance.now()
+const dump = await a.dumpDataDir('none')
+console.log('dump', performance.now() - t, dump.size)
+t = performance.now()
+const b = await PGlite.create()
+console.log('second', performance.now() - t)
+t = performance.now()
+const c = await PGlite.create({ loadDataDir: dump })
+console.log('from dump', performance.now() - t)
+t = performance.now()
+await c.query('select 1')
+console.log('q', performance.now() - t)

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto'
+import { createRedis, loadRedisConfig, type RedisClient } from '@redlayer/connection'
+import { type RedisProcess, startRedis } from '@redlayer/testkit'
+import type { FastifyInstance } from 'fastify'
+import { type AppOptions, buildApp } from '../src/app.js'
+import { type Database, openDatabase } from '../src/db/database.js'
+import { migrate } from '../src/db/schema.js'
+
+export interface AppFixture extends AsyncDisposable {
+  readonly app: FastifyInstance
+  readonly server: RedisProcess
+  readonly client: RedisClient
+  readonly db: Database
+  readonly keyPrefix: string
+}
+
+export type FixtureOptions = Partial<Omit<AppOptions, 'redis' | 'db' | 'mode' | 'keyPrefix'>> & {
+  /** A server shared by several apps of one file (each under its own key prefix); a fresh one when omitted. */
+  server?: RedisProcess
+}
+
+/**
+ * The app as `npm start` builds it, in process: a real redis-server (testkit), a fresh embedded
+ * database seeded by `migrate`, its own random key prefix, and a 200 ms command timeout so an
+ * outage costs the tests little time. Disposing closes the app, the client, the database, and the
+ * server when the fixture started it.
+ */
+export async function startAppFixture(options: FixtureOptions = {}): Promise<AppFixture> {
+  const { server: given, ...appOptions } = options
+  const server = given ?? (await startRedis())
+  const keyPrefix = `t${randomBytes(6).toString('hex')}`
+  const config = loadRedisConfig({
+    REDIS_URL: server.url,
+    REDIS_COMMAND_TIMEOUT_MS: '200',
+    REDIS_KEY_PREFIX: keyPrefix,
+  })
+  const client = createRedis(config)
+  const db = await openDatabase(undefined)
+  await migrate(db)
+  const app = await buildApp({
+    redis: client,
+    mode: config.mode,
+    keyPrefix: config.keyPrefix,
+    db,
+    ...appOptions,
+  })
+  await app.ready()
+  return {
+    app,
+    server,
+    client,
+    db,
+    keyPrefix,
+    async [Symbol.asyncDispose]() {
+      await app.close()
+      client.disconnect()
+      await db[Symbol.asyncDispose]()
+      if (!given) await server[Symbol.asyncDispose]()
+    },
+  }
+}

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exampleKeyspace } from '../src/keyspace.js'
+import type { MonitoringReport } from '../src/monitoring/monitoring-report.js'
+import type { HealthReport } from '../src/routes/health-routes.js'
+import { type AppFixture, startAppFixture } from './app-fixture.js'
+import { promtool } from './promtool.js'
+
+// /health, /metrics (through promtool) and /monitoring/redis over a real redis-server.
+
+let fixture: AppFixture
+beforeAll(async () => {
+  fixture = await startAppFixture({ auditMaxAgeMs: 0 })
+})
+afterAll(async () => {
+  await fixture?.[Symbol.asyncDispose]()
+})
+
+const get = (url: string) => fixture.app.inject({ method: 'GET', url })
+
+async function traffic() {
+  for (let id = 1; id <= 5; id++) {
+    await get(`/api/entities/${id}`)
+    await get(`/api/entities/${id}`)
+  }
+  await get('/api/entities?kind=book')
+  await fixture.app.inject({ method: 'POST', url: '/api/sessions', payload: { userId: 'u1' } })
+  await fixture.app.inject({ method: 'POST', url: '/api/jobs/recount' })
+}
+
+describe('/health', () => {
+  it('reports liveness, readiness, the Redis mode, role and breaker state', async () => {
+    const response = await get('/health')
+    expect(response.statusCode).toBe(200)
+    expect(response.json<HealthReport>()).toMatchObject({
+      status: 'ok',
+      live: true,
+      ready: true,
+      redis: {
+        mode: 'standalone',
+        ok: true,
+        role: 'master',
+        breaker: 'closed',
+        latencyMs: expect.any(Number),
+      },
+      database: { kind: 'pglite', ok: true },
+    })
+    expect((await get('/health/live')).json()).toEqual({ live: true })
+    expect((await get('/health/ready')).json()).toEqual({ ready: true, status: 'ok' })
+  })
+})
+
+describe('/metrics', () => {
+  it('serves Prometheus text that promtool accepts, with the redlayer, server and keyspace metrics', async () => {
+    await traffic()
+    const response = await get('/metrics')
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/)
+    const { status, output } = promtool(['check', 'metrics'], response.body)
+    expect(output).toBe('')
+    expect(status).toBe(0)
+    const text = response.body
+    expect(text).toMatch(/^redlayer_breaker_state\{breaker="redis"\} 0$/m)
+    expect(text).toMatch(/^redlayer_cache_hits_total\{namespace="entity",tier="redis"\} 5$/m)
+    expect(text).toMatch(/^redlayer_cache_misses_total\{namespace="entity"\} 5$/m)
+    expect(text).toMatch(
+      /^redlayer_redis_operation_duration_seconds_count\{operation="cache\.get",outcome="ok"\} \d+$/m,
+    )
+    expect(text).toMatch(/^redlayer_lock_acquisitions_total\{namespace="lock",outcome="acquired"\} 1$/m)
+    expect(text).toMatch(/^redlayer_sessions_created_total\{namespace="session"\} 1$/m)
+    expect(text).toMatch(/^redlayer_redis_up 1$/m)
+    expect(text).toMatch(/^redlayer_redis_memory_used_bytes [1-9]\d*$/m)
+    expect(text).toMatch(/^redlayer_redis_connected_clients [1-9]\d*$/m)
+    expect(text).toMatch(/^redlayer_keyspace_keys\{namespace="entity"\} [1-9]\d*$/m)
+    expect(text).toMatch(/^redlayer_keyspace_memory_budget_bytes\{namespace="entity"\} 104857600$/m)
+    // No key, id or key prefix leaks into a label.
+    expect(text).not.toContain(fixture.keyPrefix)
+  })
+})
+
+describe('/monitoring/redis', () => {
+  it('reports the rolling window, slow operations, server figures, hit ratio and the keyspace audit', async () => {
+    await traffic()
+    const response = await get('/monitoring/redis')
+    expect(response.statusCode).toBe(200)
+    const report = response.json<MonitoringReport>()
+    expect(report.redis).toEqual({ mode: 'standalone', available: true, breaker: 'closed' })
+    expect(report.operations.capacity).toBe(1000)
+    expect(report.operations.operations).toBeGreaterThan(10)
+    const latency = report.operations.latencyMs
+    expect(latency?.p50).toBeGreaterThan(0)
+    expect(latency?.p50).toBeLessThanOrEqual(latency?.p95 ?? 0)
+    expect(latency?.p95).toBeLessThanOrEqual(latency?.p99 ?? 0)
+    expect(latency?.p99).toBeLessThanOrEqual(latency?.max ?? 0)
+    expect(report.operations.errorRate).toBe(0)
+    expect(report.operations.slow.thresholdMs).toBe(10)
+    expect(report.server).toMatchObject({ masters: 1, connectedClients: expect.any(Number), evictedKeys: 0 })
+    expect(report.server?.usedMemoryBytes).toBeGreaterThan(0)
+    expect(report.cache.hitRatio).toBeGreaterThan(0)
+    expect(report.keyspace.namespaces.map((ns) => ns.namespace)).toEqual(
+      exampleKeyspace.namespaces.map((ns) => ns.name),
+    )
+    const entity = report.keyspace.namespaces.find((ns) => ns.namespace === 'entity')
+    expect(entity).toMatchObject({
+      budgetBytes: 100 * 1024 ** 2,
+      flushClass: 'safe',
+      whenRedisDown: 'bypass',
+    })
+    expect(entity?.keys).toBeGreaterThanOrEqual(5)
+    expect(entity?.memoryBytes).toBeGreaterThan(0)
+    expect(entity?.hitRatio).toBeGreaterThan(0)
+    expect(report.keyspace.namespaces.find((ns) => ns.namespace === 'session')?.keys).toBeGreaterThan(0)
+    expect(report.keyspace.unclassifiedKeys).toBe(0)
+    expect(report.thresholds).toMatchObject({ memoryWarning: 0.8, memoryCritical: 0.9, errorRate: 0.05 })
+    expect(report.alerts).toEqual([])
+  })
+
+  it('raises the memory alerts at 80 and 90 percent of maxmemory', async () => {
+    const used = (await get('/monitoring/redis')).json<MonitoringReport>().server?.usedMemoryBytes ?? 0
+    const admin = fixture.client
+    try {
+      await admin.config('SET', 'maxmemory', String(Math.ceil(used / 0.85)))
+      let alerts = (await get('/monitoring/redis')).json<MonitoringReport>().alerts
+      expect(alerts.map((a) => [a.name, a.severity])).toContainEqual(['RedisMemoryHigh', 'warning'])
+      await admin.config('SET', 'maxmemory', String(Math.ceil(used / 0.95)))
+      alerts = (await get('/monitoring/redis')).json<MonitoringReport>().alerts
+      expect(alerts.map((a) => [a.name, a.severity])).toContainEqual(['RedisMemoryCritical', 'critical'])
+      expect(alerts.find((a) => a.name === 'RedisMemoryCritical')?.message).toMatch(
+        /Redis memory at 9\d\.\d % of maxmemory/,
+      )
+    } finally {
+      await admin.config('SET', 'maxmemory', '0')
+    }
+  })
+})

@@ -1,0 +1,95 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isRedlayerError } from '@redlayer/connection'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readCounts, writeCountBatch } from '../src/db/fenced-counts.js'
+import type { RecountResult } from '../src/jobs/recount-job.js'
+import { type AppFixture, startAppFixture } from './app-fixture.js'
+
+// The recount job: one holder of its lock at a time, batched writes fenced by the lock (ADR-0030).
+
+type Done = Extract<RecountResult, { status: 'done' }>
+
+let fixture: AppFixture
+beforeAll(async () => {
+  // Two kinds per batch, and a pause after each batch: a run holds the lock long enough that
+  // concurrent calls really meet it.
+  fixture = await startAppFixture({ recountBatchSize: 2, afterRecountBatch: () => sleep(20) })
+})
+afterAll(async () => {
+  await fixture?.[Symbol.asyncDispose]()
+})
+
+const recount = (query = '') => fixture.app.inject({ method: 'POST', url: `/api/jobs/recount${query}` })
+
+async function expectedCounts() {
+  const rows = await fixture.db.query<{ kind: string; n: number }>(
+    'SELECT kind, count(*)::int AS n FROM entities GROUP BY kind ORDER BY kind',
+  )
+  return rows.map((r) => ({ kind: r.kind, entities: r.n }))
+}
+
+describe('POST /api/jobs/recount', () => {
+  it('writes the counts in batches, stamped with the run fence', async () => {
+    const response = await recount()
+    expect(response.statusCode).toBe(200)
+    const run = response.json<Done>()
+    const expected = await expectedCounts()
+    expect(run).toMatchObject({
+      status: 'done',
+      kinds: expected.length,
+      batches: Math.ceil(expected.length / 2),
+    })
+    const stored = await fixture.app.inject({ method: 'GET', url: '/api/entity-counts' })
+    const { counts } = stored.json<{ counts: { kind: string; entities: number; fence: string }[] }>()
+    expect(counts.map(({ kind, entities }) => ({ kind, entities }))).toEqual(expected)
+    expect(new Set(counts.map((c) => c.fence))).toEqual(new Set([run.fence]))
+  })
+
+  it('lets one caller hold the lock at a time: concurrent calls without waiting are told busy', async () => {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => recount()))
+    const codes = answers.map((a) => a.statusCode).sort()
+    expect(codes.filter((c) => c === 200).length).toBeGreaterThanOrEqual(1)
+    expect(codes.every((c) => c === 200 || c === 409)).toBe(true)
+    for (const busy of answers.filter((a) => a.statusCode === 409)) {
+      expect(busy.json()).toMatchObject({ status: 'busy', error: 'Conflict' })
+    }
+    expectNoOverlap(answers.filter((a) => a.statusCode === 200).map((a) => a.json<Done>()))
+  })
+
+  it('runs concurrent callers that wait one after another, with increasing fences, and the last fence wins', async () => {
+    // A kind added between runs: the counts must end up exactly the database's.
+    await fixture.app.inject({
+      method: 'POST',
+      url: '/api/entities',
+      payload: { kind: 'podcast', name: 'Acquired' },
+    })
+    const answers = await Promise.all(Array.from({ length: 4 }, () => recount('?waitMs=10000')))
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200])
+    const runs = answers.map((a) => a.json<Done>()).sort((a, b) => a.heldFrom - b.heldFrom)
+    expectNoOverlap(runs)
+    const fences = runs.map((r) => BigInt(r.fence))
+    for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1] ?? 0n)
+    const counts = await readCounts(fixture.db)
+    expect(counts.map(({ kind, entities }) => ({ kind, entities }))).toEqual(await expectedCounts())
+    expect(new Set(counts.map((c) => c.fence))).toEqual(new Set([runs.at(-1)?.fence]))
+  })
+
+  it('refuses a write with a stale fence (a holder whose lease ended): E_FENCED, counts unchanged', async () => {
+    const before = await readCounts(fixture.db)
+    const newest = before.map((c) => BigInt(c.fence)).reduce((a, b) => (a > b ? a : b))
+    const stale = writeCountBatch(fixture.db, newest - 1n, [{ kind: 'book', entities: -1 }])
+    await expect(stale).rejects.toSatisfy((error) => isRedlayerError(error, 'E_FENCED'))
+    expect(await readCounts(fixture.db)).toEqual(before)
+    const stalePost = await fixture.app.inject({ method: 'GET', url: '/api/entity-counts' })
+    expect(stalePost.json<{ counts: { entities: number }[] }>().counts.every((c) => c.entities > 0)).toBe(
+      true,
+    )
+  })
+})
+
+function expectNoOverlap(runs: readonly Done[]): void {
+  const sorted = [...runs].sort((a, b) => a.heldFrom - b.heldFrom)
+  for (let i = 1; i < sorted.length; i++) {
+    expect(sorted[i]?.heldFrom).toBeGreaterThanOrEqual(sorted[i - 1]?.heldUntil ?? 0)
+  }
+}
