@@ -10,7 +10,7 @@ import { type StandaloneTopology, startTopology } from '@redlayer/testkit'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exampleKeyspaceFor } from '#example-keyspace'
-import { jsonOf, runCli } from './run-cli.js'
+import { jsonOf, runCli, runCliInProcess } from './run-cli.js'
 
 const PREFIX = 'svc'
 const PASSWORD = 'svc-password-1'
@@ -65,7 +65,7 @@ describe('redlayer acl', () => {
       expect.arrayContaining(['-@all', '+@read', '+@write', '-@dangerous', '+evalsha']),
     )
     expect(rule.rules.some((r) => r.startsWith('>') || r.startsWith('#') || r === 'nopass')).toBe(false)
-    const text = await runCli(['acl', 'entity', '--user', 'svc'], env)
+    const text = await runCliInProcess(['acl', 'entity', '--user', 'svc'], env)
     expect(text.exitCode).toBe(0)
     expect(text.stdout.split('\n')[0]).toMatch(
       /^ACL SETUSER svc reset on ~svc:entity::\* &svc:entity::\* -@all /,
@@ -138,7 +138,7 @@ describe('redlayer acl', () => {
     expect(refused.stdout + refused.stderr).not.toContain(PASSWORD)
     expect(await admin.exists(...sessions)).toBe(1)
 
-    const health = await runCli(['health', '--json'], asService)
+    const health = await runCliInProcess(['health', '--json'], asService)
     expect(health.exitCode).toBe(0)
   })
 })

@@ -1,6 +1,6 @@
 import { type ClusterTopology, type SentinelTopology, startRedis, startTopology } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { jsonOf, runCli } from './run-cli.js'
+import { jsonOf, runCli, runCliInProcess } from './run-cli.js'
 
 interface DoctorResult {
   status: 'ok' | 'warn' | 'fail'
@@ -34,7 +34,7 @@ describe('redlayer doctor on a standalone server', () => {
     expect(checks.persistence?.message).toContain('fencing counters')
     expect(checks.replicas).toMatchObject({ status: 'warn' })
 
-    const text = await runCli(['doctor'], { REDIS_URL: server.url })
+    const text = await runCliInProcess(['doctor'], { REDIS_URL: server.url })
     expect(text.exitCode).toBe(1)
     expect(text.stdout).toMatch(/^eviction-policy\s+fail\s+allkeys-lru may evict/m)
   })
@@ -127,7 +127,7 @@ describe('redlayer on Cluster', () => {
     })
     expect(checks.replicas).toMatchObject({ status: 'ok' })
 
-    const health = await runCli(['health', '--json'], topology.env)
+    const health = await runCliInProcess(['health', '--json'], topology.env)
     expect(health.exitCode).toBe(0)
     expect(jsonOf<{ nodes: unknown[]; clusterState: string }>(health).result).toMatchObject({
       clusterState: 'ok',

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { runCli as runCliFunction } from '../src/cli.js'
 
 const CLI_DIR = fileURLToPath(new URL('..', import.meta.url))
 
@@ -50,4 +51,23 @@ export function runCli(
       },
     )
   })
+}
+
+/**
+ * Runs `redlayer` inside the test process (same code as the child process, without the start-up
+ * cost): for the cases where the process boundary itself is not what is tested.
+ */
+export async function runCliInProcess(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliRun> {
+  const out: string[] = []
+  const err: string[] = []
+  const exitCode = await runCliFunction(args, {
+    env,
+    cwd: CLI_DIR,
+    stdout: (text) => out.push(`${text}\n`),
+    stderr: (text) => err.push(`${text}\n`),
+  })
+  return { exitCode, stdout: out.join(''), stderr: err.join('') }
 }
