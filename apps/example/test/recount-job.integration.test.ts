@@ -76,7 +76,11 @@ describe('POST /api/jobs/recount', () => {
 
   it('refuses a write with a stale fence (a holder whose lease ended): E_FENCED, counts unchanged', async () => {
     const before = await readCounts(fixture.db)
-    const newest = before.map((c) => BigInt(c.fence)).reduce((a, b) => (a > b ? a : b))
+    const newest =
+      before
+        .map((c) => BigInt(c.fence))
+        .sort((a, b) => (a < b ? -1 : 1))
+        .at(-1) ?? 0n
     const stale = writeCountBatch(fixture.db, newest - 1n, [{ kind: 'book', entities: -1 }])
     await expect(stale).rejects.toSatisfy((error) => isRedlayerError(error, 'E_FENCED'))
     expect(await readCounts(fixture.db)).toEqual(before)
