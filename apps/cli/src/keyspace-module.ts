@@ -1,11 +1,11 @@
-import { isAbsolute, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 
 /** Where a keyspace comes from: a module and the name of one of its exports. */
 export interface KeyspaceSource {
-  /** A file path (relative to the working directory) or a module specifier. */
+  /** A file path, relative to the working directory; `#name` for an import of this package. */
   readonly module: string
   readonly exportName: string
 }
@@ -49,11 +49,6 @@ function isKeyspace(value: unknown): value is Keyspace {
   )
 }
 
-function specifierOf(module: string, cwd: string): string {
-  if (module.startsWith('.') || isAbsolute(module)) return pathToFileURL(resolve(cwd, module)).href
-  return module
-}
-
 /**
  * Loads the keyspace: the export is either a `Keyspace` or a function of the application prefix
  * (`(prefix?: string) => Keyspace`), which is called with REDIS_KEY_PREFIX. A `Keyspace` whose
@@ -66,7 +61,10 @@ export async function loadKeyspace(
 ): Promise<Keyspace> {
   let loaded: Record<string, unknown>
   try {
-    loaded = (await import(specifierOf(source.module, cwd))) as Record<string, unknown>
+    const specifier = source.module.startsWith('#')
+      ? source.module
+      : pathToFileURL(resolve(cwd, source.module)).href
+    loaded = (await import(specifier)) as Record<string, unknown>
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
     throw moduleError(`cannot load the keyspace module ${source.module}: ${reason}`, error)
