@@ -21,7 +21,7 @@ export interface ProbeCall {
 
 export interface FailoverProbeOptions {
   /** One call of the package under test; return `'degraded'` when it answered without Redis. */
-  call: (caller: number, iteration: number) => Promise<CallOutcome | undefined | void>
+  call: (caller: number, iteration: number) => Promise<CallOutcome | undefined>
   /** Concurrent callers, each calling in a loop (1 to 32, default 4). */
   callers?: number
   /** Pause of each caller between two calls, in ms (default 5): load, not a busy loop. */
@@ -75,7 +75,13 @@ export class FailoverProbe {
   #started = 0
 
   private constructor(options: FailoverProbeOptions) {
-    const resolved = { ...DEFAULTS, ...options }
+    const resolved = {
+      call: options.call,
+      callers: options.callers ?? DEFAULTS.callers,
+      pauseMs: options.pauseMs ?? DEFAULTS.pauseMs,
+      maxCalls: options.maxCalls ?? DEFAULTS.maxCalls,
+      maxDurationMs: options.maxDurationMs ?? DEFAULTS.maxDurationMs,
+    }
     const { callers, pauseMs, maxCalls, maxDurationMs } = resolved
     if (!Number.isInteger(callers) || callers < 1 || callers > 32)
       throw new RangeError(`callers is an integer in [1, 32], got ${callers}`)

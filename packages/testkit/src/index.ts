@@ -9,7 +9,16 @@ export {
   type FailoverReport,
   type ProbeCall,
 } from './failover-probe.js'
+export {
+  type BreakerLike,
+  type FailoverRun,
+  type FailoverRunOptions,
+  failoverViolations,
+  recordFailover,
+  runFailover,
+} from './failover-run.js'
 export { freePort, freePorts } from './free-port.js'
+export { type LossTrial, type LossTrialOptions, runLossTrial } from './loss-trial.js'
 export { type FailoverMode, failoverMode, type MeasurementRow, recordMeasurement } from './measurements.js'
 export type { WaitOptions } from './poll.js'
 export {
