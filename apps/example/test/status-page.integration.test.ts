@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exampleKeyspace } from '../src/keyspace.js'
+import { type AppFixture, startAppFixture } from './app-fixture.js'
+
+// The status page as a person sees it, in headless Chromium (Debian's `chromium`, which
+// `npm test` installs when run as root), against the app listening on a loopback port.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+let fixture: AppFixture
+let context: BrowserContext
+let page: Page
+let base: string
+let profile: string
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; npm test does it as root) or set CHROMIUM_PATH`,
+    )
+  }
+  fixture = await startAppFixture({
+    breaker: { volumeThreshold: 5 },
+    rateLimits: { name: 'burst', capacity: 2, refill: { tokens: 1, interval: '30s' } },
+    auditMaxAgeMs: 0,
+  })
+  base = await fixture.app.listen({ port: 0, host: '127.0.0.1' })
+  // Some keys in every data namespace the page lists.
+  for (const id of [1, 2, 3])
+    await fetch(`${base}/api/entities/${id}`, { headers: { 'x-api-key': `warm-${id}` } })
+  profile = mkdtempSync(join(tmpdir(), 'redlayer-chromium-'))
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+  })
+  page = await context.newPage()
+}, 60_000)
+
+afterAll(async () => {
+  await context?.close()
+  if (fixture?.server.paused) fixture.server.resume()
+  await fixture?.[Symbol.asyncDispose]()
+  if (profile) rmSync(profile, { recursive: true, force: true })
+})
+
+const text = (selector: string) => page.locator(selector).innerText()
+
+describe('the status page', () => {
+  it('shows the health, the breaker state and every namespace with keys, memory and budget', async () => {
+    await page.goto(`${base}/status`)
+    expect(await page.title()).toBe('redlayer example: Redis status')
+    await page.locator('#health[data-status="ok"]').waitFor({ timeout: 10_000 })
+    expect(await text('#health')).toBe('ok')
+    expect(await text('#breaker')).toBe('closed')
+    expect(await text('#mode')).toBe('standalone')
+
+    const rows = page.locator('#namespaces tr')
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(exampleKeyspace.namespaces.length)
+    const names = await page.locator('#namespaces tr th').allInnerTexts()
+    expect(names).toEqual(exampleKeyspace.namespaces.map((ns) => ns.name))
+    const entity = (await page.locator('#namespaces tr[data-namespace="entity"] td').allInnerTexts()).map(
+      (t) => t.trim(),
+    )
+    expect(Number(entity[0])).toBeGreaterThanOrEqual(3) // keys
+    expect(entity[1]).toMatch(/^\d+(\.\d)? (B|KiB|MiB)$/) // memory
+    expect(entity[2]).toBe('100.0 MiB') // budget
+    expect(entity[5]).toBe('safe')
+    expect(entity[6]).toBe('bypass')
+    expect(await text('#hit-ratio')).toMatch(/^\d+\.\d %$/)
+    expect(await text('#latency')).toMatch(/^[\d.]+ ms \/ [\d.]+ ms \/ [\d.]+ ms$/)
+    // Alerts: none about memory, errors or the breaker (a slow-operation warning may appear on a
+    // loaded machine, and is not a failure of the page).
+    expect(await text('#alerts')).not.toMatch(/RedisBreakerOpen|RedisErrorRateHigh|RedisMemory/)
+  })
+
+  it('updates the numbers by itself: rate-limit rejections appear without a reload', async () => {
+    const before = Number((await text('#rejections')).replace(/,/g, ''))
+    for (let i = 0; i < 4; i++) await fetch(`${base}/api/entities/1`, { headers: { 'x-api-key': 'eager' } })
+    await expect
+      .poll(async () => Number((await text('#rejections')).replace(/,/g, '')), { timeout: 10_000 })
+      .toBe(before + 2)
+  })
+
+  it('shows the breaker open and the alert while Redis is stopped, then closed again', async () => {
+    fixture.server.pause()
+    try {
+      const deadline = Date.now() + 15_000
+      while ((await text('#breaker')) !== 'open') {
+        if (Date.now() > deadline) throw new Error('the page never showed the breaker open')
+        await Promise.all(
+          [4, 5, 6].map((id) => fetch(`${base}/api/entities/${id}`, { headers: { 'x-api-key': `k${id}` } })),
+        )
+        await sleep(100)
+      }
+      await page.locator('#health[data-status="degraded"]').waitFor({ timeout: 10_000 })
+      await expect.poll(() => text('#alerts'), { timeout: 10_000 }).toContain('RedisBreakerOpen')
+      expect(await text('#memory')).toBe('unavailable')
+    } finally {
+      fixture.server.resume()
+    }
+    await expect.poll(() => text('#breaker'), { timeout: 15_000 }).toBe('closed')
+    await page.locator('#health[data-status="ok"]').waitFor({ timeout: 10_000 })
+  })
+})
