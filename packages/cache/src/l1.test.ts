@@ -42,6 +42,19 @@ describe('L1', () => {
     expect(l1.bytes).toBe(0)
   })
 
+  it('keeps its own copy of a payload that is a view into a larger buffer', () => {
+    const l1 = new L1({ maxEntries: 10, maxBytes: 100_000 })
+    const readBuffer = Buffer.alloc(65_536, 7)
+    l1.set('a', { ...value(0), payload: readBuffer.subarray(100, 260) })
+    const held = l1.get('a', 1_000)?.payload
+    expect(held?.byteLength).toBe(160)
+    expect(held?.buffer.byteLength).toBe(160)
+    expect(held?.[0]).toBe(7)
+    const own = new Uint8Array(50)
+    l1.set('b', { ...value(0), payload: own })
+    expect(l1.get('b', 1_000)?.payload).toBe(own)
+  })
+
   it('deletes by tag and clears', () => {
     const l1 = new L1({ maxEntries: 10, maxBytes: 10_000 })
     l1.set('a', value(1, ['x']))
