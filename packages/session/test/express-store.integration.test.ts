@@ -9,7 +9,7 @@ import { sessionFixture } from './fixtures.js'
 
 declare module 'express-session' {
   interface SessionData {
-    views: number
+    views?: number
   }
 }
 
