@@ -4,10 +4,11 @@ import {
   createRedis,
   duplicateForBlocking,
   loadRedisConfig,
+  mastersOf,
   type RedisClient,
 } from '@redlayer/connection'
 import { type StandaloneTopology, startTopology } from '@redlayer/testkit'
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exampleKeyspaceFor } from '#example-keyspace'
 import { jsonOf, runCli, runCliInProcess } from './run-cli.js'
@@ -140,5 +141,47 @@ describe('redlayer acl', () => {
 
     const health = await runCliInProcess(['health', '--json'], asService)
     expect(health.exitCode).toBe(0)
+  })
+})
+
+describe('redlayer acl on Cluster', () => {
+  it('the rule covers what a Cluster client needs (slot map, cluster info, redirections) on every master', async () => {
+    await using cluster = await startTopology('cluster')
+    // ACL users are not replicated: the rule goes to every node, as the README says.
+    for (const node of cluster.cluster.nodes) {
+      const nodeAdmin = new Redis(node.port, node.host)
+      try {
+        await nodeAdmin.call('ACL', 'SETUSER', 'svc', ...rule.rules, `>${PASSWORD}`)
+      } finally {
+        nodeAdmin.disconnect()
+      }
+    }
+    const asService = {
+      ...cluster.env,
+      REDIS_KEY_PREFIX: PREFIX,
+      REDIS_USERNAME: 'svc',
+      REDIS_PASSWORD: PASSWORD,
+    }
+    const client = createRedis(loadRedisConfig(asService))
+    try {
+      await once(client, 'ready')
+      const keys = Array.from({ length: 60 }, (_, i) => keyspace.key('entity', 'c', i))
+      for (const key of keys) await client.set(key, 'v', 'PX', 60_000)
+      await expect(client.get(keyspace.key('session', 'u3'))).rejects.toThrow(NOPERM)
+      expect(mastersOf(client)).toHaveLength(3)
+
+      const flush = await runCliInProcess(['flush', 'entity', '--json'], asService)
+      expect(flush.exitCode).toBe(0)
+      const result = jsonOf<{ deleted: number; perNode: { deleted: number }[] }>(flush).result
+      expect(result?.deleted).toBe(60)
+      // Keys of one namespace spread over the slots of all three masters.
+      expect(result?.perNode.filter((node) => node.deleted > 0)).toHaveLength(3)
+
+      const health = await runCliInProcess(['health', '--json'], asService)
+      expect(health.exitCode).toBe(0)
+      expect(jsonOf(health).result).toMatchObject({ ok: true, mode: 'cluster', clusterState: 'ok' })
+    } finally {
+      client.disconnect()
+    }
   })
 })
