@@ -37,7 +37,7 @@ export async function runBatch(
     }
   }
   await Promise.all(Array.from({ length: concurrency }, (_, worker) => caller(worker)))
-  sample?.addElapsed(performance.now() - started)
+  sample?.addRound(total, performance.now() - started)
 }
 
 /**

@@ -1,3 +1,5 @@
+import { median } from './stats.js'
+
 /** One contender at one concurrency level, over every round. */
 export interface Measurement {
   readonly contender: string
@@ -6,6 +8,8 @@ export interface Measurement {
   readonly opsPerSec: number
   readonly p50Ms: number
   readonly p99Ms: number
+  /** ops/s of each round, in round order (empty when the scenario has no rounds). */
+  readonly roundOpsPerSec: readonly number[]
 }
 
 /** What a check aims for: `value >= target` or `value <= target`. */
@@ -60,7 +64,23 @@ export function find(
   return found
 }
 
-/** ops/s of `ours` over ops/s of `theirs`, at every concurrency both were measured at. */
+/**
+ * The throughput ratio of `ours` to `theirs`: the median over rounds of ours/theirs in the same
+ * round. Rounds are interleaved, so each pair ran under nearly the same machine load; the median
+ * keeps a burst of load from another process on a shared machine from deciding the verdict.
+ */
+export function throughputRatio(ours: Measurement, theirs: Measurement): number {
+  const pairs = Math.min(ours.roundOpsPerSec.length, theirs.roundOpsPerSec.length)
+  if (pairs === 0) return ours.opsPerSec / theirs.opsPerSec
+  return median(
+    Array.from(
+      { length: pairs },
+      (_, round) => (ours.roundOpsPerSec[round] as number) / (theirs.roundOpsPerSec[round] as number),
+    ),
+  )
+}
+
+/** `throughputRatio` of `ours` to `theirs` at every concurrency both were measured at. */
 export function throughputChecks(
   measurements: readonly Measurement[],
   ours: string,
@@ -71,7 +91,7 @@ export function throughputChecks(
   return concurrencies.map((c) =>
     check(
       `${ours} / ${theirs} ops/s, c=${c}`,
-      find(measurements, ours, c).opsPerSec / find(measurements, theirs, c).opsPerSec,
+      throughputRatio(find(measurements, ours, c), find(measurements, theirs, c)),
       'x',
       aim,
     ),

@@ -10,6 +10,7 @@ export class Sample {
   #latencies = new Float64Array(1024)
   #count = 0
   #elapsedMs = 0
+  readonly #rounds: number[] = []
 
   add(latencyMs: number): void {
     if (this.#count === this.#latencies.length) {
@@ -24,18 +25,35 @@ export class Sample {
     this.#elapsedMs += ms
   }
 
+  /** Records one round: `ops` operations in `ms` (adds to the elapsed time). */
+  addRound(ops: number, ms: number): void {
+    this.#elapsedMs += ms
+    this.#rounds.push((ops * 1000) / ms)
+  }
+
   get count(): number {
     return this.#count
   }
 
   /** Ops per second over the summed wall time of every batch, and the p50 / p99 latency. */
-  summary(): { ops: number; opsPerSec: number; p50Ms: number; p99Ms: number } {
+  summary(): { ops: number; opsPerSec: number; p50Ms: number; p99Ms: number; roundOpsPerSec: number[] } {
     const sorted = this.#latencies.slice(0, this.#count).sort()
     return {
       ops: this.#count,
       opsPerSec: this.#elapsedMs > 0 ? (this.#count * 1000) / this.#elapsedMs : Number.NaN,
       p50Ms: percentile(sorted, 0.5),
       p99Ms: percentile(sorted, 0.99),
+      roundOpsPerSec: [...this.#rounds],
     }
   }
+}
+
+/** The median of a list (NaN when empty). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }

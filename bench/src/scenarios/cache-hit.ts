@@ -38,7 +38,7 @@ export const cacheHit: Scenario = {
     ]
     const measurements = []
     for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 2_000 : 10_000, rounds: 6 })
+      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 600 : 3_000, rounds: 15 })
       measurements.push(...(await interleave(contenders, plan)))
     }
     return {

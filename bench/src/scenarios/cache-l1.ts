@@ -29,7 +29,7 @@ export const cacheL1: Scenario = {
     ]
     const measurements = []
     for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: 50_000, rounds: 6, warmupOps: 5_000 })
+      const plan = ctx.plan(concurrency, { opsPerRound: 20_000, rounds: 15, warmupOps: 5_000 })
       measurements.push(...(await interleave(contenders, plan)))
     }
     return {

@@ -58,7 +58,7 @@ export const expressSession: Scenario = {
     ]
     const measurements = []
     for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 1_500 : 6_000, rounds: 6 })
+      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 400 : 2_000, rounds: 15 })
       measurements.push(...(await interleave(contenders, plan)))
     }
     return {

@@ -27,7 +27,7 @@ export const lockAcquire: Scenario = {
     ]
     const measurements = []
     for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 1_000 : 5_000, rounds: 6 })
+      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 300 : 1_500, rounds: 15 })
       measurements.push(...(await interleave(contenders, plan)))
     }
     return {

@@ -33,7 +33,7 @@ export const sessionLength: Scenario = {
         op: (_w: number, i: number) => store.appendEvent(short[i % SHORT_SESSIONS] as string, EVENT),
       },
     ]
-    const measurements = await interleave(contenders, ctx.plan(1, { opsPerRound: 1_000, rounds: 6 }))
+    const measurements = await interleave(contenders, ctx.plan(1, { opsPerRound: 400, rounds: 15 }))
     const atLong = find(measurements, longName, 1)
     const atShort = find(measurements, shortName, 1)
     return {
