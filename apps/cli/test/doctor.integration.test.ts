@@ -1,5 +1,8 @@
+import { once } from 'node:events'
+import { createRedis, loadRedisConfig } from '@redlayer/connection'
 import { type ClusterTopology, type SentinelTopology, startRedis, startTopology } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exampleKeyspaceFor } from '#example-keyspace'
 import { jsonOf, runCli, runCliInProcess } from './run-cli.js'
 
 interface DoctorResult {
@@ -133,5 +136,34 @@ describe('redlayer on Cluster', () => {
       clusterState: 'ok',
     })
     expect(jsonOf<{ nodes: unknown[] }>(health).result?.nodes).toHaveLength(3)
+  })
+
+  it('audit counts a namespace across the masters; a disruptive flush with --force --reason empties it', async () => {
+    const env = { ...topology.env, REDIS_KEY_PREFIX: 'clu' }
+    const keyspace = exampleKeyspaceFor('clu')
+    const client = createRedis(loadRedisConfig(env))
+    try {
+      await once(client, 'ready')
+      const sessions = Array.from({ length: 45 }, (_, i) => keyspace.family('session', `u${i}`).key('meta'))
+      for (const key of sessions) await client.set(key, 'v', 'PX', 60_000)
+
+      const audit = await runCliInProcess(['audit', '--json'], env)
+      expect(audit.exitCode).toBe(0)
+      const report = jsonOf<{ nodes: string[]; namespaces: { namespace: string; keys: number }[] }>(
+        audit,
+      ).result
+      expect(report?.nodes).toHaveLength(3)
+      expect(report?.namespaces.find((ns) => ns.namespace === 'session')?.keys).toBe(45)
+
+      const flush = await runCliInProcess(
+        ['flush', 'session', '--force', '--reason', 'cluster test', '--json'],
+        env,
+      )
+      expect(flush.exitCode).toBe(0)
+      expect(jsonOf(flush).result).toMatchObject({ deleted: 45, audit: { nodes: 3, reason: 'cluster test' } })
+      expect(await Promise.all(sessions.map((key) => client.exists(key)))).toEqual(sessions.map(() => 0))
+    } finally {
+      client.disconnect()
+    }
   })
 })
