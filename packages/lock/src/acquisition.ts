@@ -4,6 +4,7 @@ import type { LockContext } from './context.js'
 import { lockAbortedError } from './errors.js'
 import type { HeldLease, LeaseEvents } from './held-lease.js'
 import { leaseDeadline, monotonicNow } from './lease-clock.js'
+import { linkSignals } from './linked-signal.js'
 import type { ResolvedAcquireOptions } from './options.js'
 
 /** A granted lease, before it is wrapped in a lock or permit. */
@@ -38,9 +39,8 @@ export async function runAcquisition<G extends Grant>(
   const { metrics, namespace } = context
   const started = monotonicNow()
   const { ttlMs, waitMs } = spec.options
-  const signal = spec.options.signal
-    ? AbortSignal.any([spec.options.signal, context.closing])
-    : context.closing
+  const linked = linkSignals(spec.options.signal ? [spec.options.signal, context.closing] : [context.closing])
+  const { signal } = linked
   const attempt = async (attemptSignal: AbortSignal): Promise<Attempt<G>> => {
     const outcome = await spec.attempt(attemptSignal)
     if (outcome.grant === undefined) return { retryAfterMs: outcome.retryAfterMs }
@@ -74,6 +74,8 @@ export async function runAcquisition<G extends Grant>(
       metrics.lockAcquisitions.inc({ namespace, outcome: 'unavailable' })
     }
     throw error
+  } finally {
+    linked[Symbol.dispose]()
   }
 }
 

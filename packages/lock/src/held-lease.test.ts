@@ -88,9 +88,9 @@ describe('HeldLease', () => {
   it('never resurrects a lease whose extension was confirmed after the deadline', async () => {
     const { impl, resolveHanging } = backend(['hang'])
     const { events } = recorder()
-    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 100, autoExtend: false })
+    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 200, autoExtend: false })
     const extending = lease.extend()
-    await sleep(120)
+    await sleep(220)
     expect(lease.state).toBe('lost')
     resolveHanging('ok')
     expect(await extending).toEqual({ extended: false, reason: 'unconfirmed' })
@@ -180,10 +180,10 @@ describe('runHolding (withLock, withPermit)', () => {
     const { impl } = backend(['ok'], [unavailable()])
     const lease = new TestLease(impl, recorder().events, {
       sentAt: monotonicNow(),
-      ttlMs: 100,
+      ttlMs: 200,
       autoExtend: false,
     })
-    const error = await runHolding(lease, () => sleep(150)).catch((e: unknown) => e)
+    const error = await runHolding(lease, () => sleep(250)).catch((e: unknown) => e)
     expect(isRedlayerError(error, 'E_LOCK_LOST')).toBe(true)
     expect(isRedlayerError((error as Error).cause, 'E_REDIS_UNAVAILABLE')).toBe(true)
   })

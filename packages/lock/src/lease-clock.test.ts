@@ -4,8 +4,8 @@ import { extensionDueAt, extensionRetryMs, leaseDeadline, leaseMarginMs, MIN_TTL
 
 describe('lease clock', () => {
   it('puts the deadline a margin (1% + timer slack) before the lease ends', () => {
-    expect(leaseMarginMs(30_000)).toBe(320)
-    expect(leaseDeadline(1_000, 30_000)).toBe(1_000 + 30_000 - 320)
+    expect(leaseMarginMs(30_000)).toBe(350)
+    expect(leaseDeadline(1_000, 30_000)).toBe(1_000 + 30_000 - 350)
   })
 
   it('renews with a third of the lease left, before the deadline, for every accepted TTL', () => {

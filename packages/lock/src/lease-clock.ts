@@ -10,7 +10,7 @@ export const monotonicNow: () => number = () => performance.now()
 /** Share of the TTL allowed for the drift between the Redis server's timer and ours. */
 export const CLOCK_DRIFT_FACTOR = 0.01
 /** Added to the drift: a timer fires late on a busy event loop (tens of ms on a loaded host). */
-export const TIMER_SLACK_MS = 20
+export const TIMER_SLACK_MS = 50
 
 /** The safety margin of a lease of `ttlMs`: the deadline is this much before the lease ends. */
 export function leaseMarginMs(ttlMs: number): number {
@@ -33,4 +33,4 @@ export function extensionRetryMs(ttlMs: number): number {
 }
 
 /** The shortest lease this package accepts: its margin must leave room for an extension. */
-export const MIN_TTL_MS = 100
+export const MIN_TTL_MS = 200

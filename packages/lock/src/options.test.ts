@@ -41,7 +41,7 @@ describe('LockPolicy', () => {
       signal: undefined,
       autoExtend: false,
     })
-    expect(policy.resolve({ ttlMs: 200 }, { waitMs: 0 })).toMatchObject({ ttlMs: 200, waitMs: 0 })
+    expect(policy.resolve({ ttlMs: 400 }, { waitMs: 0 })).toMatchObject({ ttlMs: 400, waitMs: 0 })
     expect(policy.resolve({ waitMs: 50 }, { waitMs: 0 })).toMatchObject({ waitMs: 50 })
     expect(policy.backoff).toEqual({ baseMs: 10, maxMs: 500 })
   })
@@ -57,7 +57,7 @@ describe('LockPolicy', () => {
 
   it('refuses a TTL outside the namespace bounds instead of clamping it', () => {
     const policy = new LockPolicy({}, keyspace, 'lock')
-    expect(thrown(() => policy.resolve({ ttlMs: 600_000 })).message).toContain('[100, 300000]')
+    expect(thrown(() => policy.resolve({ ttlMs: 600_000 })).message).toContain('[200, 300000]')
     expect(thrown(() => policy.resolve({ ttlMs: 60 })).code).toBe('E_INVALID_LOCK_OPTIONS')
     expect(thrown(() => new LockPolicy({ ttlMs: 10 * 60_000 }, keyspace, 'lock')).code).toBe(
       'E_INVALID_LOCK_OPTIONS',

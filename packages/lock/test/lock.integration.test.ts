@@ -115,8 +115,8 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('release and extend by a holder that lost the lock change nothing and say so', async () => {
     await using fixture = lockFixture(redis)
-    const stale = await fixture.locks.acquire('shared', { ttlMs: 100 })
-    await sleep(150)
+    const stale = await fixture.locks.acquire('shared', { ttlMs: 200 })
+    await sleep(250)
     expect(stale.state).toBe('lost')
     expect(isRedlayerError(stale.signal.reason, 'E_LOCK_LOST')).toBe(true)
     const current = await fixture.locks.acquire('shared', { ttlMs: 5_000 })
@@ -131,8 +131,8 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('extend never re-acquires an expired lock (redis-semaphore#175)', async () => {
     await using fixture = lockFixture(redis)
-    const lock = await fixture.locks.acquire('expiring', { ttlMs: 100 })
-    await sleep(150)
+    const lock = await fixture.locks.acquire('expiring', { ttlMs: 200 })
+    await sleep(250)
     expect(await lock.extend(5_000)).toEqual({ extended: false, reason: 'unconfirmed' })
     // Nobody holds it: a new acquirer gets it at once, with the next fence.
     await using next = await fixture.locks.acquire('expiring', { waitMs: 0 })
@@ -253,11 +253,11 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('semaphore permits expire on Redis time and are never refreshed back', async () => {
     await using fixture = lockFixture(redis)
-    const semaphore = fixture.locks.semaphore('slots', { limit: 1, ttlMs: 100 })
+    const semaphore = fixture.locks.semaphore('slots', { limit: 1, ttlMs: 200 })
     const first = await semaphore.acquire()
     expect(first.holders).toBe(1)
     expect(await semaphore.tryAcquire()).toBeNull()
-    await sleep(150)
+    await sleep(250)
     expect(await first.extend(5_000)).toEqual({ extended: false, reason: 'unconfirmed' })
     await using second = await semaphore.acquire({ waitMs: 0, ttlMs: 5_000 })
     expect(second.holders).toBe(1)
@@ -339,7 +339,7 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     expect(free.fence).toBe(2n)
     await free.release()
     const lost = await fixture.locks
-      .withLock('job', () => sleep(200), { ttlMs: 100, autoExtend: false })
+      .withLock('job', () => sleep(300), { ttlMs: 200, autoExtend: false })
       .catch((error: unknown) => error)
     expect(isRedlayerError(lost, 'E_LOCK_LOST')).toBe(true)
     const failing = await fixture.locks

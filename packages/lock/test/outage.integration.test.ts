@@ -54,9 +54,9 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
 
     it('lock.signal aborts before the lease could end, measured from the last confirmed extension', async () => {
       await using fixture = lockFixture(redis)
-      const ttlMs = 600
+      const ttlMs = 2_000
       const lock = await fixture.locks.acquire('job', { ttlMs, autoExtend: true })
-      await sleep(900) // at least one auto-extension has been confirmed
+      await sleep(1_500) // one auto-extension (at a third of the TTL left) has been confirmed
       expect(
         await sample(fixture.metrics, 'lockExtensions', { namespace: 'lock', outcome: 'extended' }),
       ).toBeGreaterThanOrEqual(1)
@@ -131,8 +131,8 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
     it('never returns a lock whose grant arrived after its lease would end (node-redlock#296)', async () => {
       await using fixture = lockFixture(redis)
       pause()
-      const late = fixture.locks.tryAcquire('slow', { ttlMs: 100 })
-      await sleep(250) // under the command timeout: the reply arrives, after the 100 ms lease
+      const late = fixture.locks.tryAcquire('slow', { ttlMs: 200 })
+      await sleep(350) // under the command timeout: the reply arrives, after the 200 ms lease
       resume()
       expect(await late).toBeNull()
       // The late grant was given back at once, not left to expire.
