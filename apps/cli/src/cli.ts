@@ -14,6 +14,8 @@ export interface CliIo {
   readonly cwd: string
   readonly stdout: (text: string) => void
   readonly stderr: (text: string) => void
+  /** Interrupts the command (the process's SIGINT/SIGTERM); the command ends with E_INTERRUPTED. */
+  readonly signal?: AbortSignal
 }
 
 const GLOBAL_OPTIONS = {
@@ -102,6 +104,7 @@ async function execute(command: Command, invocation: Invocation, io: CliIo): Pro
   const spec = invocation.values.keyspace
   const source = typeof spec === 'string' ? parseKeyspaceSource(spec) : DEFAULT_KEYSPACE_SOURCE
   const keyspace = await loadKeyspace(source, config.keyPrefix, io.cwd)
+  const signal = io.signal ?? new AbortController().signal
   let client: Promise<RedisClient> | undefined
   try {
     return await command.run({
@@ -110,10 +113,11 @@ async function execute(command: Command, invocation: Invocation, io: CliIo): Pro
       config,
       keyspace,
       redis: () => {
-        client ??= openRedis(config)
+        client ??= openRedis(config, signal)
         return client
       },
       log: (line) => io.stderr(line),
+      signal,
     })
   } finally {
     if (client !== undefined) await client.then(closeRedis, () => {})

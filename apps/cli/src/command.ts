@@ -16,6 +16,8 @@ export interface CommandContext {
   readonly redis: () => Promise<RedisClient>
   /** A line for the operator on stderr (progress, the audit record of a flush), never part of --json. */
   readonly log: (line: string) => void
+  /** Aborted on SIGINT/SIGTERM: a flush or an audit stops between two batches. */
+  readonly signal: AbortSignal
 }
 
 /** The outcome of a command: `data` is the `result` of `--json`, `text` what a person reads. */

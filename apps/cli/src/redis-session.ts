@@ -9,11 +9,13 @@ const HANDSHAKE_MARGIN_MS = 1_000
  * timeout, is `E_REDIS_UNAVAILABLE` (exit code 3). The message comes from ioredis (an address
  * and an errno, never a password).
  */
-export async function openRedis(config: RedisConfig): Promise<RedisClient> {
+export async function openRedis(config: RedisConfig, signal: AbortSignal): Promise<RedisClient> {
+  signal.throwIfAborted()
   const client = createRedis(config, { connectionName: 'redlayer-cli' })
   // Keeps ioredis from printing the errors of later reconnect attempts; the first one is reported below.
   client.on('error', () => {})
   let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
   try {
     await new Promise<void>((resolve, reject) => {
       timer = setTimeout(
@@ -23,6 +25,8 @@ export async function openRedis(config: RedisConfig): Promise<RedisClient> {
       timer.unref()
       client.once('ready', () => resolve())
       client.once('error', (error: Error) => reject(unavailable(error.message, error)))
+      onAbort = () => reject(signal.reason)
+      signal.addEventListener('abort', onAbort, { once: true })
     })
     return client
   } catch (error) {
@@ -30,6 +34,7 @@ export async function openRedis(config: RedisConfig): Promise<RedisClient> {
     throw error
   } finally {
     clearTimeout(timer)
+    if (onAbort) signal.removeEventListener('abort', onAbort)
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { createRedis, loadRedisConfig, type RedisClient } from '@redlayer/connection'
+import { createRedis, loadRedisConfig, type RedisClient, RedlayerError } from '@redlayer/connection'
 import { freePort, type StandaloneTopology, startRedis, startTopology } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exampleKeyspaceFor } from '#example-keyspace'
@@ -164,6 +164,35 @@ describe('redlayer flush', () => {
       deleted: 12,
     })
     expect(await present(sessions)).toBe(0)
+  })
+})
+
+describe('an interrupted command (SIGINT, SIGTERM)', () => {
+  it('stops a flush before it deletes anything (exit 1)', async () => {
+    const { env, keyspace } = isolated()
+    const entities = await seed(keyspace, 'entity', 10)
+    const interrupt = new AbortController()
+    interrupt.abort(new RedlayerError('E_INTERRUPTED', 'interrupted by SIGINT'))
+    const run = await runCliInProcess(['flush', 'entity', '--json'], env, interrupt.signal)
+    expect(run.exitCode).toBe(1)
+    expect(jsonOf(run).error).toEqual({ code: 'E_INTERRUPTED', message: 'interrupted by SIGINT' })
+    expect(await present(entities)).toBe(10)
+  })
+
+  it('stops waiting for a server that does not answer', async () => {
+    await using server = await startRedis()
+    server.pause()
+    const interrupt = new AbortController()
+    const run = runCliInProcess(
+      ['health'],
+      { REDIS_URL: server.url, REDIS_CONNECT_TIMEOUT_MS: '60000' },
+      interrupt.signal,
+    )
+    interrupt.abort(new RedlayerError('E_INTERRUPTED', 'interrupted by SIGTERM'))
+    const ended = await run
+    server.resume()
+    expect(ended.exitCode).toBe(1)
+    expect(ended.stderr).toBe('redlayer health: interrupted by SIGTERM\n')
   })
 })
 

@@ -60,12 +60,14 @@ export function runCli(
 export async function runCliInProcess(
   args: readonly string[],
   env: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<CliRun> {
   const out: string[] = []
   const err: string[] = []
   const exitCode = await runCliFunction(args, {
     env,
     cwd: CLI_DIR,
+    ...(signal === undefined ? {} : { signal }),
     stdout: (text) => out.push(`${text}\n`),
     stderr: (text) => err.push(`${text}\n`),
   })

@@ -65,6 +65,7 @@ export const auditCommand: Command = {
     const sampleSize = integerOption(context.values, 'sample-size', 0, 10_000)
     const maxKeys = integerOption(context.values, 'max-keys', 1, Number.MAX_SAFE_INTEGER)
     const audit = await auditKeyspace(await context.redis(), context.keyspace, {
+      signal: context.signal,
       ...(sampleSize === undefined ? {} : { sampleSize }),
       ...(maxKeys === undefined ? {} : { maxKeys }),
     })

@@ -17,7 +17,7 @@ export const doctorCommand: Command = {
   async run(context) {
     const redis = await context.redis()
     const [health, sentinels] = await Promise.all([
-      checkRedisHealth(redis),
+      checkRedisHealth(redis, { signal: context.signal }),
       context.config.mode === 'sentinel' ? probeSentinels(context.config) : Promise.resolve(undefined),
     ])
     const checks = doctorChecks({

@@ -53,6 +53,7 @@ export const flushCommand: Command = {
     const result = await flushNamespace(await context.redis(), context.keyspace, ns.name, {
       dryRun,
       force,
+      signal: context.signal,
       ...(reason === undefined ? {} : { reason }),
       ...(batchSize === undefined ? {} : { batchSize }),
       logger: {

@@ -31,7 +31,7 @@ export const healthCommand: Command = {
   usage: 'redlayer health [--json]',
   options: {},
   async run(context) {
-    const health = await checkRedisHealth(await context.redis())
+    const health = await checkRedisHealth(await context.redis(), { signal: context.signal })
     const lines = [
       `Redis ${health.mode} at ${health.address}: ${health.ok ? 'ok' : `NOT OK (${health.error ?? 'unknown'})`}`,
       ...(health.clusterState === undefined ? [] : [`  cluster_state  ${health.clusterState}`]),
