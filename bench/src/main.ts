@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { formatEnvironment, formatScenario, writeReport } from './report.js'
+import { checksMarkdown, measurementsMarkdown } from './markdown.js'
+import { type BenchReport, formatEnvironment, formatScenario, writeReport } from './report.js'
 import { runScenarios, selectScenarios } from './run-scenarios.js'
 
 const usage = `usage: node bench/dist/main.js [--scenario name]... [--quick] [--out file]
@@ -8,7 +10,8 @@ const usage = `usage: node bench/dist/main.js [--scenario name]... [--quick] [--
   --quick     tiny counts: proves the scenarios run, measures nothing
   --out       where to write the JSON report (default bench/results/latest.json;
               a --quick or --scenario run writes bench/results/partial.json unless given)
-  --list      print the scenario names`
+  --list      print the scenario names
+  --markdown  print the README tables of a report written earlier, run nothing`
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -17,6 +20,7 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       list: { type: 'boolean', default: false },
+      markdown: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -26,6 +30,11 @@ async function main(): Promise<number> {
   }
   if (values.list) {
     for (const s of selectScenarios()) console.log(`${s.name}\t${s.title}`)
+    return 0
+  }
+  if (values.markdown !== undefined) {
+    const report = JSON.parse(readFileSync(values.markdown, 'utf8')) as BenchReport
+    console.log(`${checksMarkdown(report)}\n\n${measurementsMarkdown(report)}`)
     return 0
   }
   const only = values.scenario ?? []
