@@ -3,6 +3,7 @@ import { exampleKeyspace } from '../src/keyspace.js'
 import type { MonitoringReport } from '../src/monitoring/monitoring-report.js'
 import type { HealthReport } from '../src/routes/health-routes.js'
 import { type AppFixture, startAppFixture } from './app-fixture.js'
+import { alertExpressions, dashboardExpressions, metricNames } from './deploy-files.js'
 import { promtool } from './promtool.js'
 
 // /health, /metrics (through promtool) and /monitoring/redis over a real redis-server.
@@ -74,6 +75,17 @@ describe('/metrics', () => {
     expect(text).toMatch(/^redlayer_keyspace_memory_budget_bytes\{namespace="entity"\} 104857600$/m)
     // No key, id or key prefix leaks into a label.
     expect(text).not.toContain(fixture.keyPrefix)
+  })
+
+  it('exports every metric the alert rules and the Grafana dashboard query', async () => {
+    const text = (await get('/metrics')).body
+    const exported = new Set([...text.matchAll(/^# TYPE (\w+) (\w+)$/gm)].map((m) => m[1]))
+    const base = (name: string) => name.replace(/_(bucket|count|sum)$/, '')
+    const queried = [...alertExpressions().values(), ...dashboardExpressions()].flatMap(metricNames)
+    expect(queried.length).toBeGreaterThan(30)
+    expect([...new Set(queried)].filter((name) => !exported.has(name) && !exported.has(base(name)))).toEqual(
+      [],
+    )
   })
 })
 

@@ -59,6 +59,7 @@ afterAll(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true })
 })
 
+// biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a person reads.
 const text = (selector: string) => page.locator(selector).innerText()
 
 describe('the status page', () => {
