@@ -33,26 +33,54 @@ function must(title, bin, args, env) {
 // The pinned pnpm (package.json `packageManager`), fetched from the npm registry by npx.
 const pnpm = (args) => ['npx', ['--yes', packageManager, ...args]]
 
-function ensureRedisServer() {
-  const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' })
+// A program the tests run, from its Debian package when missing and running as root on Debian;
+// otherwise a clear message and exit 1.
+function ensureProgram({ program, versionArgs, debianPackage, why, macos }) {
+  const probe = spawnSync(program, versionArgs, { stdio: 'ignore' })
   if (probe.status === 0) return
   const isRoot = process.getuid?.() === 0
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
   if (isRoot && hasApt) {
-    must('install redis-server (Debian package)', 'apt-get', ['update', '-qq'])
-    must('install redis-server (Debian package)', 'apt-get', ['install', '-y', '-qq', 'redis-server'], {
+    const title = `install ${program} (Debian package ${debianPackage})`
+    must(title, 'apt-get', ['update', '-qq'])
+    must(title, 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', debianPackage], {
       DEBIAN_FRONTEND: 'noninteractive',
     })
     return
   }
   console.error(
-    '\n✖ redis-server is not installed, and the tests start their own redis-server processes.\n' +
+    `\n✖ ${program} is not installed, and ${why}.\n` +
       '  Install it, then run this command again:\n' +
-      '    Debian/Ubuntu: sudo apt-get install -y redis-server\n' +
-      '    macOS:         brew install redis\n' +
+      `    Debian/Ubuntu: sudo apt-get install -y ${debianPackage}\n` +
+      `    macOS:         ${macos}\n` +
       '  (npm test installs it by itself when run as root on Debian.)',
   )
   process.exit(1)
+}
+
+const REDIS_SERVER = {
+  program: 'redis-server',
+  versionArgs: ['--version'],
+  debianPackage: 'redis-server',
+  why: 'the tests start their own redis-server processes',
+  macos: 'brew install redis',
+}
+// The example app's tests check /metrics and the alert rules with promtool...
+const PROMTOOL = {
+  program: 'promtool',
+  versionArgs: ['--version'],
+  debianPackage: 'prometheus',
+  why: "the example app's tests check /metrics and the alert rules with promtool",
+  macos: 'brew install prometheus',
+}
+// ...and open its status page in headless Chromium (playwright-core drives /usr/bin/chromium).
+const CHROMIUM = {
+  program: 'chromium',
+  versionArgs: ['--version'],
+  debianPackage: 'chromium',
+  why: "the example app's tests open its status page in headless Chromium",
+  macos:
+    'brew install --cask chromium, then CHROMIUM_PATH=/Applications/Chromium.app/Contents/MacOS/Chromium',
 }
 
 // Kill every redis-server the testkit started in this run that is still alive (a worker that
@@ -80,7 +108,7 @@ must('install dependencies (lockfile)', ...pnpm(['install', '--frozen-lockfile']
 
 switch (command) {
   case 'test': {
-    ensureRedisServer()
+    for (const program of [REDIS_SERVER, PROMTOOL, CHROMIUM]) ensureProgram(program)
     // Packages build without type checking (tsc --noCheck); the whole workspace is then
     // type-checked once, as one program, which costs a fraction of a check per package.
     must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
@@ -104,7 +132,7 @@ switch (command) {
     break
   }
   case 'bench': {
-    ensureRedisServer()
+    ensureProgram(REDIS_SERVER)
     must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
     process.exit(run('benchmarks', 'node', ['bench/dist/main.js', ...extra]))
     break
