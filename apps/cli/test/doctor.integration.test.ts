@@ -99,6 +99,15 @@ describe('redlayer doctor on Sentinel', () => {
     expect(healthy.checks['sentinel-quorum']).toMatchObject({ status: 'ok' })
     expect(healthy.checks['sentinel-quorum']?.message).toContain('OK 3 usable Sentinels')
 
+    // The same group's replica named directly as a standalone server: a configuration mistake.
+    const [replica] = await topology.group.replicas()
+    const direct = await doctor({ REDIS_URL: replica?.url ?? '' })
+    expect(direct.run.exitCode).toBe(1)
+    expect(direct.checks.role).toMatchObject({
+      status: 'fail',
+      message: 'connected to a replica: every write fails with READONLY',
+    })
+
     const [, , third] = topology.group.sentinels
     await third?.kill()
     const degraded = await doctor(topology.env)

@@ -10,7 +10,7 @@ export const doctorCommand: Command = {
   summary: 'check the server settings against what the keyspace needs',
   usage: [
     'redlayer doctor [--json]',
-    'Checks the eviction policy, maxmemory, persistence, replicas, and the Sentinel quorum or the',
+    'Checks the role, the eviction policy, maxmemory, persistence, replicas, and the Sentinel quorum or the',
     'cluster state; each check is ok, warn or fail. Exits 1 when any check fails.',
   ].join('\n'),
   options: {},

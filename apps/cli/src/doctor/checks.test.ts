@@ -61,6 +61,20 @@ describe('doctorChecks', () => {
     }
   })
 
+  it('fails when the server is a replica (writes would fail with READONLY)', () => {
+    expect(byId(doctorChecks({ health: standalone(), namespaces: namespaces('safe') })).role?.status).toBe(
+      'ok',
+    )
+    const replica = byId(
+      doctorChecks({ health: standalone({ role: 'slave' }), namespaces: namespaces('safe') }),
+    )
+    expect(replica.role).toEqual({
+      id: 'role',
+      status: 'fail',
+      message: 'connected to a replica: every write fails with READONLY',
+    })
+  })
+
   it('warns on maxmemory unset or smaller than the budgets', () => {
     const unset = byId(
       doctorChecks({ health: standalone({ maxmemoryBytes: 0 }), namespaces: namespaces('safe') }),

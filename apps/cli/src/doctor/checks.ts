@@ -86,6 +86,18 @@ function evictionPolicy(input: DoctorInput): DoctorCheck {
   })
 }
 
+// Writes (every package writes) fail with READONLY on a replica: a REDIS_URL that names one is a mistake.
+function role(input: DoctorInput): DoctorCheck {
+  return perNode('role', input.health, ({ role: nodeRole }) => {
+    if (nodeRole === 'master') return { status: 'ok', message: 'connected to a primary' }
+    if (nodeRole === null) return { status: 'warn', message: 'the role is unknown (INFO did not report it)' }
+    return {
+      status: 'fail',
+      message: `connected to a ${nodeRole === 'slave' ? 'replica' : nodeRole}: every write fails with READONLY`,
+    }
+  })
+}
+
 function maxmemory(input: DoctorInput): DoctorCheck {
   const budgets = input.namespaces.reduce((sum, ns) => sum + (ns.memoryBudgetBytes ?? 0), 0)
   const unset = nodesOf(input.health).filter((node) => node.maxmemoryBytes === 0)
@@ -211,11 +223,11 @@ function clusterState(health: RedisHealth): DoctorCheck {
 }
 
 /**
- * The server settings against what the keyspace needs (ADR-0011, ADR-0013, ADR-0015): eviction
- * policy, maxmemory, persistence, replicas, and the Sentinel quorum or the cluster state.
+ * The server settings against what the keyspace needs (ADR-0011, ADR-0013, ADR-0015): role,
+ * eviction policy, maxmemory, persistence, replicas, and the Sentinel quorum or the cluster state.
  */
 export function doctorChecks(input: DoctorInput): DoctorCheck[] {
-  const checks = [evictionPolicy(input), maxmemory(input), persistence(input), replicas(input)]
+  const checks = [role(input), evictionPolicy(input), maxmemory(input), persistence(input), replicas(input)]
   if (input.health.mode === 'sentinel') checks.push(...sentinelChecks(input.sentinels ?? []))
   if (input.health.mode === 'cluster') checks.push(clusterState(input.health))
   return checks
