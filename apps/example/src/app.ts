@@ -68,7 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // `promtool check metrics` (gauges named `nodejs_active_handles_total`).
   const registry = new Registry()
   const window = new OperationWindow()
-  // Every Redis operation the breaker sees also feeds the report's rolling window.
+  // ADR-0040: every Redis operation the breaker sees also feeds the report's rolling window.
   const metrics = withOperationWindow(createRedlayerMetrics({ registry }), window)
   const guard = createRedisGuard({ redis, metrics, ...options.breaker })
   const keyspace = exampleKeyspaceFor(options.keyPrefix)

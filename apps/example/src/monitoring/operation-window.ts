@@ -8,6 +8,7 @@ const OUTCOMES = [
   'short_circuit',
 ] as const satisfies readonly RedisOperationOutcome[]
 
+// ADR-0040: the error rate counts what Redis did not serve; a caller's own error is not one (ADR-0013).
 /** Outcomes that mean Redis did not serve the operation (`error` is the caller's own error). */
 const UNSERVED: ReadonlySet<RedisOperationOutcome> = new Set(['failure', 'timeout', 'short_circuit'])
 

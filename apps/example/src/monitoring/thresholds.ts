@@ -1,3 +1,4 @@
+// ADR-0040: one table for the report, the status page and deploy/prometheus/alerts.yml.
 /**
  * Alert thresholds of the monitoring report and of the Prometheus rules
  * (deploy/prometheus/alerts.yml), from the performance and service notes of the reference

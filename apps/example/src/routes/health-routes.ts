@@ -74,6 +74,7 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
   }
 }
 
+// ADR-0040: degraded is 200 (the app serves per ADR-0013); only a database that does not answer is 503.
 /**
  * `/health`: the whole report, 200 while the app can serve (ok or degraded), 503 when not ready.
  * `/health/live` (200 while the process answers) and `/health/ready` for orchestrators.
