@@ -1,13 +1,26 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, RedlayerError } from '@redlayer/connection'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { HeldLease, type LeaseBackend, type LeaseEvents, type LeaseStart } from './held-lease.js'
 import { leaseDeadline, monotonicNow } from './lease-clock.js'
 import type { LeaseReply } from './replies.js'
 import { runHolding } from './with-lease.js'
 
 // The timing logic of a lease, against an in-process backend whose replies the test controls
-// (Redis itself is exercised by the integration suites).
+// (Redis itself is exercised by the integration suites), on fake timers AND a fake
+// performance.now(), so that deadlines are checked exactly, whatever the load of the host.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] })
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+/** Advances the fake clock until `signal` aborts (bounded), and returns when that was. */
+async function abortTime(signal: AbortSignal, boundMs = 60_000): Promise<number> {
+  for (let waited = 0; !signal.aborted && waited < boundMs; waited += 1) await vi.advanceTimersByTimeAsync(1)
+  if (!signal.aborted) throw new Error(`not aborted within ${boundMs} ms`)
+  return monotonicNow()
+}
 class TestLease extends HeldLease {
   constructor(backend: LeaseBackend, events: LeaseEvents, start: LeaseStart) {
     super(backend, events, start)
@@ -60,11 +73,11 @@ describe('HeldLease', () => {
   it('auto-extends past several TTLs while the backend confirms', async () => {
     const { impl, calls } = backend(['ok'])
     const { events, seen } = recorder()
-    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 600, autoExtend: true })
-    await sleep(1_500)
+    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 300, autoExtend: true })
+    await vi.advanceTimersByTimeAsync(1_000) // an extension every 200 ms
     expect(lease.state).toBe('held')
     expect(lease.signal.aborted).toBe(false)
-    expect(calls.extend).toBeGreaterThanOrEqual(3)
+    expect(calls.extend).toBe(5)
     expect(seen.extended).toBe(calls.extend)
     expect(await lease.release()).toEqual({ released: true })
     expect(isRedlayerError(lease.signal.reason, 'E_LOCK_RELEASED')).toBe(true)
@@ -75,11 +88,10 @@ describe('HeldLease', () => {
     const { impl } = backend(['hang'])
     const { events, seen } = recorder()
     const sentAt = monotonicNow()
-    const lease = new TestLease(impl, events, { sentAt, ttlMs: 150, autoExtend: true })
-    await new Promise((resolve) => lease.signal.addEventListener('abort', resolve))
-    const abortedAt = monotonicNow()
-    expect(abortedAt - sentAt).toBeLessThan(150)
-    expect(abortedAt).toBeGreaterThanOrEqual(leaseDeadline(sentAt, 150) - 2)
+    const lease = new TestLease(impl, events, { sentAt, ttlMs: 1_000, autoExtend: true })
+    const abortedAt = await abortTime(lease.signal)
+    expect(abortedAt - sentAt).toBeLessThan(1_000)
+    expect(abortedAt).toBe(Math.ceil(leaseDeadline(sentAt, 1_000)))
     expect(lease.state).toBe('lost')
     expect(lease.validityMs).toBe(0)
     expect(seen).toMatchObject({ lost: 1, ended: 1 })
@@ -90,7 +102,7 @@ describe('HeldLease', () => {
     const { events } = recorder()
     const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 200, autoExtend: false })
     const extending = lease.extend()
-    await sleep(220)
+    await vi.advanceTimersByTimeAsync(220)
     expect(lease.state).toBe('lost')
     resolveHanging('ok')
     expect(await extending).toEqual({ extended: false, reason: 'unconfirmed' })
@@ -100,9 +112,11 @@ describe('HeldLease', () => {
   it('keeps failing extensions to itself (no unhandled rejection) and is lost at the deadline', async () => {
     const { impl, calls } = backend([new Error('Redis is unavailable')])
     const { events, seen } = recorder()
-    const lease = new TestLease(impl, events, { sentAt: monotonicNow(), ttlMs: 1_000, autoExtend: true })
-    await new Promise((resolve) => lease.signal.addEventListener('abort', resolve))
-    expect(calls.extend).toBeGreaterThanOrEqual(2) // retried before the deadline
+    const sentAt = monotonicNow()
+    const lease = new TestLease(impl, events, { sentAt, ttlMs: 1_000, autoExtend: true })
+    expect(await abortTime(lease.signal)).toBeLessThan(sentAt + 1_000)
+    // First try at 667 ms, then every 66 ms until the deadline at 940 ms.
+    expect(calls.extend).toBe(5)
     expect(seen.errors).toBe(calls.extend)
     expect((lease.signal.reason as { details: object }).details).toEqual({ reason: 'unconfirmed' })
   })
@@ -183,7 +197,7 @@ describe('runHolding (withLock, withPermit)', () => {
       ttlMs: 200,
       autoExtend: false,
     })
-    const error = await runHolding(lease, () => sleep(250)).catch((e: unknown) => e)
+    const error = await runHolding(lease, () => vi.advanceTimersByTimeAsync(250)).catch((e: unknown) => e)
     expect(isRedlayerError(error, 'E_LOCK_LOST')).toBe(true)
     expect(isRedlayerError((error as Error).cause, 'E_REDIS_UNAVAILABLE')).toBe(true)
   })

@@ -136,7 +136,9 @@ export abstract class HeldLease implements AsyncDisposable {
 
   /** Records a lease of `ttlMs` confirmed by a command sent at `sentAt` (monotonic). */
   protected confirmLease(sentAt: number, ttlMs: number): void {
-    if (this.#state !== 'held' || sentAt <= this.#confirmedSentAt) return // never moved by an older reply
+    // Never moved by the reply to an older command; of two sent at the same instant, the reply
+    // that arrives later answers the command sent later (one connection keeps the order).
+    if (this.#state !== 'held' || sentAt < this.#confirmedSentAt) return
     this.#confirmedSentAt = sentAt
     this.#ttlMs = ttlMs
     this.#deadline = leaseDeadline(sentAt, ttlMs)
