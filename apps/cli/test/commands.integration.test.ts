@@ -265,6 +265,26 @@ describe('configuration and reachability', () => {
     })
   })
 
+  it('a server that stops answering during a flush exits 3, and the record says it failed', async () => {
+    const { env, keyspace } = isolated()
+    await seed(keyspace, 'entity', 5)
+    // Writes paused: SCAN still answers, UNLINK waits past the command timeout.
+    await redis.call('CLIENT', 'PAUSE', '5000', 'WRITE')
+    try {
+      const run = await runCliInProcess(['flush', 'entity', '--json'], env)
+      expect(run.exitCode).toBe(3)
+      expect(jsonOf(run).error).toEqual({ code: 'E_REDIS_UNAVAILABLE', message: 'Command timed out' })
+      expect(JSON.parse(run.stderr)).toMatchObject({
+        level: 'info',
+        namespace: 'entity',
+        outcome: 'failed',
+        deleted: 0,
+      })
+    } finally {
+      await redis.call('CLIENT', 'UNPAUSE')
+    }
+  })
+
   it('a server that accepts but never answers (SIGSTOP) exits 3 after the connect timeout', async () => {
     await using server = await startRedis()
     server.pause()
