@@ -55,11 +55,23 @@ export async function startApp({ env, write, signal, onListening }: StartAppOpti
       write(`Interrupted (${String(signal.reason)}): stopping.`)
       return SIGNAL_EXIT_CODES[String(signal.reason)] ?? 1
     }
-    if (!isRedlayerError(error, 'E_REDIS_UNREACHABLE')) throw error
-    write(
-      `${error.message}\nSet REDIS_MODE and REDIS_URL (or REDIS_SENTINELS, REDIS_CLUSTER_NODES): see README.md.`,
-    )
-    return 1
+    if (isRedlayerError(error, 'E_REDIS_UNREACHABLE')) {
+      write(
+        `${error.message}\nSet REDIS_MODE and REDIS_URL (or REDIS_SENTINELS, REDIS_CLUSTER_NODES): see README.md.`,
+      )
+      return 1
+    }
+    if (isRedlayerError(error, 'E_DATABASE_UNREACHABLE')) {
+      write(
+        `${error.message}\nSet DATABASE_URL to a PostgreSQL that answers, or unset it for the embedded database.`,
+      )
+      return 1
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      write(`${configs.app.host}:${configs.app.port} is in use: set PORT (and HOST) to a free address.`)
+      return 1
+    }
+    throw error
   } finally {
     await redis?.[Symbol.asyncDispose]()
   }

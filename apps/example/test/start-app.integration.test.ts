@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
 import { freePort, startTopology, topologiesFromEnv } from '@redlayer/testkit'
 import { describe, expect, it } from 'vitest'
 import { exampleKeyspace } from '../src/keyspace.js'
@@ -115,6 +117,35 @@ describe('when nothing answers', () => {
     expect(code).toBe(1)
     expect(output).toContain('no Redis answered at the sentinel nodes')
     expect(output).not.toContain('Started a local redis-server')
+  })
+})
+
+describe('when the app cannot serve', () => {
+  it('reports a PostgreSQL that does not answer, without its password, and stops the local Redis', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`
+    const dbPort = await freePort()
+    const { code, output } = await run({
+      env: { REDIS_URL: url, DATABASE_URL: `postgres://app:db-s3cret@127.0.0.1:${dbPort}/app` },
+    })
+    expect(code).toBe(1)
+    expect(output).toContain(`PostgreSQL at postgres://app:***@127.0.0.1:${dbPort}/app did not answer`)
+    expect(output).not.toContain('db-s3cret')
+    expect(isAlive(startedPid(output))).toBe(false)
+  })
+
+  it('reports a port in use', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (blocker.address() as AddressInfo).port
+      const { code, output } = await run({
+        env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, PORT: String(port) },
+      })
+      expect(code).toBe(1)
+      expect(output).toContain(`127.0.0.1:${port} is in use: set PORT`)
+    } finally {
+      blocker.close()
+    }
   })
 })
 

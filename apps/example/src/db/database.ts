@@ -4,7 +4,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { RedlayerError } from '@redlayer/connection'
 import pg from 'pg'
+import { redactDatabaseUrl } from '../app-config.js'
 
 /** What the app needs of PostgreSQL: parameterized queries and transactions. */
 export interface Queryable {
@@ -105,7 +107,16 @@ async function openPostgres(url: string): Promise<Database> {
   pool.on('error', () => {})
   const run = async <Row>(target: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) =>
     (await target.query(sql, params ? [...params] : undefined)).rows as Row[]
-  await run(pool, 'SELECT 1')
+  try {
+    await run(pool, 'SELECT 1')
+  } catch (error) {
+    await pool.end().catch(() => {})
+    throw new RedlayerError(
+      'E_DATABASE_UNREACHABLE',
+      `PostgreSQL at ${redactDatabaseUrl(url)} did not answer: ${(error as Error).message}`,
+      { cause: error },
+    )
+  }
   return {
     kind: 'postgres',
     query: (sql, params) => run(pool, sql, params),
