@@ -27,6 +27,7 @@ export async function runBatch(
   sample?: Sample,
 ): Promise<void> {
   let next = 0
+  const cpu = process.cpuUsage()
   const started = performance.now()
   const caller = async (worker: number) => {
     while (next < total) {
@@ -37,7 +38,9 @@ export async function runBatch(
     }
   }
   await Promise.all(Array.from({ length: concurrency }, (_, worker) => caller(worker)))
-  sample?.addRound(total, performance.now() - started)
+  const elapsedMs = performance.now() - started
+  const used = process.cpuUsage(cpu)
+  sample?.addRound(total, elapsedMs, used.user + used.system)
 }
 
 /**

@@ -29,6 +29,7 @@ const report: BenchReport = {
           opsPerSec: 12_345.6,
           p50Ms: 1.5,
           p99Ms: 3,
+          cpuUsPerOp: 20,
           roundOpsPerSec: [],
         },
       ],
@@ -50,7 +51,7 @@ describe('markdown', () => {
 
   it('renders one row per measurement', () => {
     expect(measurementsMarkdown(report)).toContain(
-      '| cache-hit | redlayer | 64 | 10 | 12,346 | 1.500 | 3.000 |',
+      '| cache-hit | redlayer | 64 | 10 | 12,346 | 1.500 | 3.000 | 20.0 |',
     )
   })
 })

@@ -34,12 +34,12 @@ export function measurementsMarkdown(report: BenchReport): string {
   const rows = report.scenarios.flatMap((s) =>
     s.measurements.map(
       (m) =>
-        `| ${s.name} | ${m.contender} | ${m.concurrency} | ${m.ops} | ${Math.round(m.opsPerSec).toLocaleString('en-US')} | ${m.p50Ms.toFixed(3)} | ${m.p99Ms.toFixed(3)} |`,
+        `| ${s.name} | ${m.contender} | ${m.concurrency} | ${m.ops} | ${Math.round(m.opsPerSec).toLocaleString('en-US')} | ${m.p50Ms.toFixed(3)} | ${m.p99Ms.toFixed(3)} | ${Number.isFinite(m.cpuUsPerOp) ? m.cpuUsPerOp.toFixed(1) : '-'} |`,
     ),
   )
   return [
-    '| scenario | contender | concurrency | ops | ops/s | p50 ms | p99 ms |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | contender | concurrency | ops | ops/s | p50 ms | p99 ms | CPU µs/op |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n')
 }

@@ -55,7 +55,7 @@ export function formatScenario(result: ScenarioResult): string {
   if (result.measurements.length > 0) {
     parts.push(
       table(
-        ['contender', 'conc', 'ops', 'ops/s', 'p50 ms', 'p99 ms'],
+        ['contender', 'conc', 'ops', 'ops/s', 'p50 ms', 'p99 ms', 'CPU µs/op'],
         result.measurements.map((m) => [
           m.contender,
           String(m.concurrency),
@@ -63,8 +63,9 @@ export function formatScenario(result: ScenarioResult): string {
           opsPerSec(m.opsPerSec),
           latency(m.p50Ms),
           latency(m.p99Ms),
+          fixed(m.cpuUsPerOp, 1),
         ]),
-        [false, true, true, true, true, true],
+        [false, true, true, true, true, true, true],
       ),
     )
   }

@@ -8,6 +8,12 @@ export interface Measurement {
   readonly opsPerSec: number
   readonly p50Ms: number
   readonly p99Ms: number
+  /**
+   * Process CPU time (user + system, µs) per operation while this contender ran: what the client
+   * side costs, much less sensitive than wall time to other processes on a shared machine (NaN
+   * where the scenario has no rounds, or the work ran in other processes).
+   */
+  readonly cpuUsPerOp: number
   /** ops/s of each round, in round order (empty when the scenario has no rounds). */
   readonly roundOpsPerSec: readonly number[]
 }

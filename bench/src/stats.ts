@@ -7,10 +7,16 @@ export function percentile(sorted: Float64Array, q: number): number {
 
 /** Collects latencies (ms) and elapsed time over many batches of one contender. */
 export class Sample {
-  #latencies = new Float64Array(1024)
+  #latencies: Float64Array
   #count = 0
   #elapsedMs = 0
   readonly #rounds: number[] = []
+  #cpuUs = 0
+
+  /** `capacity`: latencies held before the first reallocation (size it up front to keep allocation out of a memory measurement). */
+  constructor(capacity = 1024) {
+    this.#latencies = new Float64Array(Math.max(1, capacity))
+  }
 
   add(latencyMs: number): void {
     if (this.#count === this.#latencies.length) {
@@ -25,9 +31,10 @@ export class Sample {
     this.#elapsedMs += ms
   }
 
-  /** Records one round: `ops` operations in `ms` (adds to the elapsed time). */
-  addRound(ops: number, ms: number): void {
+  /** Records one round: `ops` operations in `ms` (adds to the elapsed time), using `cpuUs` of process CPU. */
+  addRound(ops: number, ms: number, cpuUs: number): void {
     this.#elapsedMs += ms
+    this.#cpuUs += cpuUs
     this.#rounds.push((ops * 1000) / ms)
   }
 
@@ -36,13 +43,21 @@ export class Sample {
   }
 
   /** Ops per second over the summed wall time of every batch, and the p50 / p99 latency. */
-  summary(): { ops: number; opsPerSec: number; p50Ms: number; p99Ms: number; roundOpsPerSec: number[] } {
+  summary(): {
+    ops: number
+    opsPerSec: number
+    p50Ms: number
+    p99Ms: number
+    cpuUsPerOp: number
+    roundOpsPerSec: number[]
+  } {
     const sorted = this.#latencies.slice(0, this.#count).sort()
     return {
       ops: this.#count,
       opsPerSec: this.#elapsedMs > 0 ? (this.#count * 1000) / this.#elapsedMs : Number.NaN,
       p50Ms: percentile(sorted, 0.5),
       p99Ms: percentile(sorted, 0.99),
+      cpuUsPerOp: this.#rounds.length > 0 && this.#count > 0 ? this.#cpuUs / this.#count : Number.NaN,
       roundOpsPerSec: [...this.#rounds],
     }
   }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { BenchContext } from '../bench-context.js'
@@ -29,20 +30,23 @@ async function growth(
   sample?: Sample,
 ) {
   const { cache } = await redlayerCache(ctx, name, l1 === undefined ? {} : { l1 })
-  const settled = () => {
+  // Array buffers are freed by a background sweeper after a collection: let it finish.
+  const settled = async () => {
     gc()
+    await sleep(200)
     gc()
+    await sleep(200)
     const { heapUsed, arrayBuffers } = process.memoryUsage()
     return { heap: heapUsed, arrayBuffers }
   }
-  const before = settled()
+  const before = await settled()
   const contender = {
     name,
     op: (_w: number, i: number) =>
       cache.getOrSet(['item', (i * 7919) % KEYS], () => ({ ...ENTITY, id: i % KEYS })),
   }
   await runBatch(contender, 64, ops, sample)
-  const after = settled()
+  const after = await settled()
   return {
     heap: after.heap - before.heap,
     arrayBuffers: after.arrayBuffers - before.arrayBuffers,
@@ -68,7 +72,8 @@ export const memory: Scenario = {
     // Warm the code paths first, so that neither measured run pays for compiling them.
     await growth(ctx, gc, 'warm-up', ctx.count(50_000, 500), L1)
     const baseline = await growth(ctx, gc, 'no L1', ctx.count(250_000, 1_000), undefined)
-    const sample = new Sample()
+    // Sized up front: its 8 bytes per operation must not count as growth.
+    const sample = new Sample(ops)
     const withL1 = await growth(ctx, gc, 'redlayer L1', ops, L1, sample)
     const l1Growth = withL1.total - baseline.total
     return {
