@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { OperationWindow } from './operation-window.js'
+
+describe('OperationWindow', () => {
+  it('is empty at first', () => {
+    expect(new OperationWindow(10).summary()).toMatchObject({ operations: 0, latencyMs: null, errorRate: 0 })
+  })
+
+  it('computes nearest-rank percentiles over the operations it holds', () => {
+    const window = new OperationWindow(100)
+    for (let ms = 1; ms <= 100; ms++) window.record(ms, 'ok')
+    expect(window.summary().latencyMs).toEqual({ p50: 50, p95: 95, p99: 99, max: 100, mean: 50.5 })
+  })
+
+  it('keeps only the last `capacity` operations', () => {
+    const window = new OperationWindow(3)
+    for (const ms of [500, 400, 1, 2, 3]) window.record(ms, 'ok')
+    expect(window.summary()).toMatchObject({ operations: 3, latencyMs: { max: 3, p50: 2 } })
+  })
+
+  it("counts failures, timeouts and short circuits as errors, not the caller's own errors", () => {
+    const window = new OperationWindow(10)
+    for (const outcome of [
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'failure',
+      'timeout',
+      'short_circuit',
+      'error',
+    ] as const) {
+      window.record(1, outcome)
+    }
+    const summary = window.summary()
+    expect(summary.errorRate).toBeCloseTo(0.3)
+    expect(summary.byOutcome).toEqual({ ok: 6, failure: 1, timeout: 1, error: 1, short_circuit: 1 })
+  })
+
+  it('rejects a capacity that is not a positive integer', () => {
+    expect(() => new OperationWindow(0)).toThrow(RangeError)
+    expect(() => new OperationWindow(1.5)).toThrow(RangeError)
+  })
+})
