@@ -89,6 +89,21 @@ describe('/metrics', () => {
   })
 })
 
+describe('/status', () => {
+  it('serves the page, its stylesheet and script, and sends / to it', async () => {
+    const page = await get('/status')
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
+    expect(page.body).toContain('<script src="/status.js" defer></script>')
+    expect((await get('/status.css')).headers['content-type']).toBe('text/css; charset=utf-8')
+    const script = await get('/status.js')
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8')
+    expect(script.body).toContain("fetch(url, { cache: 'no-store' })")
+    const root = await get('/')
+    expect(root.statusCode).toBe(302)
+    expect(root.headers.location).toBe('/status')
+  })
+})
+
 describe('/monitoring/redis', () => {
   it('reports the rolling window, slow operations, server figures, hit ratio and the keyspace audit', async () => {
     await traffic()
