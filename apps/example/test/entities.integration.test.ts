@@ -49,6 +49,18 @@ describe('GET /api/entities/:id', () => {
     expect(second.headers['x-source']).toBe('cache')
   })
 
+  it('forgets a cached absence when the entity is created', async () => {
+    const [row] = await fixture.db.query<{ next: number }>('SELECT max(id) + 1 AS next FROM entities')
+    const next = row?.next ?? 0
+    expect((await get(`/api/entities/${next}`)).statusCode).toBe(404)
+    expect((await get(`/api/entities/${next}`)).headers['x-source']).toBe('cache')
+    const created = await send('POST', '/api/entities', { kind: 'paper', name: 'Zookeeper' })
+    expect(created.json<Entity>().id).toBe(next)
+    const found = await get(`/api/entities/${next}`)
+    expect(found.statusCode).toBe(200)
+    expect(found.json<Entity>().name).toBe('Zookeeper')
+  })
+
   it('answers 400 with the problem for a bad id', async () => {
     const response = await get('/api/entities/abc')
     expect(response.statusCode).toBe(400)

@@ -65,7 +65,11 @@ export class EntityService {
 
   async create(input: EntityInput): Promise<Entity> {
     const entity = await this.#repository.create(input)
-    await this.#queries.invalidateTags([ALL_KINDS, kindTag(entity.kind)])
+    await Promise.all([
+      // A read of this id before it existed cached its absence (negative caching).
+      this.#entities.delete(['entity', entity.id]),
+      this.#queries.invalidateTags([ALL_KINDS, kindTag(entity.kind)]),
+    ])
     return entity
   }
 
