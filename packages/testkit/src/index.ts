@@ -1,6 +1,7 @@
 export type { AdminTarget, NodeAddress } from './admin-client.js'
 export { type ClusterNode, ownsSlot } from './cluster-node.js'
 export { CONFIG_DIR, type SharedConfigName, sharedConfig } from './config-files.js'
+export { serverErrorCounts } from './error-stats.js'
 export {
   type CallOutcome,
   errorKind,
@@ -20,6 +21,7 @@ export {
 export { freePort, freePorts } from './free-port.js'
 export { type LossTrial, type LossTrialOptions, runLossTrial } from './loss-trial.js'
 export { type FailoverMode, failoverMode, type MeasurementRow, recordMeasurement } from './measurements.js'
+export { type MigrationPhase, type MigrationRedirects, migrateSlotUnderUse } from './migrate-under-use.js'
 export type { WaitOptions } from './poll.js'
 export {
   type FailoverSettings,
