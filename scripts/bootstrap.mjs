@@ -3,12 +3,15 @@
 //   npm start  -> install, build, run the example app
 //   npm test   -> install, build, lint, type-check, ADR check, every test
 //   npm run bench -> install, build, the benchmarks
+//   npm run test:failover -> install, the failover measurements of every data package on Sentinel
+//                            and Cluster (REDLAYER_FAILOVER=full), then the measured tables (ADR-0015)
 // Each step says what it runs; the first failing step stops the run with its exit code.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { arch, cpus, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { formatMeasurements } from './lib/measurement-tables.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const command = process.argv[2]
@@ -126,6 +129,37 @@ switch (command) {
     process.exit(status)
     break
   }
+  case 'test:failover': {
+    ensureRedisServer()
+    const runDir = mkdtempSync(join(tmpdir(), 'redlayer-testkit-run-'))
+    const resultsDir = mkdtempSync(join(tmpdir(), 'redlayer-failover-'))
+    const cleanup = () => {
+      killLeftovers(runDir)
+      rmSync(resultsDir, { recursive: true, force: true })
+    }
+    process.on('SIGINT', () => {
+      cleanup()
+      process.exit(130)
+    })
+    // One file at a time: the failover windows are measured, so the tests must not compete for
+    // the cores with each other.
+    const status = run(
+      'failover measurements',
+      ...pnpm(['vitest', 'run', '--file-parallelism=false', 'failover.integration', ...extra]),
+      { REDLAYER_FAILOVER: 'full', REDLAYER_FAILOVER_RESULTS: resultsDir, REDLAYER_TESTKIT_RUN_DIR: runDir },
+    )
+    const redis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim()
+    const [cpu] = cpus()
+    console.log(
+      `\n## Measured failover behaviour\n\n${new Date().toISOString()}, ${platform()} ${arch()}, ` +
+        `${cpus().length} × ${cpu?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${redis}\n` +
+        `Command: npm run test:failover${extra.length > 0 ? ` -- ${extra.join(' ')}` : ''}\n\n` +
+        formatMeasurements(resultsDir),
+    )
+    cleanup()
+    process.exit(status)
+    break
+  }
   case 'start': {
     must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
     process.exit(run('example app', 'node', ['apps/example/dist/main.js', ...extra]))
@@ -138,6 +172,6 @@ switch (command) {
     break
   }
   default:
-    console.error('usage: node scripts/bootstrap.mjs start|test|bench [args...]')
+    console.error('usage: node scripts/bootstrap.mjs start|test|test:failover|bench [args...]')
     process.exit(2)
 }
