@@ -130,7 +130,7 @@ switch (command) {
     break
   }
   case 'test:failover': {
-    ensureRedisServer()
+    ensureProgram(REDIS_SERVER)
     const runDir = mkdtempSync(join(tmpdir(), 'redlayer-testkit-run-'))
     const resultsDir = mkdtempSync(join(tmpdir(), 'redlayer-failover-'))
     const cleanup = () => {
