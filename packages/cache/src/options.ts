@@ -1,10 +1,9 @@
-import type { RedisClient } from '@redlayer/connection'
+import { parseOrThrow, type RedisClient } from '@redlayer/connection'
 import { type Duration, type Keyspace, parseDuration } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { DEFAULT_COMPRESSION_THRESHOLD } from './entry-codec.js'
-import { cacheError } from './errors.js'
 import { jsonSerializer, type Serializer } from './serializer.js'
 
 export interface L1Options {
@@ -143,17 +142,7 @@ const DEFAULTS = {
 
 /** Validates the options once, reporting every problem in one E_INVALID_OPTIONS. */
 export function resolveCacheOptions<N extends string>(options: CacheOptions<N>): ResolvedCacheOptions<N> {
-  const parsed = schema.safeParse(options)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const path = issue.path.map(String).join('.')
-      return path === '' ? issue.message : `${path}: ${issue.message}`
-    })
-    throw cacheError('E_INVALID_OPTIONS', `invalid cache options:\n- ${problems.join('\n- ')}`, {
-      details: { problems },
-    })
-  }
-  const o = parsed.data
+  const o = parseOrThrow(schema, options, 'cache options')
   // Throws E_UNKNOWN_NAMESPACE for a namespace the keyspace does not declare.
   options.keyspace.namespace(options.namespace)
   const l1 = o.l1 === undefined || o.l1 === false ? undefined : o.l1 === true ? {} : o.l1

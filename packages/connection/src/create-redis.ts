@@ -162,3 +162,10 @@ export function duplicateForBlocking(client: RedisClient, connectionName?: strin
     }),
   )
 }
+
+/** The per-command timeout the client was created with (on Cluster: of its node connections). */
+export function commandTimeoutOf(client: RedisClient): number | undefined {
+  return client instanceof Cluster
+    ? client.options.redisOptions?.commandTimeout
+    : client.options.commandTimeout
+}

@@ -18,6 +18,7 @@ export {
 } from './config.js'
 export {
   type CreateRedisOverrides,
+  commandTimeoutOf,
   createRedis,
   duplicateForBlocking,
   mastersOf,
@@ -34,3 +35,4 @@ export {
 } from './health.js'
 export { formatHostPort, type HostPort } from './host-port.js'
 export { RECONNECT_MAX_DELAY_MS, reconnectDelayMs } from './reconnect-delay.js'
+export { invalidInput, parseOrThrow, zodProblems } from './validation.js'

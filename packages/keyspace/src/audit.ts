@@ -1,4 +1,4 @@
-import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { parseOrThrow, type RedisClient } from '@redlayer/connection'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { FlushClass } from './definition.js'
@@ -79,11 +79,12 @@ export async function auditKeyspace<N extends string>(
   keyspace: Keyspace<N>,
   options: AuditOptions = {},
 ): Promise<KeyspaceAudit> {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new RedlayerError('E_INVALID_OPTIONS', `invalid audit options: ${z.prettifyError(parsed.error)}`)
-  }
-  const { sampleSize = 50, scanCount = 1_000, maxKeys = 1_000_000, examples = 5 } = parsed.data
+  const {
+    sampleSize = 50,
+    scanCount = 1_000,
+    maxKeys = 1_000_000,
+    examples = 5,
+  } = parseOrThrow(optionsSchema, options, 'audit options')
   const tallies = new Map<string, Tally>(
     keyspace.namespaces.map((ns) => [ns.name, { keys: 0, withoutTtl: 0, ttlAboveMax: 0, sample: [] }]),
   )

@@ -1,4 +1,4 @@
-import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { parseOrThrow, type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { FlushClass } from './definition.js'
@@ -99,12 +99,9 @@ export async function flushNamespace<N extends string>(
   options: FlushOptions = {},
 ): Promise<FlushResult> {
   const ns = keyspace.namespace(namespace)
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new RedlayerError('E_INVALID_OPTIONS', `invalid flush options: ${z.prettifyError(parsed.error)}`)
-  }
-  const { dryRun = false, batchSize = 500, force = false } = parsed.data
-  const reason = parsed.data.reason?.trim() || undefined
+  const parsed = parseOrThrow(optionsSchema, options, 'flush options')
+  const { dryRun = false, batchSize = 500, force = false } = parsed
+  const reason = parsed.reason?.trim() || undefined
   if (ns.flushClass === 'forbidden') {
     refuse(
       'E_FLUSH_FORBIDDEN',

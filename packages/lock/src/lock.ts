@@ -1,4 +1,4 @@
-import { RedlayerError } from '@redlayer/connection'
+import { parseOrThrow, RedlayerError } from '@redlayer/connection'
 import { z } from 'zod'
 import type { LockContext } from './context.js'
 import {
@@ -71,18 +71,12 @@ export class Lock extends HeldLease {
    * It narrows, never closes, the window in which a failover loses the lock (ADR-0030).
    */
   async waitForReplicas(replicas: number, timeoutMs: number): Promise<ReplicaWaitResult> {
-    const parsed = replicaWaitSchema.safeParse({ replicas, timeoutMs })
-    if (!parsed.success) {
-      throw new RedlayerError(
-        'E_INVALID_LOCK_OPTIONS',
-        'waitForReplicas needs 1..1000 replicas and 1..60000 ms',
-        {
-          details: {
-            problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-          },
-        },
-      )
-    }
+    parseOrThrow(
+      replicaWaitSchema,
+      { replicas, timeoutMs },
+      'waitForReplicas arguments',
+      'E_INVALID_LOCK_OPTIONS',
+    )
     if (this.state !== 'held') return { held: false, reason: this.notHeldReason }
     const { context, keys, token } = this.#init
     const [first] = keys

@@ -1,4 +1,4 @@
-import { RedlayerError } from '@redlayer/connection'
+import { invalidInput, parseOrThrow } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import { z } from 'zod'
 import type { BackoffPolicy } from './backoff.js'
@@ -85,7 +85,7 @@ export class LockPolicy {
       problems.push('backoffMaxMs: below backoffBaseMs')
     const ttlProblem = this.#ttlProblem(this.#defaultTtlMs)
     if (ttlProblem !== undefined) problems.push(`ttlMs: ${ttlProblem}`)
-    if (problems.length > 0) throw invalid(problems)
+    if (problems.length > 0) throw invalidInput('E_INVALID_LOCK_OPTIONS', 'lock options', problems)
     this.backoff = { baseMs: this.#defaults.backoffBaseMs, maxMs: this.#defaults.backoffMaxMs }
   }
 
@@ -111,7 +111,8 @@ export class LockPolicy {
   /** Throws `E_INVALID_LOCK_OPTIONS` for a lease outside the namespace's bounds. */
   assertTtl(ttlMs: number): void {
     const problem = this.#ttlProblem(ttlMs)
-    if (problem !== undefined) throw invalid([`ttlMs: ${problem}`])
+    if (problem !== undefined)
+      throw invalidInput('E_INVALID_LOCK_OPTIONS', 'lock options', [`ttlMs: ${problem}`])
   }
 
   #ttlProblem(ttlMs: number): string | undefined {
@@ -125,14 +126,6 @@ export class LockPolicy {
   }
 }
 
-function invalid(problems: string[]): RedlayerError<'E_INVALID_LOCK_OPTIONS'> {
-  return new RedlayerError('E_INVALID_LOCK_OPTIONS', `invalid lock options: ${problems.join('; ')}`, {
-    details: { problems },
-  })
-}
-
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input)
-  if (result.success) return result.data
-  throw invalid(result.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`))
+  return parseOrThrow(schema, input, 'lock options', 'E_INVALID_LOCK_OPTIONS')
 }

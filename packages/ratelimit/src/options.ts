@@ -1,4 +1,4 @@
-import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { invalidInput, type RedisClient, zodProblems } from '@redlayer/connection'
 import { type Keyspace, parseDuration } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
@@ -90,8 +90,7 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
   if (!options.keyspace) problems.push('keyspace: a keyspace is required')
   const parsed = optionsSchema.safeParse(options)
   if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      problems.push(`${issue.path.join('.') || 'options'}: ${issue.message}`)
+    problems.push(...zodProblems(parsed.error))
     throw invalid(problems)
   }
   const data = parsed.data
@@ -170,8 +169,6 @@ function durationMs(value: number | string, path: string, problems: string[]): n
   return undefined
 }
 
-function invalid(problems: readonly string[]): RedlayerError<'E_INVALID_OPTIONS'> {
-  return new RedlayerError('E_INVALID_OPTIONS', `invalid rate limiter options:\n- ${problems.join('\n- ')}`, {
-    details: { problems },
-  })
+function invalid(problems: readonly string[]) {
+  return invalidInput('E_INVALID_OPTIONS', 'rate limiter options', problems)
 }

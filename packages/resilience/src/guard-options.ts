@@ -1,6 +1,5 @@
-import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { commandTimeoutOf, parseOrThrow, type RedisClient } from '@redlayer/connection'
 import type { RedlayerMetrics } from '@redlayer/metrics'
-import type { Cluster as ClusterType, Redis } from 'ioredis'
 import { z } from 'zod'
 
 export interface RedisGuardOptions {
@@ -68,30 +67,10 @@ const schema = z.strictObject({
   resetTimeoutMs: z.number().int().min(10).max(3_600_000).optional(),
 })
 
-/** The connection's own command timeout, if it has one (Cluster: its per-node options). */
-function connectionCommandTimeout(redis: RedisClient): number | undefined {
-  return redis.isCluster
-    ? (redis as ClusterType).options.redisOptions?.commandTimeout
-    : (redis as Redis).options.commandTimeout
-}
-
 /** Validates every option at once; one `E_INVALID_OPTIONS` error lists all the problems. */
 export function resolveGuardOptions(options: RedisGuardOptions): ResolvedRedisGuardOptions {
-  const parsed = schema.safeParse(options)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`,
-    )
-    throw new RedlayerError(
-      'E_INVALID_OPTIONS',
-      `createRedisGuard: invalid options: ${problems.join('; ')}`,
-      {
-        details: { problems },
-      },
-    )
-  }
-  const value = parsed.data
-  const connectionTimeout = connectionCommandTimeout(value.redis)
+  const value = parseOrThrow(schema, options, 'createRedisGuard options')
+  const connectionTimeout = commandTimeoutOf(value.redis)
   return {
     redis: value.redis,
     metrics: value.metrics,

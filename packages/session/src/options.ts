@@ -1,8 +1,7 @@
-import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { commandTimeoutOf, invalidInput, parseOrThrow, type RedisClient } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
-import { Cluster } from 'ioredis'
 import { z } from 'zod'
 
 export interface SessionStoreOptions<N extends string> {
@@ -46,52 +45,34 @@ export interface ResolvedSessionStoreOptions {
   readonly durability: { readonly replicas: number; readonly timeoutMs: number } | undefined
 }
 
-function commandTimeoutOf(redis: RedisClient): number | undefined {
-  return redis instanceof Cluster ? redis.options.redisOptions?.commandTimeout : redis.options.commandTimeout
-}
-
 /** Validates the options once, at construction, and reports every problem in one error. */
 export function resolveSessionStoreOptions<N extends string>(
   options: SessionStoreOptions<N>,
 ): ResolvedSessionStoreOptions {
-  const parsed = schema.safeParse(options)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`,
-    )
-    throw new RedlayerError(
-      'E_INVALID_OPTIONS',
-      `Invalid session store options:\n- ${problems.join('\n- ')}`,
-      {
-        details: { problems },
-      },
-    )
-  }
+  const data = parseOrThrow(schema, options, 'session store options')
   const { keyspace, namespace } = options
   // ADR-0011: the namespace's TTL policy bounds both timeouts.
-  const idleTtlMs = keyspace.ttl(namespace, parsed.data.idleTtlMs)
-  const absoluteTtlMs = keyspace.ttl(namespace, parsed.data.absoluteTtlMs ?? Number.MAX_SAFE_INTEGER)
+  const idleTtlMs = keyspace.ttl(namespace, data.idleTtlMs)
+  const absoluteTtlMs = keyspace.ttl(namespace, data.absoluteTtlMs ?? Number.MAX_SAFE_INTEGER)
+  const problems: string[] = []
   if (absoluteTtlMs < idleTtlMs) {
-    throw new RedlayerError(
-      'E_INVALID_OPTIONS',
-      `Invalid session store options:\n- absoluteTtlMs (${absoluteTtlMs}) is shorter than idleTtlMs (${idleTtlMs})`,
-    )
+    problems.push(`absoluteTtlMs (${absoluteTtlMs}) is shorter than idleTtlMs (${idleTtlMs})`)
   }
   // WAIT blocks the connection that carried the write; it must answer within that connection's
   // command timeout, or the client would report a timeout for a write that succeeded.
   const commandTimeoutMs = commandTimeoutOf(options.redis)
-  const waitMs = parsed.data.durability?.timeoutMs
+  const waitMs = data.durability?.timeoutMs
   if (waitMs !== undefined && commandTimeoutMs !== undefined && waitMs >= commandTimeoutMs) {
-    throw new RedlayerError(
-      'E_INVALID_OPTIONS',
-      `Invalid session store options:\n- durability.timeoutMs (${waitMs}) must be below the connection's command timeout (${commandTimeoutMs})`,
+    problems.push(
+      `durability.timeoutMs (${waitMs}) must be below the connection's command timeout (${commandTimeoutMs})`,
     )
   }
+  if (problems.length > 0) throw invalidInput('E_INVALID_OPTIONS', 'session store options', problems)
   return {
     idleTtlMs,
     absoluteTtlMs,
-    maxEvents: parsed.data.maxEvents ?? 0,
-    maxValueBytes: parsed.data.maxValueBytes,
-    durability: parsed.data.durability,
+    maxEvents: data.maxEvents ?? 0,
+    maxValueBytes: data.maxValueBytes,
+    durability: data.durability,
   }
 }

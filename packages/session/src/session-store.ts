@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { parseOrThrow, type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
@@ -46,14 +46,8 @@ const listSchema = ownerSchema.extend({
   cursor: z.string().max(512).optional(),
 })
 
-function valid<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value)
-  if (parsed.success) return parsed.data
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || what}: ${issue.message}`)
-  throw new RedlayerError('E_INVALID_ARGUMENT', `Invalid ${what}:\n- ${problems.join('\n- ')}`, {
-    details: { problems },
-  })
-}
+const valid = <S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> =>
+  parseOrThrow(schema, value, what, 'E_INVALID_ARGUMENT')
 
 type Reply = [status: string, a?: number, b?: number]
 

@@ -1,5 +1,5 @@
-/** A session as the store returns it. Times are Redis server time. */
-export interface Session<State extends Record<string, unknown> = Record<string, unknown>> {
+/** A session's metadata, as listed and as part of every read. Times are Redis server time. */
+export interface SessionSummary {
   readonly id: string
   readonly appName: string
   readonly userId: string
@@ -11,6 +11,11 @@ export interface Session<State extends Record<string, unknown> = Record<string, 
   readonly expiresAt: Date
   /** Events appended over the session's life (the list may hold fewer when `maxEvents` trims). */
   readonly eventCount: number
+}
+
+/** A session as the store returns it. */
+export interface Session<State extends Record<string, unknown> = Record<string, unknown>>
+  extends SessionSummary {
   readonly state: State
 }
 
@@ -70,17 +75,6 @@ export type UpdateResult =
     }
   | { readonly status: 'conflict'; readonly currentVersion: number }
   | { readonly status: 'not-found' }
-
-export interface SessionSummary {
-  readonly id: string
-  readonly appName: string
-  readonly userId: string
-  readonly version: number
-  readonly createdAt: Date
-  readonly updatedAt: Date
-  readonly expiresAt: Date
-  readonly eventCount: number
-}
 
 export interface SessionPage {
   readonly sessions: readonly SessionSummary[]
