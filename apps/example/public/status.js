@@ -15,7 +15,10 @@ const bytes = (n) => {
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
 }
-const percent = (share) => (share === null || share === undefined ? '-' : `${(share * 100).toFixed(1)} %`)
+const percent = (share) => {
+  if (share === null || share === undefined) return '-'
+  return share > 0 && share < 0.001 ? '< 0.1 %' : `${(share * 100).toFixed(1)} %`
+}
 const count = (n) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US'))
 const ms = (n) => `${n.toFixed(2)} ms`
 
@@ -69,6 +72,16 @@ function renderAlerts(alerts) {
 }
 
 function renderSlow(recent) {
+  if (recent.length === 0) {
+    const row = document.createElement('tr')
+    const none = document.createElement('td')
+    none.colSpan = 4
+    none.className = 'none'
+    none.textContent = 'none recorded'
+    row.append(none)
+    $('slow').replaceChildren(row)
+    return
+  }
   $('slow').replaceChildren(
     ...recent.map((op) => {
       const row = document.createElement('tr')
