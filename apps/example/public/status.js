@@ -1,6 +1,7 @@
 // The status page's only script: polls /monitoring/redis and /health and fills the page.
 // Plain browser JavaScript, no build step; text goes in through textContent, never as HTML.
-const REFRESH_MS = 2000
+// Every 2 s, or `?refresh=<ms>` (at least 500).
+const REFRESH_MS = Math.max(500, Number(new URLSearchParams(location.search).get('refresh')) || 2000)
 
 const $ = (id) => document.getElementById(id)
 

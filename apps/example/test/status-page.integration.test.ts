@@ -64,7 +64,7 @@ const text = (selector: string) => page.locator(selector).innerText()
 
 describe('the status page', () => {
   it('shows the health, the breaker state and every namespace with keys, memory and budget', async () => {
-    await page.goto(`${base}/status`)
+    await page.goto(`${base}/status?refresh=500`)
     expect(await page.title()).toBe('redlayer example: Redis status')
     await page.locator('#health[data-status="ok"]').waitFor({ timeout: 10_000 })
     expect(await text('#health')).toBe('ok')
