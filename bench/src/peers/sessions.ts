@@ -15,7 +15,6 @@ export async function redlayerSessions(ctx: BenchContext) {
   const guard = createRedisGuard({ redis, metrics })
   const store = createSessionStore({ redis, keyspace: ctx.keyspace(), namespace: 'session', guard, metrics })
   ctx.defer(async () => {
-    await store[Symbol.asyncDispose]()
     await guard[Symbol.asyncDispose]()
   })
   return store

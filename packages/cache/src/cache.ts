@@ -9,7 +9,7 @@ import {
   parseDuration,
 } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
-import { createRedisGuard, isRedisFailure, type RedisGuard, type StateChange } from '@redlayer/resilience'
+import { isRedisFailure, type RedisGuard, type StateChange, sharedRedisGuard } from '@redlayer/resilience'
 import { type BusMessage, CacheBus } from './bus.js'
 import { type CacheId, idParts, normalizeTags } from './cache-id.js'
 import { type CacheEntry, decodeEntry, encodeEntry } from './entry-codec.js'
@@ -116,7 +116,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #o: ResolvedCacheOptions<N>
   readonly #keyspace: Keyspace<N>
   readonly #guard: RedisGuard
-  readonly #ownGuard: boolean
   readonly #metrics: RedlayerMetrics
   readonly #store: RedisStore
   readonly #l1: L1 | undefined
@@ -143,9 +142,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#keyspace = o.keyspace
     this.#labels = { namespace: o.namespace }
     this.#whenRedisDown = o.keyspace.namespace(o.namespace).whenRedisDown
-    this.#ownGuard = o.guard === undefined
     this.#metrics = o.metrics ?? o.guard?.metrics ?? createRedlayerMetrics()
-    this.#guard = o.guard ?? createRedisGuard({ redis: o.redis, metrics: this.#metrics })
+    this.#guard = o.guard ?? sharedRedisGuard(o.redis, { metrics: this.#metrics })
     this.#store = new RedisStore(o.redis, this.#guard)
     this.#pending = new PendingInvalidations(o.maxPendingInvalidations)
     // ADR-0020: reserved keys are plain keys of the namespace; value keys always start with a
@@ -411,7 +409,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     if (this.#replayTimer) clearInterval(this.#replayTimer)
     this.#waiters.wakeAll()
     await this.#bus?.[Symbol.asyncDispose]()
-    if (this.#ownGuard) await this.#guard[Symbol.asyncDispose]()
   }
 
   // --- reading ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
-import { createRedisGuard, type RedisGuard, redisFailureKind } from '@redlayer/resilience'
+import { type RedisGuard, redisFailureKind, sharedRedisGuard } from '@redlayer/resilience'
 import { type Grant, leaseEvents, runAcquisition } from './acquisition.js'
 import type { LockContext } from './context.js'
 import { lockClosedError, lockTimeoutError } from './errors.js'
@@ -38,7 +38,6 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
   readonly #context: LockContext
   readonly #closing = new AbortController()
   /** The guard this manager created (none was given), disposed with it. */
-  readonly #ownedGuard: RedisGuard | undefined
 
   constructor(options: LockManagerOptions<N>) {
     const { redis, keyspace, namespace, guard, metrics: given, ...defaults } = options
@@ -54,8 +53,7 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     const policy = new LockPolicy(defaults, keyspace as Keyspace<string>, namespace)
     void LuaScript.prepare(redis) // ahead of the first command (see LuaScript)
     const metrics = given ?? createRedlayerMetrics()
-    const effectiveGuard = guard ?? createRedisGuard({ redis, metrics, name: 'lock' })
-    this.#ownedGuard = guard === undefined ? effectiveGuard : undefined
+    const effectiveGuard = guard ?? sharedRedisGuard(redis, { metrics })
     this.#context = {
       redis,
       guard: effectiveGuard,
@@ -148,7 +146,6 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     const held = [...this.#context.live]
     await Promise.allSettled(held.map((lease) => lease.release()))
     this.#context.wakeups.close()
-    if (this.#ownedGuard !== undefined) await this.#ownedGuard[Symbol.asyncDispose]()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { RedlayerError } from '@redlayer/connection'
 import type { KeyFamily, KeyPart, Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
-import { createRedisGuard, type RedisGuard, type UnavailableReason } from '@redlayer/resilience'
+import { type RedisGuard, sharedRedisGuard, type UnavailableReason } from '@redlayer/resilience'
 import { costUnits } from './bucket-math.js'
 import { DenyCache } from './deny-cache.js'
 import type { ResolvedLimit } from './limit.js'
@@ -31,7 +31,6 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   readonly #keyspace: Keyspace<N>
   readonly #namespace: N
   readonly #guard: RedisGuard
-  readonly #ownsGuard: boolean
   readonly #metrics: RedlayerMetrics
   readonly #script: ReturnType<typeof tokenBucketScript>
   readonly #denyCache: DenyCache | undefined
@@ -45,10 +44,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     this.#keyspace = options.keyspace
     this.#namespace = options.namespace
     this.#metrics = options.metrics ?? createRedlayerMetrics()
-    this.#ownsGuard = options.guard === undefined
-    this.#guard =
-      options.guard ??
-      createRedisGuard({ redis: options.redis, metrics: this.#metrics, name: this.options.name })
+    this.#guard = options.guard ?? sharedRedisGuard(options.redis, { metrics: this.#metrics })
     this.#script = tokenBucketScript(options.redis)
     const { denyCacheEntries, onRedisDown, instances, localMaxSubjects } = this.options
     this.#denyCache = denyCacheEntries > 0 ? new DenyCache(denyCacheEntries) : undefined
@@ -120,7 +116,6 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.#denyCache?.clear()
-    if (this.#ownsGuard) await this.#guard[Symbol.asyncDispose]()
   }
 
   // ADR-0012: one family (one slot) per subject; the limiter's name keeps two limiters with a

@@ -10,3 +10,4 @@ export {
   type StateChange,
   type UnavailableReason,
 } from './redis-guard.js'
+export { sharedRedisGuard } from './shared-guard.js'

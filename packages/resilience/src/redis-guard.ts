@@ -39,6 +39,8 @@ export interface RunOptions<T> {
 export interface RedisGuard extends AsyncDisposable {
   readonly name: string
   readonly state: BreakerState
+  /** True once disposed: `run` then throws `E_GUARD_DISPOSED`. */
+  readonly disposed: boolean
   readonly metrics: RedlayerMetrics
   readonly options: Readonly<Omit<ResolvedRedisGuardOptions, 'redis' | 'metrics'>>
   /**
@@ -118,6 +120,10 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
 
   get state(): BreakerState {
     return this.#state
+  }
+
+  get disposed(): boolean {
+    return this.#disposed
   }
 
   async run<T>(operation: string, fn: () => Promise<T>, options: RunOptions<T> = {}): Promise<T> {

@@ -1,6 +1,6 @@
 import { mastersOf, type RedisClient, RedlayerError } from '@redlayer/connection'
 import { flushNamespace, type Keyspace } from '@redlayer/keyspace'
-import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
+import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'
 import session from 'express-session'
 
 export interface ExpressSessionStoreOptions<N extends string> {
@@ -43,7 +43,7 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
     this.#keyspace = options.keyspace
     this.#namespace = options.namespace
     this.#keyspace.namespace(options.namespace) // an unknown namespace fails here, not on first use
-    this.#guard = options.guard ?? createRedisGuard({ redis: options.redis })
+    this.#guard = options.guard ?? sharedRedisGuard(options.redis)
     this.#clearReason = options.clearReason
     this.#scanCount = options.scanCount ?? 500
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { parseOrThrow, type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
-import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
+import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { eventOf, fieldsOf, serialize, stateOf, summaryOf } from './codec.js'
 import {
@@ -56,12 +56,11 @@ type Reply = [status: string, a?: number, b?: number]
  * one slot with the owner's index. Every write is one script; an append costs the same whatever
  * the number of events already stored. Fails closed while Redis is down (ADR-0013).
  */
-export class SessionStore<N extends string = string> implements AsyncDisposable {
+export class SessionStore<N extends string = string> {
   readonly #redis: RedisClient
   readonly #keyspace: Keyspace<N>
   readonly #namespace: N
   readonly #guard: RedisGuard
-  readonly #ownsGuard: boolean
   readonly #metrics: RedlayerMetrics
   readonly #options: ResolvedSessionStoreOptions
   readonly #scripts: SessionScripts
@@ -72,8 +71,7 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
     this.#keyspace = options.keyspace
     this.#namespace = options.namespace
     this.#metrics = options.metrics ?? createRedlayerMetrics()
-    this.#ownsGuard = options.guard === undefined
-    this.#guard = options.guard ?? createRedisGuard({ redis: options.redis, metrics: this.#metrics })
+    this.#guard = options.guard ?? sharedRedisGuard(options.redis, { metrics: this.#metrics })
     this.#scripts = sessionScripts(options.redis)
   }
 
@@ -334,10 +332,6 @@ export class SessionStore<N extends string = string> implements AsyncDisposable 
         after = tail
       }
     })
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#ownsGuard) await this.#guard[Symbol.asyncDispose]()
   }
 
   #keys(id: ReturnType<typeof parseSessionId>) {
