@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError } from '@redlayer/connection'
+import { createLockManager } from '@redlayer/lock'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readCounts, writeCountBatch } from '../src/db/fenced-counts.js'
+import { RECOUNT_JOB, readCounts, writeCountBatch } from '../src/db/fenced-counts.js'
 import type { RecountResult } from '../src/jobs/recount-job.js'
+import { exampleKeyspaceFor } from '../src/keyspace.js'
 import { type AppFixture, startAppFixture } from './app-fixture.js'
 
 // The recount job: one holder of its lock at a time, batched writes fenced by the lock (ADR-0030).
@@ -74,20 +76,28 @@ describe('POST /api/jobs/recount', () => {
     expect(new Set(counts.map((c) => c.fence))).toEqual(new Set([runs.at(-1)?.fence]))
   })
 
-  it('refuses a write with a stale fence (a holder whose lease ended): E_FENCED, counts unchanged', async () => {
+  it('refuses the write of a holder whose lease ended while it was paused: E_FENCED, the newer counts stay', async () => {
+    // Another worker of the same job took the lock, then stalled past its lease (a GC pause, a
+    // stopped VM) without extending it.
+    await using locks = createLockManager({
+      redis: fixture.client,
+      keyspace: exampleKeyspaceFor(fixture.keyPrefix),
+      namespace: 'lock',
+    })
+    const paused = await locks.acquire(['jobs', RECOUNT_JOB], { ttlMs: 300 })
+    await sleep(450)
+    // Meanwhile the lease ended and a recount ran under a newer fence.
+    const response = await recount('?waitMs=2000')
+    expect(response.statusCode).toBe(200)
+    const run = response.json<Done>()
+    expect(BigInt(run.fence)).toBeGreaterThan(paused.fence)
     const before = await readCounts(fixture.db)
-    const newest =
-      before
-        .map((c) => BigInt(c.fence))
-        .sort((a, b) => (a < b ? -1 : 1))
-        .at(-1) ?? 0n
-    const stale = writeCountBatch(fixture.db, newest - 1n, [{ kind: 'book', entities: -1 }])
-    await expect(stale).rejects.toSatisfy((error) => isRedlayerError(error, 'E_FENCED'))
+
+    // The paused worker wakes up and writes: the database refuses its fence.
+    const late = writeCountBatch(fixture.db, paused.fence, [{ kind: 'book', entities: -1 }])
+    await expect(late).rejects.toSatisfy((error) => isRedlayerError(error, 'E_FENCED'))
     expect(await readCounts(fixture.db)).toEqual(before)
-    const stalePost = await fixture.app.inject({ method: 'GET', url: '/api/entity-counts' })
-    expect(stalePost.json<{ counts: { entities: number }[] }>().counts.every((c) => c.entities > 0)).toBe(
-      true,
-    )
+    expect(new Set(before.map((c) => c.fence))).toEqual(new Set([run.fence]))
   })
 })
 
