@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { describeRedisConfig, isRedlayerError, loadRedisConfig, type RedisClient } from '@redlayer/connection'
+import {
+  closeRedis,
+  describeRedisConfig,
+  isRedlayerError,
+  loadRedisConfig,
+  type RedisClient,
+} from '@redlayer/connection'
 import type { Command, CommandResult, OptionSpecs, OptionValues } from './command.js'
 import { COMMANDS } from './commands/index.js'
 import { EXIT, type ExitCode, exitCodeFor } from './exit-codes.js'
 import { DEFAULT_KEYSPACE_SOURCE, loadKeyspace, parseKeyspaceSource } from './keyspace-module.js'
-import { closeRedis, openRedis } from './redis-session.js'
+import { openRedis } from './redis-session.js'
 import { usageError } from './usage-error.js'
 
 /** Where the CLI reads and writes: the process's, or a test's. */

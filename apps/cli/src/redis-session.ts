@@ -41,9 +41,3 @@ export async function openRedis(config: RedisConfig, signal: AbortSignal): Promi
 function unavailable(reason: string, cause?: Error): RedlayerError<'E_REDIS_UNAVAILABLE'> {
   return new RedlayerError('E_REDIS_UNAVAILABLE', `cannot reach Redis: ${reason}`, cause ? { cause } : {})
 }
-
-/** QUIT, then a disconnect, which also closes what QUIT leaves open (the Sentinel failover detector's connections). */
-export async function closeRedis(client: RedisClient): Promise<void> {
-  await client.quit().catch(() => {})
-  client.disconnect()
-}

@@ -139,7 +139,7 @@ export function mastersOf(client: RedisClient): Redis[] {
  * A separate connection for a subscriber or a blocking command (BLPOP, XREAD BLOCK), so that it
  * never stalls the shared connection. It has no command timeout (a blocking call waits by design)
  * and no auto-pipelining; the rest (credentials, TLS, Sentinel, reconnects,
- * offline queue off once ready) is the same. The caller owns it: `quit()` it when done.
+ * offline queue off once ready) is the same. The caller owns it: close it with `closeRedis()` when done.
  */
 export function duplicateForBlocking(client: RedisClient, connectionName?: string): RedisClient {
   if (client instanceof Cluster) {

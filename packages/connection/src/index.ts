@@ -1,3 +1,4 @@
+export { closeRedis } from './close-redis.js'
 export {
   type ClusterConfig,
   type ConfigProblem,
