@@ -25,6 +25,10 @@ export default defineConfig({
   resolve: { conditions: ['@redlayer/source'] },
   ssr: { resolve: { conditions: ['@redlayer/source'] } },
   test: {
+    // The suites mostly wait on real redis-server processes, not on the CPU: three files at a
+    // time fit `npm test` in its 10-minute budget on 2 cores, where vitest's default (cores - 1)
+    // runs them one by one. VITEST_MAX_WORKERS overrides it.
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS ?? 3),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
