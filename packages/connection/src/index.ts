@@ -35,5 +35,6 @@ export {
   type RedisNodeHealth,
 } from './health.js'
 export { formatHostPort, type HostPort } from './host-port.js'
+export { infoInteger, parseInfo } from './info.js'
 export { RECONNECT_MAX_DELAY_MS, reconnectDelayMs } from './reconnect-delay.js'
 export { invalidInput, parseOrThrow, zodProblems } from './validation.js'

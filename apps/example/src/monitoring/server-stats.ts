@@ -1,4 +1,4 @@
-import { mastersOf, type RedisClient } from '@redlayer/connection'
+import { infoInteger, mastersOf, parseInfo, type RedisClient } from '@redlayer/connection'
 import type { RedisGuard } from '@redlayer/resilience'
 
 /** What the Redis servers (every master, summed) say about memory, clients and evictions. */
@@ -31,16 +31,6 @@ const SUMMED = {
 
 type Summed = keyof typeof SUMMED
 
-/** The `field:value` lines of an INFO reply. */
-function infoFields(text: string): Map<string, string> {
-  const fields = new Map<string, string>()
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(':')
-    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1))
-  }
-  return fields
-}
-
 /**
  * INFO memory, clients and stats of every master, through the guard: `null` when Redis is
  * unavailable (the report then says so instead of waiting). A master without a memory limit
@@ -52,15 +42,15 @@ export async function readServerStats(redis: RedisClient, guard: RedisGuard): Pr
     async () => {
       const masters = mastersOf(redis)
       const replies = await Promise.all(
-        masters.map(async (node) => infoFields(await node.info('memory', 'clients', 'stats'))),
+        masters.map(async (node) => parseInfo(await node.info('memory', 'clients', 'stats'))),
       )
       const sums = Object.fromEntries(Object.keys(SUMMED).map((k) => [k, 0])) as Record<Summed, number>
       let unlimited = false
       for (const info of replies) {
         for (const [name, field] of Object.entries(SUMMED) as [Summed, string][]) {
-          sums[name] += Number(info.get(field) ?? 0) || 0
+          sums[name] += infoInteger(info, field) ?? 0
         }
-        if (Number(info.get('maxmemory') ?? 0) === 0) unlimited = true
+        if ((infoInteger(info, 'maxmemory') ?? 0) === 0) unlimited = true
       }
       const policies = [...new Set(replies.map((info) => info.get('maxmemory_policy') ?? 'unknown'))]
       return {
