@@ -30,13 +30,23 @@ export class BenchContext {
     return parseRedisConfig({ url: this.server.url })
   }
 
-  /** A client from `createRedis` (ADR-0010 defaults): the same kind for redlayer, raw ioredis and the peers. */
-  async redis(name: string, commandTimeoutMs?: number): Promise<Redis> {
+  /**
+   * A client from `createRedis` (ADR-0010 defaults): the same kind for redlayer, raw ioredis and
+   * the peers. `commandTimeoutMs` overrides the config's; `autoPipelining` turns on ioredis'
+   * auto-pipelining (off by default, ADR-0010), for the rows that show what it changes.
+   */
+  async redis(
+    name: string,
+    options: { commandTimeoutMs?: number; autoPipelining?: boolean } = {},
+  ): Promise<Redis> {
     const config =
-      commandTimeoutMs === undefined
+      options.commandTimeoutMs === undefined
         ? this.config
-        : parseRedisConfig({ url: this.server.url, commandTimeoutMs })
-    const client = createRedis(config, { connectionName: `bench-${name}` }) as Redis
+        : parseRedisConfig({ url: this.server.url, commandTimeoutMs: options.commandTimeoutMs })
+    const client = createRedis(config, {
+      connectionName: `bench-${name}`,
+      ...(options.autoPipelining && { redisOptions: { enableAutoPipelining: true } }),
+    }) as Redis
     client.on('error', () => {
       // Expected while the degraded scenario has the server stopped; commands report their own errors.
     })

@@ -26,7 +26,10 @@ export async function redlayerCache(
   name: string,
   extra: { l1?: L1Options; distributed?: boolean; commandTimeoutMs?: number } = {},
 ) {
-  const redis = await ctx.redis(name, extra.commandTimeoutMs)
+  const redis = await ctx.redis(
+    name,
+    extra.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: extra.commandTimeoutMs },
+  )
   const metrics = createRedlayerMetrics()
   const guard = createRedisGuard({ redis, metrics })
   const cache = createRedlayerCache({
@@ -52,7 +55,7 @@ export async function redlayerCache(
  * its own answer to a Redis outage (errors treated as misses, its L2 circuit breaker for 1 s).
  */
 export async function bentoRedisOnly(ctx: BenchContext, name: string, outage?: { commandTimeoutMs: number }) {
-  const redis = await ctx.redis(name, outage?.commandTimeoutMs)
+  const redis = await ctx.redis(name, outage ?? {})
   const bento = new BentoCache({
     default: 'redis',
     prefix: ctx.prefix('bento'),

@@ -13,6 +13,7 @@ export const cacheHit: Scenario = {
   async run(ctx) {
     const { cache } = await redlayerCache(ctx, 'redlayer')
     const raw = await ctx.redis('raw')
+    const rawPipelined = await ctx.redis('raw-auto-pipelining', { autoPipelining: true })
     const rawPrefix = ctx.prefix('raw')
     const bento = await bentoRedisOnly(ctx, 'bentocache')
     const cm = await cacheManager(ctx)
@@ -28,6 +29,13 @@ export const cacheHit: Scenario = {
       {
         name: 'raw GET+JSON.parse',
         op: async (_w: number, i: number) => JSON.parse((await raw.get(`${rawPrefix}${i % KEYS}`)) as string),
+      },
+      {
+        // Not a comparator with an aim: shows what one socket write per batch of commands
+        // (node-redis' default, ioredis' auto-pipelining) does to the same raw read.
+        name: 'raw, ioredis auto-pipelining',
+        op: async (_w: number, i: number) =>
+          JSON.parse((await rawPipelined.get(`${rawPrefix}${i % KEYS}`)) as string),
       },
       {
         name: 'bentocache',

@@ -17,7 +17,7 @@ export const degraded: Scenario = {
   adrs: ['ADR-0013', 'ADR-0010'],
   async run(ctx) {
     const { cache, guard } = await redlayerCache(ctx, 'redlayer', { commandTimeoutMs: COMMAND_TIMEOUT_MS })
-    const raw = await ctx.redis('raw', COMMAND_TIMEOUT_MS)
+    const raw = await ctx.redis('raw', { commandTimeoutMs: COMMAND_TIMEOUT_MS })
     const rawPrefix = ctx.prefix('raw')
     const bento = await bentoRedisOnly(ctx, 'bentocache', { commandTimeoutMs: COMMAND_TIMEOUT_MS })
     const loader = () => ENTITY
