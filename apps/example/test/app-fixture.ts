@@ -17,16 +17,21 @@ export interface AppFixture extends AsyncDisposable {
 export type FixtureOptions = Partial<Omit<AppOptions, 'redis' | 'db' | 'mode' | 'keyPrefix'>> & {
   /** A server shared by several apps of one file (each under its own key prefix); a fresh one when omitted. */
   server?: RedisProcess
+  /** PostgreSQL at this URL (what DATABASE_URL holds); a fresh embedded database when omitted. */
+  databaseUrl?: string
 }
 
+/** Starts the app over one database or another: `startAppFixture`, or over a PostgreSQL of its own. */
+export type StartFixture = (options?: FixtureOptions) => Promise<AppFixture>
+
 /**
- * The app as `npm start` builds it, in process: a real redis-server (testkit), a fresh embedded
- * database seeded by `migrate`, its own random key prefix, and a 200 ms command timeout so an
+ * The app as `npm start` builds it, in process: a real redis-server (testkit), the database
+ * (`databaseUrl`, else a fresh embedded one) migrated and seeded by `migrate`, its own random key prefix, and a 200 ms command timeout so an
  * outage costs the tests little time. Disposing closes the app, the client, the database, and the
  * server when the fixture started it.
  */
 export async function startAppFixture(options: FixtureOptions = {}): Promise<AppFixture> {
-  const { server: given, ...appOptions } = options
+  const { server: given, databaseUrl, ...appOptions } = options
   const server = given ?? (await startRedis())
   const keyPrefix = `t${randomBytes(6).toString('hex')}`
   const config = loadRedisConfig({
@@ -35,27 +40,23 @@ export async function startAppFixture(options: FixtureOptions = {}): Promise<App
     REDIS_KEY_PREFIX: keyPrefix,
   })
   const client = createRedis(config)
-  const db = await openDatabase(undefined)
-  await migrate(db)
-  const app = await buildApp({
-    redis: client,
-    mode: config.mode,
-    keyPrefix: config.keyPrefix,
-    db,
-    ...appOptions,
-  })
-  await app.ready()
-  return {
-    app,
-    server,
-    client,
-    db,
-    keyPrefix,
-    async [Symbol.asyncDispose]() {
-      await app.close()
-      client.disconnect()
-      await db[Symbol.asyncDispose]()
-      if (!given) await server[Symbol.asyncDispose]()
-    },
+  let db: Database | undefined
+  let app: FastifyInstance | undefined
+  const close = async () => {
+    await app?.close()
+    client.disconnect()
+    await db?.[Symbol.asyncDispose]()
+    if (!given) await server[Symbol.asyncDispose]()
+  }
+  try {
+    db = await openDatabase(databaseUrl)
+    await migrate(db)
+    app = await buildApp({ redis: client, mode: config.mode, keyPrefix: config.keyPrefix, db, ...appOptions })
+    await app.ready()
+    return { app, server, client, db, keyPrefix, [Symbol.asyncDispose]: close }
+  } catch (error) {
+    // Half a fixture (the database did not answer, the app did not build): close what opened.
+    await close().catch(() => {})
+    throw error
   }
 }

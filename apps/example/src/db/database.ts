@@ -122,16 +122,27 @@ async function openPostgres(url: string): Promise<Database> {
     query: (sql, params) => run(pool, sql, params),
     async transaction(fn) {
       const client = await pool.connect()
+      // A checked-out client has no listener of the pool's: a connection that ends mid-transaction
+      // (server restart, failover, terminated backend) would emit an unhandled 'error' and end the
+      // process. The query in flight reports it; the client is then discarded, not pooled again.
+      let broken: Error | undefined
+      const onError = (error: Error) => {
+        broken = error
+      }
+      client.on('error', onError)
       try {
         await client.query('BEGIN')
         const result = await fn({ query: (sql, params) => run(client, sql, params) })
         await client.query('COMMIT')
         return result
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {})
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken ??= rollbackError
+        })
         throw error
       } finally {
-        client.release()
+        client.off('error', onError)
+        client.release(broken)
       }
     },
     async [Symbol.asyncDispose]() {
