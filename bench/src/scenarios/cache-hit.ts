@@ -67,6 +67,13 @@ export const cacheHit: Scenario = {
           { op: '>=', target: 1.5 },
           CONCURRENCY,
         ),
+        ...throughputChecks(
+          measurements,
+          'raw, ioredis auto-pipelining',
+          'raw GET+JSON.parse',
+          undefined,
+          CONCURRENCY,
+        ),
       ],
     }
   },
