@@ -1,5 +1,5 @@
-import { withAdminClient } from './admin-client.js'
-import { sleep } from './poll.js'
+import { parseInfo, withAdminClient } from './admin-client.js'
+import { pollUntil, sleep } from './poll.js'
 import { failPrimary } from './primary-fault.js'
 import type { RedisProcess } from './redis-process.js'
 import type { ClusterTopology, SentinelTopology } from './topology.js'
@@ -46,6 +46,10 @@ export interface LossTrial<T> {
  */
 export async function runLossTrial<T>(options: LossTrialOptions<T>): Promise<LossTrial<T>> {
   const { topology, callers = 4, writeForMs = 300, replicaLagMs = 0, maxWrites = 20_000 } = options
+  // Only a replica that has caught up measures the loss of the writes that follow (not of a sync
+  // still in progress when the primary dies).
+  const replication = await replicationOf(topology, options.key)
+  await caughtUp(replication, options.timeoutMs ?? 30_000)
   const acknowledged: T[] = []
   let unacknowledged = 0
   let writes = 0
@@ -69,7 +73,7 @@ export async function runLossTrial<T>(options: LossTrialOptions<T>): Promise<Los
   })
   let promoted: RedisProcess
   try {
-    const lagging = replicaLagMs > 0 ? await replicationOf(topology, options.key) : undefined
+    const lagging = replicaLagMs > 0 ? replication : undefined
     await sleep(Math.max(0, writeForMs - replicaLagMs))
     if (lagging) {
       lagging.replica.pause()
@@ -88,6 +92,24 @@ export async function runLossTrial<T>(options: LossTrialOptions<T>): Promise<Los
     await Promise.all(writers)
   }
   return { acknowledged, unacknowledged, promoted }
+}
+
+/** Waits until the replica's link is up and it has applied everything the primary had written. */
+async function caughtUp(
+  { primary, replica }: { primary: RedisProcess; replica: RedisProcess },
+  timeoutMs: number,
+): Promise<void> {
+  await pollUntil(
+    async () => {
+      const written = parseInfo(await withAdminClient(primary, (redis) => redis.info('replication')))
+      const applied = parseInfo(await withAdminClient(replica, (redis) => redis.info('replication')))
+      const ok =
+        applied.get('master_link_status') === 'up' &&
+        Number(applied.get('slave_repl_offset')) >= Number(written.get('master_repl_offset'))
+      return ok ? true : undefined
+    },
+    { timeoutMs, what: `the replica :${replica.port} to catch up with :${primary.port}` },
+  )
 }
 
 /** The primary that will be killed and the replica that will be promoted. */
