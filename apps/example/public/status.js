@@ -1,21 +1,13 @@
-// The status page's only script: polls /monitoring/redis and /health and fills the page.
+// The status page's script (an ES module): polls /monitoring/redis and /health and fills the page.
 // Plain browser JavaScript, no build step; text goes in through textContent, never as HTML.
 // Every 2 s, or `?refresh=<ms>` (at least 500).
+import { formatMemory } from './memory-size.js'
+
 const REFRESH_MS = Math.max(500, Number(new URLSearchParams(location.search).get('refresh')) || 2000)
 
 const $ = (id) => document.getElementById(id)
 
-const bytes = (n) => {
-  if (n === null || n === undefined) return '-'
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = n
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
-}
+const bytes = (n) => (n === null || n === undefined ? '-' : formatMemory(n))
 const percent = (share) => {
   if (share === null || share === undefined) return '-'
   return share > 0 && share < 0.001 ? '< 0.1 %' : `${(share * 100).toFixed(1)} %`

@@ -1,5 +1,5 @@
 import type { RedisHealth, RedisNodeHealth } from '@redlayer/connection'
-import { formatMemory } from './memory-size.js'
+import { formatMemory } from '../public/memory-size.js'
 import { formatTable } from './text-table.js'
 
 const unknown = 'unknown'

@@ -90,14 +90,18 @@ describe('/metrics', () => {
 })
 
 describe('/status', () => {
-  it('serves the page, its stylesheet and script, and sends / to it', async () => {
+  it('serves the page, its stylesheet and scripts, and sends / to it', async () => {
     const page = await get('/status')
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
-    expect(page.body).toContain('<script src="/status.js" defer></script>')
+    expect(page.body).toContain('<script type="module" src="/status.js"></script>')
     expect((await get('/status.css')).headers['content-type']).toBe('text/css; charset=utf-8')
     const script = await get('/status.js')
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8')
     expect(script.body).toContain("fetch(url, { cache: 'no-store' })")
+    expect(script.body).toContain("import { formatMemory } from './memory-size.js'")
+    const formatter = await get('/memory-size.js')
+    expect(formatter.headers['content-type']).toBe('text/javascript; charset=utf-8')
+    expect(formatter.body).toContain('export function formatMemory(bytes)')
     const root = await get('/')
     expect(root.statusCode).toBe(302)
     expect(root.headers.location).toBe('/status')

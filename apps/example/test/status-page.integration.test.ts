@@ -80,7 +80,7 @@ describe('the status page', () => {
     )
     expect(Number(entity[0])).toBeGreaterThanOrEqual(3) // keys
     expect(entity[1]).toMatch(/^\d+(\.\d)? (B|KiB|MiB)$/) // memory
-    expect(entity[2]).toBe('100.0 MiB') // budget
+    expect(entity[2]).toBe('100 MiB') // budget, as the health report prints it
     expect(entity[5]).toBe('safe')
     expect(entity[6]).toBe('bypass')
     expect(await text('#hit-ratio')).toMatch(/^\d+\.\d %$/)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatMemory } from './memory-size.js'
+import { formatMemory } from '../public/memory-size.js'
 
 describe('formatMemory', () => {
   it('uses the largest binary unit, one decimal unless exact', () => {
