@@ -145,7 +145,7 @@ switch (command) {
     // the cores with each other.
     const status = run(
       'failover measurements',
-      ...pnpm(['vitest', 'run', '--file-parallelism=false', 'failover.integration', ...extra]),
+      ...pnpm(['vitest', 'run', '--no-file-parallelism', 'failover.integration', ...extra]),
       { REDLAYER_FAILOVER: 'full', REDLAYER_FAILOVER_RESULTS: resultsDir, REDLAYER_TESTKIT_RUN_DIR: runDir },
     )
     const redis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim()

@@ -10,7 +10,7 @@ export interface LossTrialOptions<T> {
   key?: string
   /** Concurrent writers (default 4). */
   callers?: number
-  /** How long the writers write before the kill, in ms (default 300). */
+  /** How long the writers write before the kill, in ms from the first acknowledged write (default 300). */
   writeForMs?: number
   /**
    * Replication lag to simulate, in ms (default 0: none): this long before the kill, the primary
@@ -54,6 +54,10 @@ export async function runLossTrial<T>(options: LossTrialOptions<T>): Promise<Los
   let unacknowledged = 0
   let writes = 0
   let stopped = false
+  let firstAcknowledged: () => void = () => undefined
+  const started = new Promise<void>((resolve) => {
+    firstAcknowledged = resolve
+  })
   const writers = Array.from({ length: callers }, async (_, caller) => {
     for (let iteration = 0; !stopped && writes < maxWrites; iteration++) {
       writes++
@@ -63,8 +67,10 @@ export async function runLossTrial<T>(options: LossTrialOptions<T>): Promise<Los
       } catch {
         written = undefined
       }
-      if (written !== undefined) acknowledged.push(written)
-      else {
+      if (written !== undefined) {
+        acknowledged.push(written)
+        firstAcknowledged()
+      } else {
         // Refused or failed (the failover): try again a little later, not in a tight loop.
         unacknowledged++
         await sleep(20)
@@ -74,6 +80,12 @@ export async function runLossTrial<T>(options: LossTrialOptions<T>): Promise<Los
   let promoted: RedisProcess
   try {
     const lagging = replicaLagMs > 0 ? replication : undefined
+    await Promise.race([
+      started,
+      sleep(options.timeoutMs ?? 30_000).then(() => {
+        throw new Error('no write was acknowledged before the fault')
+      }),
+    ])
     await sleep(Math.max(0, writeForMs - replicaLagMs))
     if (lagging) {
       lagging.replica.pause()
