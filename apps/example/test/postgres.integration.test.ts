@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { loadAppConfig } from '../src/app-config.js'
-import { openDatabase } from '../src/db/database.js'
+import { type Database, openDatabase } from '../src/db/database.js'
 import { migrate } from '../src/db/schema.js'
 import { type AppFixture, type FixtureOptions, startAppFixture } from './app-fixture.js'
 import { describeEntityEndpoints } from './entity-suite.js'
@@ -70,5 +70,23 @@ describe('the pg Database', () => {
       tx.query<{ name: string }>('SELECT name FROM entities WHERE id = 1'),
     )
     expect(row?.name).not.toBe('lost')
+  })
+})
+
+describe('migrate over PostgreSQL', () => {
+  it('seeds once when several instances start at once against one empty database', async () => {
+    await using database = await createThrowawayDatabase()
+    const instances = await Promise.all(Array.from({ length: 4 }, () => openDatabase(database.url)))
+    try {
+      const results = await Promise.all(instances.map((db) => migrate(db)))
+      const seeded = results.map((r) => r.seeded).filter((n) => n > 0)
+      expect(seeded).toHaveLength(1)
+      const [row] = await (instances[0] as Database).query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM entities',
+      )
+      expect(row?.n).toBe(seeded[0])
+    } finally {
+      await Promise.all(instances.map((db) => db[Symbol.asyncDispose]()))
+    }
   })
 })

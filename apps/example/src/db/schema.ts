@@ -34,10 +34,17 @@ const SEED: Record<string, readonly string[]> = {
   paper: ['Dynamo', 'Bigtable', 'Raft', 'Paxos Made Simple', 'Chubby', 'Spanner', 'Time, Clocks'],
 }
 
-/** Creates the tables when missing, and seeds the entities when the table is empty. */
+/**
+ * Creates the tables when missing, and seeds the entities when the table is empty. Several
+ * instances may start at once against one PostgreSQL: concurrent `CREATE TABLE IF NOT EXISTS`
+ * can fail on the catalog's unique index, and two empty-table checks would both seed. So the whole
+ * migration runs in one transaction under an advisory lock: one instance migrates and seeds, the
+ * others wait, then find the tables and the rows.
+ */
 export async function migrate(db: Database): Promise<{ seeded: number }> {
-  for (const sql of STATEMENTS) await db.query(sql)
   return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('redlayer-example:migrate'))")
+    for (const sql of STATEMENTS) await tx.query(sql)
     const [row] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM entities')
     if ((row?.n ?? 0) > 0) return { seeded: 0 }
     const rows = Object.entries(SEED).flatMap(([kind, names]) => names.map((name) => ({ kind, name })))
