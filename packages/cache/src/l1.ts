@@ -111,9 +111,9 @@ export class L1 {
 }
 
 /**
- * A payload read from Redis is a view into the client's read buffer (up to 64 KiB, shared by many
- * replies): holding the view would hold that whole buffer, which no byte count sees. The L1 keeps
- * a copy of exactly its bytes (found by bench/ memory scenario: array buffers grew 2.5x the payloads).
+ * A payload read from Redis is a view into the chunk the client read from its socket (redis-parser
+ * slices bulk replies; a chunk holds every reply read with it, up to 64 KiB): holding the view
+ * would hold the whole chunk, which no byte count sees. The L1 keeps a copy of exactly its bytes.
  */
 function ownBytes(payload: Uint8Array): Uint8Array {
   return payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength
