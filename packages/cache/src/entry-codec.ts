@@ -31,7 +31,7 @@ const KNOWN_FLAGS = FLAG_DEFLATE
 const FIXED_HEADER = 2 + 8 * 3 + 2
 const MAX_TAGS = 0xffff
 
-/** ADR-0021: measured threshold (bench/compression-threshold.mjs); payloads at or above it are deflated. */
+/** ADR-0021: measured threshold (packages/cache/bench/compression-threshold.mjs); payloads at or above it are deflated. */
 export const DEFAULT_COMPRESSION_THRESHOLD = 512
 
 export function encodeEntry(entry: CacheEntry, compressionThreshold: number): Buffer {
