@@ -6,14 +6,16 @@ local now = now_ms()
 local meta = live_meta(session_id, now)
 if not meta then return { 'not-found' } end
 -- A retried append is recognised before the version check, so a client that lost the reply
--- and retries with the same expected version is told it already succeeded.
-if redis.call('SISMEMBER', KEYS[4], event_id) == 1 then return { 'duplicate', meta.version } end
-if expected ~= '' and tonumber(expected) ~= meta.version then return { 'conflict', meta.version } end
+-- and retries with the same expected version is told it already succeeded. SADD both tests and
+-- records the id; a conflict takes it back.
+if redis.call('SADD', KEYS[4], event_id) == 0 then return { 'duplicate', meta.version } end
+if expected ~= '' and tonumber(expected) ~= meta.version then
+  redis.call('SREM', KEYS[4], event_id)
+  return { 'conflict', meta.version }
+end
 local version = meta.version + 1
 redis.call('RPUSH', KEYS[3], '{"seq":' .. version .. ',"at":' .. now .. ',"event":' .. event_json .. '}')
-redis.call('SADD', KEYS[4], event_id)
 if max_events > 0 then redis.call('LTRIM', KEYS[3], -max_events, -1) end
-redis.call('HSET', KEYS[1], 'version', version, 'updatedAt', now)
-redis.call('HINCRBY', KEYS[1], 'events', 1)
+redis.call('HSET', KEYS[1], 'version', version, 'updatedAt', now, 'events', meta.events + 1)
 refresh_ttls(remaining_ttl(now, idle_ms, meta.expires_at), session_id, now)
 return { 'appended', version, now }

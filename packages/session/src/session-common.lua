@@ -18,10 +18,9 @@ end
 
 -- Every key of a session expires together; the index lives at least as long as its
 -- longest-lived session. No key is ever left without a TTL.
+-- (PEXPIRE of a key that does not exist yet, such as an empty state, is a no-op.)
 local function refresh_ttls(ttl, session_id, score)
-  for i = 1, 4 do
-    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ttl) end
-  end
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
   if score then redis.call('ZADD', KEYS[5], score, session_id) end
   if redis.call('PTTL', KEYS[5]) < ttl then redis.call('PEXPIRE', KEYS[5], ttl) end
 end
@@ -33,12 +32,12 @@ end
 
 -- Loads the meta hash of a live session, or nil (and removes a session past its absolute cap).
 local function live_meta(session_id, now)
-  local fields = redis.call('HMGET', KEYS[1], 'version', 'expiresAt')
+  local fields = redis.call('HMGET', KEYS[1], 'version', 'expiresAt', 'events')
   if not fields[1] then return nil end
   local expires_at = tonumber(fields[2])
   if now >= expires_at then
     drop_session(session_id)
     return nil
   end
-  return { version = tonumber(fields[1]), expires_at = expires_at }
+  return { version = tonumber(fields[1]), expires_at = expires_at, events = tonumber(fields[3]) }
 end
