@@ -97,6 +97,38 @@ describe('HeldLease', () => {
     expect(seen).toMatchObject({ lost: 1, ended: 1 })
   })
 
+  it('gives a signal first read after the lease ended already aborted, with the reason it ended for', async () => {
+    const released = new TestLease(backend([]).impl, recorder().events, {
+      sentAt: monotonicNow(),
+      ttlMs: 1_000,
+      autoExtend: false,
+    })
+    expect(await released.release()).toEqual({ released: true })
+    expect(released.signal.aborted).toBe(true)
+    expect(isRedlayerError(released.signal.reason, 'E_LOCK_RELEASED')).toBe(true)
+
+    const lostThenReleased = new TestLease(backend([], ['expired']).impl, recorder().events, {
+      sentAt: monotonicNow(),
+      ttlMs: 1_000,
+      autoExtend: false,
+    })
+    expect(await lostThenReleased.release()).toEqual({ released: false, reason: 'expired' })
+    expect(isRedlayerError(lostThenReleased.signal.reason, 'E_LOCK_LOST')).toBe(true)
+    expect((lostThenReleased.signal.reason as { details: object }).details).toEqual({ reason: 'expired' })
+
+    const unconfirmed = new TestLease(backend(['hang']).impl, recorder().events, {
+      sentAt: monotonicNow(),
+      ttlMs: 300,
+      autoExtend: true,
+    })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(unconfirmed.state).toBe('lost')
+    expect(unconfirmed.signal.aborted).toBe(true)
+    expect((unconfirmed.signal.reason as { details: object }).details).toEqual({ reason: 'unconfirmed' })
+    // The same signal, reason and all, on every read.
+    expect(unconfirmed.signal).toBe(unconfirmed.signal)
+  })
+
   it('never resurrects a lease whose extension was confirmed after the deadline', async () => {
     const { impl, resolveHanging } = backend(['hang'])
     const { events } = recorder()

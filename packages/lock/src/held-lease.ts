@@ -53,7 +53,11 @@ export interface LeaseStart {
 export abstract class HeldLease implements AsyncDisposable {
   readonly #backend: LeaseBackend
   readonly #events: LeaseEvents
-  readonly #controller = new AbortController()
+  /**
+   * Made when `signal` is first read, not per lease: most leases are released without anyone
+   * reading it, and a controller plus its abort event cost more than the rest of a release.
+   */
+  #controller: AbortController | undefined
   readonly #autoExtend: boolean
   readonly #acquiredAt: number
   #state: LeaseState = 'held'
@@ -80,6 +84,11 @@ export abstract class HeldLease implements AsyncDisposable {
    * under the lock.
    */
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      // Read after the lease ended: already aborted, with the reason it would have had.
+      if (this.#state !== 'held') this.#controller.abort(this.#abortReason())
+    }
     return this.#controller.signal
   }
 
@@ -211,7 +220,7 @@ export abstract class HeldLease implements AsyncDisposable {
       throw error
     }
     if (reply !== 'ok') this.#lose(reply)
-    this.#end('released', new RedlayerError('E_LOCK_RELEASED', 'the lock was released'))
+    this.#end('released')
     return reply === 'ok' ? { released: true } : { released: false, reason: reply }
   }
 
@@ -219,21 +228,33 @@ export abstract class HeldLease implements AsyncDisposable {
     if (this.#state !== 'held') return
     this.#reason = reason
     this.#events.lost()
-    this.#end(
-      'lost',
-      new RedlayerError('E_LOCK_LOST', `the lease ended before it was released (${reason})`, {
-        details: { reason },
-      }),
-    )
+    this.#end('lost')
   }
 
-  #end(state: 'lost' | 'released', reason: RedlayerError): void {
+  #end(state: 'lost' | 'released'): void {
     clearTimeout(this.#deadlineTimer)
     clearTimeout(this.#extensionTimer)
     const wasHeld = this.#state === 'held'
     this.#state = state
     this.#reason ??= state === 'released' ? 'released' : undefined
     if (wasHeld) this.#events.ended(monotonicNow() - this.#acquiredAt)
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason)
+    // The reason (an error with its stack trace) is built only for a signal someone holds.
+    if (this.#controller !== undefined && !this.#controller.signal.aborted) {
+      this.#controller.abort(this.#abortReason())
+    }
+  }
+
+  /**
+   * `E_LOCK_LOST` (with why) when the lease was lost, even if released afterwards (the first way
+   * it ended is the one the signal reports), else `E_LOCK_RELEASED`.
+   */
+  #abortReason(): RedlayerError<'E_LOCK_LOST' | 'E_LOCK_RELEASED'> {
+    const reason = this.#reason
+    if (reason !== undefined && reason !== 'released') {
+      return new RedlayerError('E_LOCK_LOST', `the lease ended before it was released (${reason})`, {
+        details: { reason },
+      })
+    }
+    return new RedlayerError('E_LOCK_RELEASED', 'the lock was released')
   }
 }
