@@ -1,3 +1,5 @@
+import { createRedis, loadRedisConfig } from '@redlayer/connection'
+import { createRedisGuard } from '@redlayer/resilience'
 import {
   failoverMode,
   failoverViolations,
@@ -9,6 +11,7 @@ import {
   startTopology,
 } from '@redlayer/testkit'
 import { describe, expect, it } from 'vitest'
+import { createRateLimiter } from '../src/index.js'
 import { rateLimitFixture } from './fixtures.js'
 
 // ADR-0015 (measured failover behaviour), ADR-0012: a token bucket under load while the primary
@@ -67,11 +70,24 @@ describe.runIf(full).each(['sentinel', 'cluster'] as const)(
           return result.allowed && result.degraded === false ? 1 : undefined
         },
       })
-      // The breaker closes by itself once the new primary answers.
+      // Read back through a fresh client: what the promoted replica holds, whatever the state of
+      // the writers' client (its own recovery is what the runs above measure).
+      const fresh = createRedis(loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '2000' }))
+      fresh.on('error', () => undefined)
+      await using guard = createRedisGuard({ redis: fresh, resetTimeoutMs: 200 })
+      const checker = createRateLimiter({
+        redis: fresh,
+        keyspace: f.keyspace,
+        namespace: 'ratelimit',
+        guard,
+        limits: { name: 'burst', capacity, refill: { tokens: capacity, interval: '24h' } },
+        onRedisDown: 'fail-closed',
+      })
       await expect
-        .poll(async () => (await limiter.peek('bucket')).degraded, { timeout: 15_000, interval: 100 })
+        .poll(async () => (await checker.peek('bucket')).degraded, { timeout: 20_000, interval: 200 })
         .toBe(false)
-      const peek = await limiter.peek('bucket')
+      const peek = await checker.peek('bucket')
+      fresh.disconnect()
       // Tokens the callers were granted, minus those the new primary's bucket still counts as taken.
       const granted = trial.acknowledged.length
       const refilled = Math.ceil(((Date.now() - startedAt) * capacity) / 86_400_000)
