@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
@@ -14,6 +13,7 @@ import { acquireMutex } from './mutex/acquire.js'
 import { extendMutex } from './mutex/extend.js'
 import { releaseMutex } from './mutex/release.js'
 import { type AcquireOptions, type LockDefaults, LockPolicy, type SemaphoreOptions } from './options.js'
+import { randomToken } from './random-token.js'
 import { ReleaseWakeups } from './release-wakeups.js'
 import { assertOneSlot, type LockResource, mutexKeys, semaphoreKeys } from './resource-keys.js'
 import { Semaphore } from './semaphore.js'
@@ -168,7 +168,7 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     }
     assertOneSlot(keys)
     // ADR-0030: 128 random bits, so no other holder can ever present the same token.
-    const token = randomBytes(16).toString('hex')
+    const token = randomToken()
     const release = () => context.guard.run('lock.release', () => releaseMutex(context.redis, keys, token))
     const { grant, attempts } = await runAcquisition<Grant & { fences: readonly bigint[] }>(context, {
       options: resolved,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { type Grant, leaseEvents, runAcquisition } from './acquisition.js'
 import type { LockContext } from './context.js'
 import { lockTimeoutError } from './errors.js'
@@ -6,6 +5,7 @@ import type { LeaseBackend } from './held-lease.js'
 import { monotonicNow } from './lease-clock.js'
 import type { AcquireOptions, ResolvedAcquireOptions } from './options.js'
 import { Permit } from './permit.js'
+import { randomToken } from './random-token.js'
 import type { SemaphoreKeys } from './resource-keys.js'
 import { acquirePermit } from './semaphore/acquire.js'
 import { refreshPermit } from './semaphore/refresh.js'
@@ -59,7 +59,7 @@ export class Semaphore {
       { waitMs: overrides.waitMs ?? this.#defaults.waitMs },
     )
     const keys = this.#keys
-    const token = randomBytes(16).toString('hex')
+    const token = randomToken()
     const release = () =>
       context.guard.run('semaphore.release', () => releasePermit(context.redis, keys, token))
     const { grant, attempts } = await runAcquisition<Grant & { holders: number }>(context, {
