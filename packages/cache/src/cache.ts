@@ -19,7 +19,7 @@ import { L1 } from './l1.js'
 import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
 import { PendingInvalidations } from './pending-invalidations.js'
-import { type EntryWrite, type IdKeys, RedisStore, UNAVAILABLE } from './redis-store.js'
+import { type EntryWrite, type IdKeys, RedisStore, type StoredValue, UNAVAILABLE } from './redis-store.js'
 import { SingleFlight } from './single-flight.js'
 import { jitterTtl } from './ttl.js'
 
@@ -104,6 +104,8 @@ type Fill<T> = { readonly value: T | undefined }
 const TAG_RETENTION_MS = 24 * 3_600_000
 const MIN_DELETE_RETENTION_MS = 60_000
 const NULL_TTL_CAP_MS = 60_000
+/** The tag versions of a read that met no tag (shared, never written to). */
+const NO_TAGS: ReadonlyMap<string, number> = new Map()
 /** An explicit set() wins over any delete before it. */
 const ALWAYS = Number.MAX_SAFE_INTEGER
 
@@ -130,6 +132,11 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #deleteRetentionMs: number
   readonly #onStateChange: (change: StateChange) => void
   readonly #labels: { namespace: string }
+  /** Label children bound once: a hit increments without building or hashing a label object anew. */
+  readonly #hits: Readonly<Record<Found['tier'], { inc(value?: number): void }>>
+  readonly #misses: { inc(value?: number): void }
+  /** The epoch key alone: the version keys of a read without tags (no array per read). */
+  readonly #epochOnly: readonly string[]
   readonly #whenRedisDown: DegradationMode
   #replayTimer: NodeJS.Timeout | undefined
   #replaying: Promise<void> | undefined
@@ -144,11 +151,17 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#whenRedisDown = o.keyspace.namespace(o.namespace).whenRedisDown
     this.#metrics = o.metrics ?? o.guard?.metrics ?? createRedlayerMetrics()
     this.#guard = o.guard ?? sharedRedisGuard(o.redis, { metrics: this.#metrics })
+    this.#hits = {
+      l1: this.#metrics.cacheHits.labels({ namespace: o.namespace, tier: 'l1' }),
+      redis: this.#metrics.cacheHits.labels({ namespace: o.namespace, tier: 'redis' }),
+    }
+    this.#misses = this.#metrics.cacheMisses.labels(this.#labels)
     this.#store = new RedisStore(o.redis, this.#guard)
     this.#pending = new PendingInvalidations(o.maxPendingInvalidations)
     // ADR-0020: reserved keys are plain keys of the namespace; value keys always start with a
     // hash tag `{...}` (keyspace.family), so no id can name a reserved key.
     this.#epochKey = this.#keyspace.key(o.namespace, 'epoch')
+    this.#epochOnly = [this.#epochKey]
     this.#channel = this.#keyspace.key(o.namespace, 'bus')
     this.#deleteRetentionMs = Math.max(
       MIN_DELETE_RETENTION_MS,
@@ -200,14 +213,14 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     const read = await abortable(this.#read(keys, []), options.signal)
     return read.found.map((found) => {
       if (found === undefined) {
-        this.#metrics.cacheMisses.inc(this.#labels)
+        this.#misses.inc()
         return undefined
       }
-      if (found.fresh) this.#metrics.cacheHits.inc({ ...this.#labels, tier: found.tier })
+      if (found.fresh) this.#hits[found.tier].inc()
       else if (read.redisDown) this.#staleServed('redis-unavailable')
       else {
         // A graced value is for getOrSet's fallbacks; a plain read reports a miss.
-        this.#metrics.cacheMisses.inc(this.#labels)
+        this.#misses.inc()
         return undefined
       }
       return this.#decode(found.entry) as T
@@ -228,7 +241,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     const tags = normalizeTags(options.tags)
     const local = this.#l1Fresh(keys.value)
     if (local !== undefined) {
-      this.#metrics.cacheHits.inc({ ...this.#labels, tier: 'l1' })
+      this.#hits.l1.inc()
       return this.#decode(local) as T
     }
     const flight = this.#flights.run(keys.value, () =>
@@ -257,13 +270,13 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     const missing: number[] = []
     read.found.forEach((found, index) => {
       if (found?.fresh) {
-        this.#metrics.cacheHits.inc({ ...this.#labels, tier: found.tier })
+        this.#hits[found.tier].inc()
         out[index] = this.#decode(found.entry) as T
       } else if (found !== undefined && read.redisDown) {
         this.#staleServed('redis-unavailable')
         out[index] = this.#decode(found.entry) as T
       } else {
-        this.#metrics.cacheMisses.inc(this.#labels)
+        this.#misses.inc()
         missing.push(index)
       }
     })
@@ -434,78 +447,115 @@ export class Cache<N extends string = string> implements AsyncDisposable {
    * are the snapshot a following load records) and any other tag the values carry.
    */
   async #read(keys: readonly IdKeys[], hintTags: readonly string[]): Promise<ReadResult> {
+    // Plain loops and lazy collections: without L1 and tags (the common hit) this allocates only
+    // what it returns.
     const now = Date.now()
     const l1Since = this.#l1?.generation
     const found: (Found | undefined)[] = new Array(keys.length).fill(undefined)
     const deleted: number[] = new Array(keys.length).fill(0)
-    const l1Graced: (Found | undefined)[] = new Array(keys.length).fill(undefined)
-    const fromRedis: number[] = []
-    keys.forEach((one, index) => {
-      const fresh = this.#l1Fresh(one.value)
-      if (fresh !== undefined) {
-        found[index] = { entry: fresh, fresh: true, tier: 'l1' }
-        return
+    let l1Graced: (Found | undefined)[] | undefined
+    let fromRedis: number[] | undefined
+    let redisKeys: readonly IdKeys[] = keys
+    if (this.#l1 !== undefined) {
+      l1Graced = new Array(keys.length).fill(undefined)
+      fromRedis = []
+      for (let index = 0; index < keys.length; index++) {
+        const one = keys[index] as IdKeys
+        const fresh = this.#l1Fresh(one.value)
+        if (fresh !== undefined) {
+          found[index] = { entry: fresh, fresh: true, tier: 'l1' }
+          continue
+        }
+        const graced = this.#l1.get(one.value, now)
+        if (graced !== undefined)
+          l1Graced[index] = { entry: { ...graced, epoch: 0, tags: [] }, fresh: false, tier: 'l1' }
+        fromRedis.push(index)
       }
-      const graced = this.#l1?.get(one.value, now)
-      if (graced !== undefined)
-        l1Graced[index] = { entry: { ...graced, epoch: 0, tags: [] }, fresh: false, tier: 'l1' }
-      fromRedis.push(index)
-    })
-    if (fromRedis.length === 0) return { found, deleted, versions: undefined, redisDown: false }
-
-    const hintKeys = hintTags.map((tag) => this.#tagKey(tag))
-    const reply = await this.#store.read(
-      fromRedis.map((index) => keys[index] as IdKeys),
-      [this.#epochKey, ...hintKeys],
-    )
-    const unavailable = (): ReadResult => {
-      // ADR-0013: Redis is unavailable; the namespace's whenRedisDown decides what stands in.
-      if (this.#whenRedisDown === 'fail-closed') {
-        throw new RedlayerError(
-          'E_REDIS_UNAVAILABLE',
-          `Redis is unavailable and namespace ${this.namespace} fails closed`,
-        )
-      }
-      if (this.#whenRedisDown === 'serve-stale' || this.#whenRedisDown === 'local-fallback') {
-        for (const index of fromRedis) found[index] = l1Graced[index]
-      }
-      return { found, deleted, versions: undefined, redisDown: true }
+      if (fromRedis.length === 0) return { found, deleted, versions: undefined, redisDown: false }
+      if (fromRedis.length < keys.length) redisKeys = fromRedis.map((index) => keys[index] as IdKeys)
+      else fromRedis = undefined
     }
-    if (reply === UNAVAILABLE) return unavailable()
+    // Position in the Redis reply -> index in `keys` (identity when every id was read from Redis).
+    const indexOf = (position: number): number =>
+      fromRedis === undefined ? position : (fromRedis[position] as number)
+
+    const versionKeys =
+      hintTags.length === 0 ? this.#epochOnly : [this.#epochKey, ...hintTags.map((tag) => this.#tagKey(tag))]
+    const reply = await this.#store.read(redisKeys, versionKeys)
+    if (reply === UNAVAILABLE)
+      return this.#unavailableRead(found, deleted, redisKeys.length, indexOf, l1Graced)
     const { values: stored, versions: hinted } = reply
 
-    const tagVersions = new Map<string, number>()
-    hintTags.forEach((tag, index) => {
-      tagVersions.set(tag, hinted[index + 1] ?? 0)
-    })
-    const entries = stored.map((one) => (one.bytes === null ? undefined : decodeEntry(one.bytes)))
-    const unknownTags = new Set<string>()
-    for (const entry of entries) {
-      for (const stamp of entry?.tags ?? []) if (!tagVersions.has(stamp.tag)) unknownTags.add(stamp.tag)
+    const entries: (CacheEntry | undefined)[] = new Array(stored.length)
+    let unknownTags: Set<string> | undefined
+    for (let position = 0; position < stored.length; position++) {
+      const bytes = (stored[position] as StoredValue).bytes
+      const entry = bytes === null ? undefined : decodeEntry(bytes)
+      entries[position] = entry
+      if (entry === undefined) continue
+      for (const stamp of entry.tags) {
+        if (hintTags.includes(stamp.tag)) continue
+        unknownTags ??= new Set()
+        unknownTags.add(stamp.tag)
+      }
     }
-    if (unknownTags.size > 0) {
+    let tagVersions: Map<string, number> | undefined
+    if (hintTags.length > 0 || unknownTags !== undefined) {
+      tagVersions = new Map()
+      for (let index = 0; index < hintTags.length; index++)
+        tagVersions.set(hintTags[index] as string, hinted[index + 1] ?? 0)
+    }
+    if (unknownTags !== undefined && tagVersions !== undefined) {
       const extra = [...unknownTags]
       const versions = await this.#store.readVersions(extra.map((tag) => this.#tagKey(tag)))
-      if (versions === UNAVAILABLE) return unavailable()
-      extra.forEach((tag, index) => {
-        tagVersions.set(tag, versions[index] ?? 0)
-      })
+      if (versions === UNAVAILABLE)
+        return this.#unavailableRead(found, deleted, redisKeys.length, indexOf, l1Graced)
+      for (let index = 0; index < extra.length; index++)
+        tagVersions.set(extra[index] as string, versions[index] ?? 0)
     }
+    const tags = tagVersions ?? NO_TAGS
     const epoch = hinted[0] ?? 0
     const readAt = Date.now()
-    fromRedis.forEach((index, position) => {
+    for (let position = 0; position < stored.length; position++) {
+      const index = indexOf(position)
       const entry = entries[position]
       const one = keys[index] as IdKeys
-      deleted[index] = stored[position]?.deleted ?? 0
-      if (entry === undefined || !this.#isCurrent(one.value, entry, epoch, tagVersions, readAt)) {
+      deleted[index] = (stored[position] as StoredValue).deleted
+      if (entry === undefined || !this.#isCurrent(one.value, entry, epoch, tags, readAt)) {
         this.#l1?.discard(one.value)
-        return
+        continue
       }
       const fresh = readAt < entry.expiresAt
       found[index] = { entry, fresh, tier: 'redis' }
-      if (fresh) this.#l1Set(one.value, entry, l1Since)
-    })
-    return { found, deleted, versions: { epoch, tags: tagVersions, readAt }, redisDown: false }
+      if (fresh && this.#l1 !== undefined) this.#l1Set(one.value, entry, l1Since)
+    }
+    return { found, deleted, versions: { epoch, tags, readAt }, redisDown: false }
+  }
+
+  /** ADR-0013: Redis is unavailable; the namespace's whenRedisDown decides what stands in. */
+  #unavailableRead(
+    found: (Found | undefined)[],
+    deleted: number[],
+    count: number,
+    indexOf: (position: number) => number,
+    l1Graced: readonly (Found | undefined)[] | undefined,
+  ): ReadResult {
+    if (this.#whenRedisDown === 'fail-closed') {
+      throw new RedlayerError(
+        'E_REDIS_UNAVAILABLE',
+        `Redis is unavailable and namespace ${this.namespace} fails closed`,
+      )
+    }
+    if (
+      l1Graced !== undefined &&
+      (this.#whenRedisDown === 'serve-stale' || this.#whenRedisDown === 'local-fallback')
+    ) {
+      for (let position = 0; position < count; position++) {
+        const index = indexOf(position)
+        found[index] = l1Graced[index]
+      }
+    }
+    return { found, deleted, versions: undefined, redisDown: true }
   }
 
   /** ADR-0020: a value is current when no epoch bump, tag invalidation or pending invalidation is newer. */
@@ -518,6 +568,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   ): boolean {
     if (entry.graceEndsAt <= now || epoch > entry.epoch) return false
     for (const stamp of entry.tags) if ((tags.get(stamp.tag) ?? 0) > stamp.version) return false
+    // Nothing queued (Redis was reachable throughout): nothing to check, nothing to allocate.
+    if (this.#pending.size === 0) return true
     return !this.#pending.covers(
       key,
       entry.tags.map((stamp) => stamp.tag),
@@ -545,17 +597,17 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     let read = await this.#read([keys], tags)
     let found = read.found[0]
     if (found?.fresh) {
-      this.#metrics.cacheHits.inc({ ...this.#labels, tier: found.tier })
+      this.#hits[found.tier].inc()
       return { value: this.#decode(found.entry) }
     }
-    this.#metrics.cacheMisses.inc(this.#labels)
+    this.#misses.inc()
 
     let lease: string | undefined
     if (this.#distributedFor(options) && read.versions !== undefined) {
       // Not the caller's signal: the flight is shared, each caller stops waiting on its own.
       const outcome = await this.#leaseOrWait(keys, tags)
       if (outcome.kind === 'found') {
-        this.#metrics.cacheHits.inc({ ...this.#labels, tier: 'redis' })
+        this.#hits.redis.inc()
         return { value: this.#decode(outcome.found.entry) }
       }
       read = outcome.read

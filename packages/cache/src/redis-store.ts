@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs'
 import type { RedisClient } from '@redlayer/connection'
 import type { RedisGuard } from '@redlayer/resilience'
-import { groupKeys } from './slots.js'
+import { groupKeys, oneCommand } from './slots.js'
 
 /** What a guarded Redis call returns when Redis is unavailable (ADR-0013): the caller degrades. */
 export const UNAVAILABLE: unique symbol = Symbol('redis unavailable')
 export type Guarded<T> = T | typeof UNAVAILABLE
+
+// One options object for every guarded call: nothing is allocated per call for it.
+const DEGRADE = { fallback: (): typeof UNAVAILABLE => UNAVAILABLE }
 
 /** The Redis keys of one cache id: its value, its delete version and its lease, in one slot. */
 export interface IdKeys {
@@ -87,7 +90,7 @@ export class RedisStore {
   }
 
   #run<T>(operation: string, fn: () => Promise<T>): Promise<Guarded<T>> {
-    return this.#guard.run<Guarded<T>>(operation, fn, { fallback: () => UNAVAILABLE })
+    return this.#guard.run<Guarded<T>>(operation, fn, DEGRADE)
   }
 
   /**
@@ -96,17 +99,27 @@ export class RedisStore {
    * Cluster, all in flight together.
    */
   read(ids: readonly IdKeys[], versionKeys: readonly string[]): Promise<Guarded<ReadReply>> {
-    return this.#run('cache.get', async () => {
-      const raw = await this.#mget([...ids.flatMap((id) => [id.value, id.deleted]), ...versionKeys])
-      const base = ids.length * 2
-      return {
-        values: ids.map((_, index) => ({
-          bytes: raw[index * 2] ?? null,
-          deleted: versionOf(raw[index * 2 + 1]),
-        })),
-        versions: versionKeys.map((_, index) => versionOf(raw[base + index])),
-      }
-    })
+    return this.#run('cache.get', () => this.#readNow(ids, versionKeys))
+  }
+
+  async #readNow(ids: readonly IdKeys[], versionKeys: readonly string[]): Promise<ReadReply> {
+    // Plain loops: this is every cache hit's path, and each array or closure here is garbage.
+    const base = ids.length * 2
+    const keys: string[] = new Array(base + versionKeys.length)
+    for (let index = 0; index < ids.length; index++) {
+      const id = ids[index] as IdKeys
+      keys[index * 2] = id.value
+      keys[index * 2 + 1] = id.deleted
+    }
+    for (let index = 0; index < versionKeys.length; index++) keys[base + index] = versionKeys[index] as string
+    const raw = await this.#mget(keys)
+    const values: StoredValue[] = new Array(ids.length)
+    for (let index = 0; index < ids.length; index++) {
+      values[index] = { bytes: raw[index * 2] ?? null, deleted: versionOf(raw[index * 2 + 1]) }
+    }
+    const versions: number[] = new Array(versionKeys.length)
+    for (let index = 0; index < versionKeys.length; index++) versions[index] = versionOf(raw[base + index])
+    return { values, versions }
   }
 
   /** Current versions of tag or epoch keys (0 for an absent key), split by slot on Cluster. */
@@ -116,6 +129,8 @@ export class RedisStore {
   }
 
   async #mget(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    // Standalone and Sentinel, up to one chunk: the reply is already in the order of the keys.
+    if (oneCommand(this.redis, keys)) return this.redis.mgetBuffer(...keys)
     const out: (Buffer | null)[] = new Array(keys.length).fill(null)
     await Promise.all(
       groupKeys(this.redis, keys).map(async (group) => {

@@ -3,6 +3,15 @@ import calculateSlot from 'cluster-key-slot'
 
 const CHUNK = 500
 
+function isCluster(redis: RedisClient): boolean {
+  return 'isCluster' in redis && redis.isCluster
+}
+
+/** True when one command takes every key in order (not Cluster, 1 to CHUNK keys): no grouping. */
+export function oneCommand(redis: RedisClient, keys: readonly string[]): boolean {
+  return keys.length > 0 && keys.length <= CHUNK && !isCluster(redis)
+}
+
 /**
  * Splits keys into groups one multi-key command can take: on Cluster one group per hash slot
  * (a cross-slot MGET is refused), everywhere at most CHUNK keys so one call never blocks the
@@ -13,7 +22,7 @@ export function groupKeys(
   keys: readonly string[],
 ): { keys: string[]; positions: number[] }[] {
   const bySlot = new Map<number, { keys: string[]; positions: number[] }>()
-  const cluster = 'isCluster' in redis && redis.isCluster
+  const cluster = isCluster(redis)
   keys.forEach((key, position) => {
     const slot = cluster ? calculateSlot(key) : 0
     let group = bySlot.get(slot)
