@@ -39,8 +39,9 @@ export async function runAcquisition<G extends Grant>(
   const { metrics, namespace } = context
   const started = monotonicNow()
   const { ttlMs, waitMs } = spec.options
-  const linked = linkSignals(spec.options.signal ? [spec.options.signal, context.closing] : [context.closing])
-  const { signal } = linked
+  // Without a caller's signal the manager's own is the whole story: no linked signal to make.
+  const linked = spec.options.signal ? linkSignals([spec.options.signal, context.closing]) : undefined
+  const signal = linked?.signal ?? context.closing
   const attempt = async (attemptSignal: AbortSignal): Promise<Attempt<G>> => {
     const outcome = await spec.attempt(attemptSignal)
     if (outcome.grant === undefined) return { retryAfterMs: outcome.retryAfterMs }
@@ -75,7 +76,7 @@ export async function runAcquisition<G extends Grant>(
     }
     throw error
   } finally {
-    linked[Symbol.dispose]()
+    linked?.[Symbol.dispose]()
   }
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
@@ -54,6 +55,9 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     void LuaScript.prepare(redis) // ahead of the first command (see LuaScript)
     const metrics = given ?? createRedlayerMetrics()
     const effectiveGuard = guard ?? sharedRedisGuard(redis, { metrics })
+    // Every pending acquisition listens on this signal until it settles (its guarded command
+    // too): 64 at once are normal, not a leak, so Node's 10-listener warning does not apply.
+    setMaxListeners(0, this.#closing.signal)
     this.#context = {
       redis,
       guard: effectiveGuard,

@@ -86,6 +86,23 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     expect(lock.fence).toBe(1n)
   })
 
+  it('64 acquisitions at once raise no MaxListenersExceededWarning', async () => {
+    await using fixture = lockFixture(redis)
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      const locks = await Promise.all(
+        Array.from({ length: 64 }, (_, i) => fixture.locks.acquire(['parallel', i])),
+      )
+      await Promise.all(locks.map((lock) => lock.release()))
+      await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning')
+  })
+
   it('a holder paused past its lease gets its later fenced write rejected', async () => {
     await using fixture = lockFixture(redis)
     const ttlMs = 300
