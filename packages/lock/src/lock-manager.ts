@@ -167,10 +167,13 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
       throw new RedlayerError('E_INVALID_RESOURCE', 'a lock needs at least one resource')
     }
     const keys = resources.map((resource) => mutexKeys(context.keyspace, context.namespace, resource))
-    if (new Set(keys.map((k) => k.lock)).size !== keys.length) {
-      throw new RedlayerError('E_INVALID_RESOURCE', 'a resource appears twice in one multi-lock')
+    // One resource's keys come from one key family: one slot, no duplicate; nothing to check.
+    if (keys.length > 1) {
+      if (new Set(keys.map((k) => k.lock)).size !== keys.length) {
+        throw new RedlayerError('E_INVALID_RESOURCE', 'a resource appears twice in one multi-lock')
+      }
+      assertOneSlot(keys)
     }
-    assertOneSlot(keys)
     // ADR-0030: 128 random bits, so no other holder can ever present the same token.
     const token = randomToken()
     const release = () => context.guard.run('lock.release', () => releaseMutex(context.redis, keys, token))

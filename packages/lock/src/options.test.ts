@@ -75,6 +75,32 @@ describe('LockPolicy', () => {
     expect(call.details.problems).toHaveLength(2)
   })
 
+  it('refuses each kind of bad per-call option, whatever shortcut valid ones take', () => {
+    const policy = new LockPolicy({}, keyspace, 'lock')
+    const bad: unknown[] = [
+      [],
+      'fast',
+      { ttlMs: 1_000.5 },
+      { ttlMs: Number.NaN },
+      { ttlMs: 2 ** 60 },
+      { waitMs: -1 },
+      { waitMs: Number.POSITIVE_INFINITY },
+      { waitMs: '10' },
+      { signal: {} },
+      { autoExtend: 1 },
+    ]
+    for (const options of bad) {
+      expect(thrown(() => policy.resolve(options as never)).code).toBe('E_INVALID_LOCK_OPTIONS')
+    }
+    const signal = new AbortController().signal
+    expect(policy.resolve({ ttlMs: 1_000, waitMs: 0, signal, autoExtend: true, extra: 1 } as never)).toEqual({
+      ttlMs: 1_000,
+      waitMs: 0,
+      signal,
+      autoExtend: true,
+    })
+  })
+
   it('validates a semaphore limit', () => {
     const policy = new LockPolicy({}, keyspace, 'lock')
     expect(policy.semaphore({ limit: 3, ttlMs: 1_000 })).toMatchObject({ limit: 3, ttlMs: 1_000 })

@@ -91,7 +91,9 @@ export class LockPolicy {
 
   /** Resolves a call's options; `waitMs` falls back to `defaultWaitMs` (0 for `tryAcquire`). */
   resolve(options: AcquireOptions | undefined, overrides: { waitMs?: number; autoExtend?: boolean } = {}) {
-    const parsed = parse(acquireOptionsSchema, options ?? {})
+    // Options that are plainly valid skip zod (per call, it cost as much as the rest of the
+    // acquisition's own code); anything else goes through the schema, which reports the problems.
+    const parsed = isPlainlyValid(options) ? (options ?? {}) : parse(acquireOptionsSchema, options ?? {})
     const ttlMs = parsed.ttlMs ?? this.#defaultTtlMs
     this.assertTtl(ttlMs)
     return {
@@ -124,6 +126,19 @@ export class LockPolicy {
     if (leaseMarginMs(ttlMs) * 3 >= ttlMs) return 'too short for its safety margin'
     return undefined
   }
+}
+
+/** True when `acquireOptionsSchema` would accept `options` unchanged (it only strips unknown keys). */
+function isPlainlyValid(options: AcquireOptions | undefined): boolean {
+  if (options === undefined) return true
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return false
+  const { ttlMs, waitMs, signal, autoExtend } = options
+  return (
+    (ttlMs === undefined || (Number.isSafeInteger(ttlMs) && ttlMs >= MIN_TTL_MS)) &&
+    (waitMs === undefined || (Number.isSafeInteger(waitMs) && waitMs >= 0)) &&
+    (signal === undefined || signal instanceof AbortSignal) &&
+    (autoExtend === undefined || typeof autoExtend === 'boolean')
+  )
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

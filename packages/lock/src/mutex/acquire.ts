@@ -19,15 +19,24 @@ export async function acquireMutex(
   token: string,
   ttlMs: number,
 ): Promise<MutexAcquireReply> {
-  const keys = [...resources.map((r) => r.lock), ...resources.map((r) => r.fence)]
+  const n = resources.length
+  const keys = new Array<string>(2 * n)
+  for (let i = 0; i < n; i++) {
+    const r = resources[i] as ResourceKeys
+    keys[i] = r.lock
+    keys[n + i] = r.fence
+  }
   const reply = await script.run(client, keys, [token, ttlMs])
   if (!Array.isArray(reply)) throw unexpectedReply('lock.acquire', reply)
-  const [status, ...rest] = reply as unknown[]
-  if (status === 1 && rest.length === resources.length) {
-    return { acquired: true, fences: rest.map((fence) => BigInt(String(fence))) }
+  const status: unknown = reply[0]
+  if (status === 1 && reply.length === n + 1) {
+    const fences = new Array<bigint>(n)
+    for (let i = 0; i < n; i++) fences[i] = BigInt(String(reply[i + 1]))
+    return { acquired: true, fences }
   }
-  if (status === 0 && typeof rest[0] === 'number') {
-    return { acquired: false, retryAfterMs: rest[0] >= 0 ? rest[0] : undefined }
+  const hint: unknown = reply[1]
+  if (status === 0 && reply.length === 2 && typeof hint === 'number') {
+    return { acquired: false, retryAfterMs: hint >= 0 ? hint : undefined }
   }
   throw unexpectedReply('lock.acquire', reply)
 }
