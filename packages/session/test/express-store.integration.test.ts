@@ -13,7 +13,7 @@ declare module 'express-session' {
   }
 }
 
-const kinds = topologiesFromEnv().filter((kind) => kind !== 'sentinel')
+const kinds = topologiesFromEnv()
 
 function promisify<T>(
   call: (callback: (error?: unknown, value?: T) => void) => void,
