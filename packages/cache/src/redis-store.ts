@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { RedisClient } from '@redlayer/connection'
 import type { RedisGuard } from '@redlayer/resilience'
-import { groupKeys, oneCommand } from './slots.js'
+import { CHUNK, groupKeys, oneCommand } from './slots.js'
 
 /** What a guarded Redis call returns when Redis is unavailable (ADR-0013): the caller degrades. */
 export const UNAVAILABLE: unique symbol = Symbol('redis unavailable')
@@ -30,6 +30,21 @@ export interface EntryWrite {
 export interface ReadReply {
   readonly values: StoredValue[]
   readonly versions: number[]
+}
+
+/** One caller's read waiting in the current batch. */
+interface QueuedRead {
+  readonly ids: readonly IdKeys[]
+  readonly versionKeys: readonly string[]
+  readonly resolve: (reply: Guarded<ReadReply>) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** The reads issued in one tick; flushed once, as one guarded MGET. */
+interface ReadBatch {
+  readonly reads: QueuedRead[]
+  keyCount: number
+  flushed: boolean
 }
 
 /** A version as stored (decimal microseconds), 0 when absent. */
@@ -83,6 +98,7 @@ function defineScripts(redis: RedisClient): RedisClient & CacheCommands {
 export class RedisStore {
   readonly redis: RedisClient & CacheCommands
   readonly #guard: RedisGuard
+  #batch: ReadBatch | undefined
 
   constructor(redis: RedisClient, guard: RedisGuard) {
     this.redis = defineScripts(redis)
@@ -99,7 +115,75 @@ export class RedisStore {
    * Cluster, all in flight together.
    */
   read(ids: readonly IdKeys[], versionKeys: readonly string[]): Promise<Guarded<ReadReply>> {
-    return this.#run('cache.get', () => this.#readNow(ids, versionKeys))
+    // ADR-0020: the reads of one tick (the callers a burst of replies resumed) share one MGET:
+    // one socket write and one guarded call instead of one each. A batch stays within one MGET
+    // (CHUNK keys), so each read still sees its values and versions at one instant.
+    const keyCount = ids.length * 2 + versionKeys.length
+    let batch = this.#batch
+    if (batch !== undefined && batch.keyCount + keyCount > CHUNK) {
+      this.#flush(batch)
+      batch = undefined
+    }
+    if (batch === undefined) {
+      const created: ReadBatch = { reads: [], keyCount: 0, flushed: false }
+      this.#batch = created
+      process.nextTick(() => this.#flush(created))
+      batch = created
+    }
+    const queued = batch
+    queued.keyCount += keyCount
+    return new Promise((resolve, reject) => {
+      queued.reads.push({ ids, versionKeys, resolve, reject })
+    })
+  }
+
+  #flush(batch: ReadBatch): void {
+    if (batch.flushed) return
+    batch.flushed = true
+    if (this.#batch === batch) this.#batch = undefined
+    const { reads } = batch
+    if (reads.length === 1) {
+      const read = reads[0] as QueuedRead
+      this.#run('cache.get', () => this.#readNow(read.ids, read.versionKeys)).then(read.resolve, read.reject)
+      return
+    }
+    // One key list for the batch, each key once (the epoch key is in every read).
+    const positions = new Map<string, number>()
+    const keys: string[] = []
+    const at = (key: string): number => {
+      let position = positions.get(key)
+      if (position === undefined) {
+        position = keys.length
+        keys.push(key)
+        positions.set(key, position)
+      }
+      return position
+    }
+    const plans = reads.map((read) => ({
+      values: read.ids.map((id) => [at(id.value), at(id.deleted)] as const),
+      versions: read.versionKeys.map(at),
+    }))
+    this.#run('cache.get', () => this.#mget(keys)).then(
+      (raw) => {
+        reads.forEach((read, index) => {
+          if (raw === UNAVAILABLE) {
+            read.resolve(UNAVAILABLE)
+            return
+          }
+          const plan = plans[index] as (typeof plans)[number]
+          read.resolve({
+            values: plan.values.map(([value, deleted]) => ({
+              bytes: raw[value] ?? null,
+              deleted: versionOf(raw[deleted]),
+            })),
+            versions: plan.versions.map((position) => versionOf(raw[position])),
+          })
+        })
+      },
+      (error: unknown) => {
+        for (const read of reads) read.reject(error)
+      },
+    )
   }
 
   async #readNow(ids: readonly IdKeys[], versionKeys: readonly string[]): Promise<ReadReply> {

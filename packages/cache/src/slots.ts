@@ -1,7 +1,8 @@
 import type { RedisClient } from '@redlayer/connection'
 import calculateSlot from 'cluster-key-slot'
 
-const CHUNK = 500
+/** At most this many keys per multi-key command. */
+export const CHUNK = 500
 
 function isCluster(redis: RedisClient): boolean {
   return 'isCluster' in redis && redis.isCluster

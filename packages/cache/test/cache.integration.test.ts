@@ -32,6 +32,44 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     ).toBeGreaterThanOrEqual(1)
   })
 
+  it('the reads of one tick share one guarded MGET, and each caller gets its own values', async () => {
+    await using f = await cacheFixture(topology.env)
+    const cache = f.cache()
+    for (let n = 0; n < 30; n++) await cache.set(['item', n], { n }, n % 10 === 0 ? { tags: ['tens'] } : {})
+    await cache.invalidateTags(['tens'])
+    // Guarded `cache.get` calls, from the operation histogram's count.
+    const reads = async () => {
+      const histogram = f.metrics.registry.getSingleMetric(`${M}redis_operation_duration_seconds`)
+      const { values } = await (histogram?.get() ?? Promise.reject(new Error('no histogram')))
+      const count = values.find(
+        (v) =>
+          (v as { metricName?: string }).metricName === `${M}redis_operation_duration_seconds_count` &&
+          v.labels.operation === 'cache.get' &&
+          v.labels.outcome === 'ok',
+      )
+      return count?.value ?? 0
+    }
+    const before = await reads()
+    const loader = countingLoader(() => ({ n: -1 }))
+    const got = await Promise.all([
+      ...Array.from({ length: 40 }, (_, n) => cache.get<{ n: number }>(['item', n])),
+      cache.getMany<{ n: number }>([
+        ['item', 1],
+        ['item', 99],
+        ['item', 2],
+      ]),
+    ])
+    // One guarded call for the 41 reads (the tag versions of tagged values are a `cache.versions` call).
+    expect((await reads()) - before).toBe(1)
+    expect(got.slice(0, 40)).toEqual(
+      Array.from({ length: 40 }, (_, n) => (n < 30 && n % 10 !== 0 ? { n } : undefined)),
+    )
+    expect(got[40]).toEqual([{ n: 1 }, undefined, { n: 2 }])
+    const filled = await Promise.all(Array.from({ length: 5 }, (_, n) => cache.getOrSet(['item', n], loader)))
+    expect(filled).toEqual([{ n: -1 }, { n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }])
+    expect(loader.calls).toBe(1)
+  })
+
   it('round-trips Date, null and nested values; null is a cached value, undefined is not cached', async () => {
     await using f = await cacheFixture(topology.env)
     const cache = f.cache()
