@@ -23,12 +23,10 @@ describe('docker-compose.yml', () => {
 
   it('mounts the testkit config files that the Sentinel profile uses, and the shared data-node settings', () => {
     const sources = new Set(bindMounts.map((mount) => mount.source))
-    expect(sources).toEqual(
-      new Set([
-        './deploy/redis/redis.conf',
-        './packages/testkit/config/redis-primary.conf',
-        './packages/testkit/config/sentinel.conf',
-      ]),
+    expect(sources).toContain('./deploy/redis/redis.conf')
+    // Exactly the testkit files the Sentinel profile needs (other profiles mount files of their own).
+    expect(new Set([...sources].filter((source) => source.startsWith('./packages/testkit/')))).toEqual(
+      new Set(['./packages/testkit/config/redis-primary.conf', './packages/testkit/config/sentinel.conf']),
     )
   })
 

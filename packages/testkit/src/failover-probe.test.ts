@@ -22,8 +22,8 @@ describe('FailoverProbe', () => {
     await sleep(60)
     phase = 'degraded'
     await sleep(40)
-    phase = 'up'
     probe.mark('promoted')
+    phase = 'up'
     await probe.waitUntilStable(50, { timeoutMs: 5_000 })
     const report = await probe.stop()
     expect(report.failed).toBeGreaterThan(0)
