@@ -14,7 +14,8 @@ describe('session durability on sentinel', () => {
 
   it('reports how many replicas acknowledged each write', async () => {
     await using topology = await startTopology('sentinel')
-    await using f = await sessionFixture(topology, { durability: { replicas: 1, timeoutMs: 200 } })
+    // WAIT must fit in the command timeout; a generous one keeps a loaded machine from failing it.
+    await using f = await sessionFixture(topology, { durability: { replicas: 1, timeoutMs: 1500 } }, 2000)
     const { id } = await f.store.create({ appName: 'chat', userId: 'u' })
     const appended = await f.store.appendEvent(id, { type: 'message', data: 'hello' })
     expect(appended).toMatchObject({

@@ -37,9 +37,10 @@ export type { Topology }
 export async function sessionFixture(
   topology: Topology,
   options: Partial<Omit<SessionStoreOptions<'session' | 'http'>, 'redis' | 'keyspace' | 'namespace'>> = {},
+  commandTimeoutMs = 300,
 ) {
   const redis: RedisClient = createRedis(
-    loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '300' }),
+    loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs) }),
   )
   await redis.ping()
   const keyspace = testKeyspace()
