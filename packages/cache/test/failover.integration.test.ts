@@ -1,8 +1,9 @@
 import {
+  FAILOVER_TOPOLOGIES,
   failoverMode,
+  failoverRuns,
   failoverViolations,
   ownsSlot,
-  PRIMARY_FAULTS,
   recordFailover,
   recordMeasurement,
   runFailover,
@@ -18,11 +19,7 @@ import { cacheFixture } from './fixtures.js'
 // entries a failover loses. `npm test` runs one fault; REDLAYER_FAILOVER=full
 // (npm run test:failover) runs every fault and the loss trials.
 const full = failoverMode() === 'full'
-const runs = full
-  ? (['sentinel', 'cluster'] as const).flatMap((kind) =>
-      PRIMARY_FAULTS.map((fault) => [kind, fault] as const),
-    )
-  : ([['sentinel', 'kill']] as const)
+const runs = failoverRuns(['sentinel', 'kill'])
 
 describe.each(runs)('cache on %s, primary %s under load', (kind, fault) => {
   it('degrades (skipped writes, loader) through the failover, never READONLY after it, and the breaker closes by itself', async () => {
@@ -56,7 +53,7 @@ describe.each(runs)('cache on %s, primary %s under load', (kind, fault) => {
 })
 
 const trials = full
-  ? (['sentinel', 'cluster'] as const).flatMap((kind) => [0, 200].map((lagMs) => [kind, lagMs] as const))
+  ? FAILOVER_TOPOLOGIES.flatMap((kind) => [0, 200].map((lagMs) => [kind, lagMs] as const))
   : []
 
 describe.runIf(trials.length > 0).each(trials)(

@@ -1,9 +1,10 @@
 import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard } from '@redlayer/resilience'
 import {
+  FAILOVER_TOPOLOGIES,
   failoverMode,
+  failoverRuns,
   failoverViolations,
-  PRIMARY_FAULTS,
   recordFailover,
   recordMeasurement,
   runFailover,
@@ -20,11 +21,7 @@ import { lockFixture, openClient } from './fixtures.js'
 // REDLAYER_FAILOVER=full (npm run test:failover) runs every fault and the loss trials.
 // (failover.integration.test.ts shows one lost acquisition deterministically.)
 const full = failoverMode() === 'full'
-const runs = full
-  ? (['sentinel', 'cluster'] as const).flatMap((kind) =>
-      PRIMARY_FAULTS.map((fault) => [kind, fault] as const),
-    )
-  : ([['cluster', 'kill']] as const)
+const runs = failoverRuns(['cluster', 'kill'])
 
 describe.each(runs)('locks on %s, primary %s under load', (kind, fault) => {
   it('fail closed through the failover, never READONLY after it, and the breaker closes by itself', async () => {
@@ -56,7 +53,7 @@ describe.each(runs)('locks on %s, primary %s under load', (kind, fault) => {
 })
 
 const trials = full
-  ? (['sentinel', 'cluster'] as const).flatMap((kind) =>
+  ? FAILOVER_TOPOLOGIES.flatMap((kind) =>
       [0, 200].flatMap((lagMs) => [false, true].map((wait) => [kind, lagMs, wait] as const)),
     )
   : ([['sentinel', 0, true]] as const)

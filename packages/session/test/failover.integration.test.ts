@@ -1,9 +1,10 @@
 import { createRedis, loadRedisConfig } from '@redlayer/connection'
 import { createRedisGuard } from '@redlayer/resilience'
 import {
+  FAILOVER_TOPOLOGIES,
   failoverMode,
+  failoverRuns,
   failoverViolations,
-  PRIMARY_FAULTS,
   recordFailover,
   recordMeasurement,
   runFailover,
@@ -19,11 +20,7 @@ import { sessionFixture } from './fixtures.js'
 // failover loses, with and without the durability option. `npm test` runs one fault;
 // REDLAYER_FAILOVER=full (npm run test:failover) runs every fault and the loss trials.
 const full = failoverMode() === 'full'
-const runs = full
-  ? (['sentinel', 'cluster'] as const).flatMap((kind) =>
-      PRIMARY_FAULTS.map((fault) => [kind, fault] as const),
-    )
-  : ([['cluster', 'pause']] as const)
+const runs = failoverRuns(['cluster', 'pause'])
 
 describe.each(runs)('sessions on %s, primary %s under load', (kind, fault) => {
   it('fail closed through the failover, never READONLY after it, and the breaker closes by itself', async () => {
@@ -61,7 +58,7 @@ describe.each(runs)('sessions on %s, primary %s under load', (kind, fault) => {
 })
 
 const trials = full
-  ? (['sentinel', 'cluster'] as const).flatMap((kind) =>
+  ? FAILOVER_TOPOLOGIES.flatMap((kind) =>
       [0, 200].flatMap((lagMs) => [false, true].map((durable) => [kind, lagMs, durable] as const)),
     )
   : ([['sentinel', 0, true]] as const)

@@ -20,7 +20,15 @@ export {
 } from './failover-run.js'
 export { freePort, freePorts } from './free-port.js'
 export { type LossTrial, type LossTrialOptions, runLossTrial } from './loss-trial.js'
-export { type FailoverMode, failoverMode, type MeasurementRow, recordMeasurement } from './measurements.js'
+export {
+  FAILOVER_TOPOLOGIES,
+  type FailoverMode,
+  type FailoverTopology,
+  failoverMode,
+  failoverRuns,
+  type MeasurementRow,
+  recordMeasurement,
+} from './measurements.js'
 export { type MigrationPhase, type MigrationRedirects, migrateSlotUnderUse } from './migrate-under-use.js'
 export type { WaitOptions } from './poll.js'
 export {

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { PRIMARY_FAULTS, type PrimaryFaultKind } from './primary-fault.js'
 
 /**
  * How much a failover test measures: `short` (the default, inside `npm test`: one fault per
@@ -16,6 +17,18 @@ export function failoverMode(env: Record<string, string | undefined> = process.e
 }
 
 /** One row of a measured table: column name to value, in column order. */
+/** The failover runs of a suite: every replicated topology with every primary fault in full mode, `short` otherwise. */
+export function failoverRuns(
+  short: readonly [FailoverTopology, PrimaryFaultKind],
+): (readonly [FailoverTopology, PrimaryFaultKind])[] {
+  if (failoverMode() === 'short') return [short]
+  return FAILOVER_TOPOLOGIES.flatMap((kind) => PRIMARY_FAULTS.map((fault) => [kind, fault] as const))
+}
+
+/** The topologies that have a primary to fail. */
+export const FAILOVER_TOPOLOGIES = ['sentinel', 'cluster'] as const
+export type FailoverTopology = (typeof FAILOVER_TOPOLOGIES)[number]
+
 export type MeasurementRow = Readonly<Record<string, string | number | boolean | undefined>>
 
 /**
