@@ -3,7 +3,7 @@ import { isRedlayerError, mastersOf } from '@redlayer/connection'
 import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from '../src/index.js'
-import { cacheFixture, countingLoader, testKeyspace } from './fixtures.js'
+import { cacheFixture, countingLoader, gatedLoader, testKeyspace } from './fixtures.js'
 
 const M = 'redlayer_'
 
@@ -202,8 +202,7 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     expect(await cache.getOrSet('g', meanwhile, { softTimeout: 20 })).toBe('old')
     expect(meanwhile.calls).toBe(0) // the background refresh is still running: no second load
     finishSlow('new')
-    await sleep(30)
-    expect(await cache.get('g')).toBe('new')
+    await expect.poll(() => cache.get('g')).toBe('new')
 
     const never = () => new Promise<string>(() => {})
     const error = await cache
@@ -227,18 +226,11 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     expect(await cacheA.get(['post', 2])).toBe('other')
 
     // A load that started before the invalidation and writes after it is not readable.
-    let finish: (value: string) => void = () => {}
-    const racing = cacheA.getOrSet(
-      ['post', 3],
-      () =>
-        new Promise<string>((resolve) => {
-          finish = resolve
-        }),
-      { tags: ['feed'] },
-    )
-    await sleep(30)
+    const gate = gatedLoader<string>()
+    const racing = cacheA.getOrSet(['post', 3], gate.load, { tags: ['feed'] })
+    await gate.started // its read has missed: the load is in flight
     await cacheB.invalidateTags(['feed'])
-    finish('loaded before the invalidation')
+    gate.finish('loaded before the invalidation')
     expect(await racing).toBe('loaded before the invalidation')
     expect(await cacheB.get(['post', 3])).toBeUndefined()
     expect(await cacheA.getOrSet(['post', 3], async () => 'reloaded', { tags: ['feed'] })).toBe('reloaded')
@@ -248,17 +240,11 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
   it('a load that started before delete() resolved does not write its value after it', async () => {
     await using f = await cacheFixture(topology.env)
     const cache = f.cache()
-    let finish: (value: string) => void = () => {}
-    const racing = cache.getOrSet(
-      'd',
-      () =>
-        new Promise<string>((resolve) => {
-          finish = resolve
-        }),
-    )
-    await sleep(30)
+    const gate = gatedLoader<string>()
+    const racing = cache.getOrSet('d', gate.load)
+    await gate.started // its read has missed: the load is in flight
     expect(await cache.delete('d')).toBe(true)
-    finish('loaded before the delete')
+    gate.finish('loaded before the delete')
     await racing
     expect(await cache.get('d')).toBeUndefined()
     await cache.set('d', 'explicit')
@@ -274,18 +260,12 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
       Array.from({ length: 30 }, (_, i) => ({ id: String(i), value: i })),
       { tags: ['t'] },
     )
-    let finish: (value: string) => void = () => {}
-    const racing = cache.getOrSet(
-      'racer',
-      () =>
-        new Promise<string>((resolve) => {
-          finish = resolve
-        }),
-    )
-    await sleep(30)
+    const gate = gatedLoader<string>()
+    const racing = cache.getOrSet('racer', gate.load)
+    await gate.started // its read has missed: the load is in flight
     const result = await cache.clear()
     expect(result.queued).toBe(false)
-    finish('stale')
+    gate.finish('stale')
     await racing
     expect(await cache.get('racer')).toBeUndefined()
     expect((await cache.getMany(['0', '1', '29'])).every((value) => value === undefined)).toBe(true)
@@ -340,7 +320,7 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     const slow = countingLoader('from the holder', 150)
     const notNeeded = countingLoader('from the waiter')
     const first = holder.getOrSet('woken', slow)
-    await sleep(30)
+    await expect.poll(() => slow.calls).toBe(1) // the holder has the lease and is loading
     expect(await waiter.getOrSet('woken', notNeeded)).toBe('from the holder')
     expect(await first).toBe('from the holder')
     expect([slow.calls, notNeeded.calls]).toEqual([1, 0])
@@ -351,7 +331,7 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     const stuck = countingLoader(() => new Promise<string>(() => {}))
     const alone = countingLoader('loaded alone')
     void holder.getOrSet('stuck', stuck).catch(() => {})
-    await sleep(30)
+    await expect.poll(() => stuck.calls).toBe(1)
     expect(await waiter.getOrSet('stuck', alone)).toBe('loaded alone')
     expect([stuck.calls, alone.calls]).toEqual([1, 1])
   })

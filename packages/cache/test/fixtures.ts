@@ -129,3 +129,18 @@ export function countingLoader<T>(value: T | (() => T | Promise<T>), delayMs = 0
   )
   return loader
 }
+
+/** A loader that waits for the test: `started` resolves once it runs, `finish` settles it. */
+export function gatedLoader<T>() {
+  let release: (value: T) => void = () => {}
+  let markStarted: () => void = () => {}
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve
+  })
+  const load = () =>
+    new Promise<T>((resolve) => {
+      release = resolve
+      markStarted()
+    })
+  return { load, started, finish: (value: T) => release(value) }
+}
