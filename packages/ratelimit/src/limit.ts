@@ -19,8 +19,9 @@ export interface ResolvedLimit extends BucketUnits {
   /** Milliseconds an empty bucket takes to fill: the longest TTL its key ever has. */
   readonly fillMs: number
   /**
-   * Distinguishes buckets of the same name under different settings: a deploy that changes a
-   * limit starts from fresh (full) buckets instead of reading levels kept in other units.
+   * Distinguishes buckets of the same name under different settings or stored formats: a deploy
+   * that changes a limit, or the format of its state (`-v2`: one 16-byte string, ADR-0012), starts
+   * from fresh (full) buckets instead of reading levels kept in other units or another encoding.
    */
   readonly signature: string
 }
@@ -41,6 +42,6 @@ export function resolveLimit(
     refillTokens,
     intervalMs,
     fillMs: ceilDiv(ceilDiv(units.capacityUnits, units.refillPerUs), 1000),
-    signature: `${capacity}-${refillTokens}-${intervalMs}`,
+    signature: `${capacity}-${refillTokens}-${intervalMs}-v2`,
   }
 }

@@ -62,7 +62,7 @@ describe('resolveOptions', () => {
         capacity: 20,
         intervalMs: 1_000,
         fillMs: 2_000,
-        signature: '20-10-1000',
+        signature: '20-10-1000-v2',
       }),
     ])
     expect(resolveOptions({ ...base, onRedisDown: 'fail-closed', denyCache: false }).denyCacheEntries).toBe(0)

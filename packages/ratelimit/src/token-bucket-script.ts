@@ -12,11 +12,6 @@ const COMMAND = 'redlayerRatelimitTokenBucket'
 
 export type BucketOperation = 'consume' | 'peek' | 'refund'
 
-/** The decision of one script call, with the Redis time it was taken at. */
-export interface ScriptOutcome extends BucketOutcome {
-  readonly redisTimeUs: number
-}
-
 type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: string[]) => Promise<unknown>
 
 /** The script as a function of one client (defined on the client once; every package may share it). */
@@ -28,7 +23,7 @@ export function tokenBucketScript(redis: RedisClient) {
     operation: BucketOperation,
     limits: readonly ResolvedLimit[],
     costs: readonly number[],
-  ): Promise<ScriptOutcome> => {
+  ): Promise<BucketOutcome> => {
     const args = limits.flatMap((limit, i) => [
       String(limit.capacityUnits),
       String(limit.refillPerUs),
@@ -40,12 +35,12 @@ export function tokenBucketScript(redis: RedisClient) {
   }
 }
 
-function parseReply(reply: unknown, count: number): ScriptOutcome {
-  if (!Array.isArray(reply) || reply.length !== count + 2 || !reply.every((n) => typeof n === 'number')) {
+function parseReply(reply: unknown, count: number): BucketOutcome {
+  if (!Array.isArray(reply) || reply.length !== count + 1 || !reply.every((n) => typeof n === 'number')) {
     throw new RedlayerError('E_UNEXPECTED_REPLY', 'the token bucket script returned an unexpected reply', {
-      details: { type: Array.isArray(reply) ? 'array' : typeof reply, expectedLength: count + 2 },
+      details: { type: Array.isArray(reply) ? 'array' : typeof reply, expectedLength: count + 1 },
     })
   }
-  const [redisTimeUs, refused, ...levels] = reply as number[]
-  return { redisTimeUs: redisTimeUs ?? 0, refused: refused === 1, levels }
+  const [refused, ...levels] = reply as number[]
+  return { refused: refused === 1, levels }
 }

@@ -67,6 +67,11 @@ describe.each(kinds)('four processes against one subject on %s', (kind) => {
     const subject = 'shared-subject'
     const limit = limiter.limits[0] ?? expect.unreachable()
     const key = f.keyspace.family('ratelimit', subject).key(limiter.options.name, limit.name, limit.signature)
+    // ADR-0012: the state is two little-endian doubles, the level (units) and its Redis time (us).
+    const bucketState = async () => {
+      const state = (await f.redis.getBuffer(key)) ?? expect.unreachable()
+      return { level: state.readDoubleLE(0), at: state.readDoubleLE(8) }
+    }
     const redisTimeUs = async () => {
       const [seconds, micros] = await f.redis.time()
       return Number(seconds) * 1_000_000 + Number(micros)
@@ -86,7 +91,7 @@ describe.each(kinds)('four processes against one subject on %s', (kind) => {
       await Promise.all(workers.map((worker) => nextMessage(worker, 'ready')))
       // The start: this process takes the whole burst; the bucket is empty at Redis time `start`.
       expect((await limiter.consume(subject, { cost: LIMIT.capacity })).allowed).toBe(true)
-      const start = Number(await f.redis.hget(key, 'ts'))
+      const start = (await bucketState()).at
       const reports = workers.map((worker) => nextMessage<WorkerReport>(worker, 'report'))
       for (const worker of workers) worker.send({ go: true })
       const results = await Promise.all(reports)
@@ -102,9 +107,9 @@ describe.each(kinds)('four processes against one subject on %s', (kind) => {
         remaining = (await limiter.peek(subject)).remaining
       }
       const admitted = results.reduce((sum, report) => sum + report.admitted, 0) + leftOver
-      const [lastLevel, lastAdmission] = (await f.redis.hmget(key, 'tk', 'ts')).map(Number)
+      const { level: lastLevel, at: lastAdmission } = await bucketState()
       const end = await redisTimeUs()
-      const elapsed = (lastAdmission ?? 0) - start
+      const elapsed = lastAdmission - start
       console.info(
         `${kind}: ${PROCESSES}x${CALLERS} callers admitted ${admitted - leftOver} ` +
           `(${results.map((r) => r.admitted).join('+')}, ${leftOver} left over) ` +
@@ -117,7 +122,7 @@ describe.each(kinds)('four processes against one subject on %s', (kind) => {
       // Not more than one token's worth less than the refill up to the last admission.
       expect(admitted).toBeGreaterThanOrEqual(Math.floor(RATE_PER_US * elapsed) - 1)
       // And exactly: every admission is one token taken from the bucket, no more, no less.
-      expect(admitted * limit.unitsPerToken).toBe(elapsed * limit.refillPerUs - (lastLevel ?? 0))
+      expect(admitted * limit.unitsPerToken).toBe(elapsed * limit.refillPerUs - lastLevel)
     } finally {
       for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL')
     }
