@@ -45,7 +45,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     this.#namespace = options.namespace
     this.#metrics = options.metrics ?? createRedlayerMetrics()
     this.#guard = options.guard ?? sharedRedisGuard(options.redis, { metrics: this.#metrics })
-    this.#script = tokenBucketScript(options.redis)
+    this.#script = tokenBucketScript(options.redis, this.options.limits)
     const { denyCacheEntries, onRedisDown, instances, localMaxSubjects } = this.options
     this.#denyCache = denyCacheEntries > 0 ? new DenyCache(denyCacheEntries) : undefined
     this.#localLimits = this.options.limits.map((limit) => localShare(limit, instances))
@@ -135,7 +135,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     return this.#guard.run(
       `ratelimit.${operation}`,
       async () => {
-        const outcome = await this.#script(this.#keys(family), operation, this.options.limits, costs)
+        const outcome = await this.#script(this.#keys(family), operation, costs)
         return decide(this.options.limits, costs, outcome, false)
       },
       { fallback: (reason) => this.#degrade(operation, family, cost, reason), signal },

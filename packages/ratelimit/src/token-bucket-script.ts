@@ -14,24 +14,25 @@ export type BucketOperation = 'consume' | 'peek' | 'refund'
 
 type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: string[]) => Promise<unknown>
 
-/** The script as a function of one client (defined on the client once; every package may share it). */
-export function tokenBucketScript(redis: RedisClient) {
+/**
+ * The script for the buckets of `limits` on one client (the command is defined on the client once;
+ * every limiter may share it). The limits' settings are turned into arguments once, here.
+ */
+export function tokenBucketScript(redis: RedisClient, limits: readonly ResolvedLimit[]) {
   const client = redis as unknown as Record<string, ScriptCommand | undefined>
   if (typeof client[COMMAND] !== 'function') redis.defineCommand(COMMAND, { lua: SOURCE })
+  const command = client[COMMAND] as ScriptCommand
+  const settings = limits.flatMap((limit) => [String(limit.capacityUnits), String(limit.refillPerUs)])
   return async (
     keys: readonly string[],
     operation: BucketOperation,
-    limits: readonly ResolvedLimit[],
     costs: readonly number[],
   ): Promise<BucketOutcome> => {
-    const args = limits.flatMap((limit, i) => [
-      String(limit.capacityUnits),
-      String(limit.refillPerUs),
-      String(costs[i] ?? 0),
-    ])
-    const command = client[COMMAND] as ScriptCommand
-    const reply = await command.call(redis, keys.length, ...keys, operation, ...args)
-    return parseReply(reply, keys.length)
+    const args: string[] = [...keys, operation]
+    for (let i = 0; i < limits.length; i++) {
+      args.push(settings[2 * i] as string, settings[2 * i + 1] as string, String(costs[i] ?? 0))
+    }
+    return parseReply(await command.call(redis, keys.length, ...args), keys.length)
   }
 }
 
@@ -41,6 +42,5 @@ function parseReply(reply: unknown, count: number): BucketOutcome {
       details: { type: Array.isArray(reply) ? 'array' : typeof reply, expectedLength: count + 1 },
     })
   }
-  const [refused, ...levels] = reply as number[]
-  return { refused: refused === 1, levels }
+  return { refused: reply[0] === 1, levels: reply.slice(1) }
 }
