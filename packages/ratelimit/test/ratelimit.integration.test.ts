@@ -159,6 +159,30 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
     expect((await keys()).size).toBe(0)
   })
 
+  it('stores a bucket as two doubles and replaces a value that is not one', async () => {
+    await using f = await rateLimitFixture(topology)
+    const limiter = f.limiter({
+      limits: { name: 'burst', capacity: 5, refill: { tokens: 1, interval: '1h' } },
+    })
+    const limit = limiter.limits[0] ?? expect.unreachable()
+    const key = f.keyspace.family('ratelimit', 'odd').key(limiter.options.name, limit.name, limit.signature)
+    await f.redis.set(key, 'not a bucket')
+    // A foreign value counts as a full bucket, and the write replaces it with a state that expires.
+    expect(await limiter.consume('odd', { cost: 2 })).toMatchObject({ allowed: true, remaining: 3 })
+    const state = (await f.redis.getBuffer(key)) ?? expect.unreachable()
+    const [seconds, micros] = await f.redis.time()
+    const now = Number(seconds) * 1_000_000 + Number(micros)
+    expect(state).toHaveLength(16)
+    expect(state.readDoubleLE(0)).toBe(3 * limit.unitsPerToken)
+    expect(state.readDoubleLE(8)).toBeLessThanOrEqual(now)
+    expect(state.readDoubleLE(8)).toBeGreaterThan(now - 60_000_000)
+    expect(await f.redis.pttl(key)).toBeGreaterThan(2 * HOUR - 60_000)
+    // A peek of a foreign value leaves nothing behind: the bucket is full, so the key is deleted.
+    await f.redis.set(key, 'not a bucket')
+    expect((await limiter.peek('odd')).remaining).toBe(5)
+    expect(await f.redis.exists(key)).toBe(0)
+  })
+
   it('ignores the client clock: a Date.now() hours off changes nothing', async () => {
     await using f = await rateLimitFixture(topology)
     const options = {
