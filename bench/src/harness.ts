@@ -1,4 +1,5 @@
 import type { Measurement } from './result.js'
+import { CONCURRENCY } from './scenario.js'
 import { Sample } from './stats.js'
 
 /** One library under test: `op` does one operation; `worker` is the caller's index (0..concurrency-1). */
@@ -61,4 +62,15 @@ export async function interleave(contenders: readonly Contender[], plan: Plan): 
     concurrency: plan.concurrency,
     ...(samples[at] as Sample).summary(),
   }))
+}
+
+/** `interleave` at each throughput concurrency (1, then 64), with the plan each one gets. */
+export async function interleaveAtEachConcurrency(
+  contenders: readonly Contender[],
+  planFor: (concurrency: number) => Plan,
+): Promise<Measurement[]> {
+  const measurements: Measurement[] = []
+  for (const concurrency of CONCURRENCY)
+    measurements.push(...(await interleave(contenders, planFor(concurrency))))
+  return measurements
 }

@@ -1,4 +1,4 @@
-import { interleave } from '../harness.js'
+import { interleaveAtEachConcurrency } from '../harness.js'
 import { bentoRedisOnly, cacheManager, ENTITY, redlayerCache } from '../peers/caches.js'
 import { throughputChecks } from '../result.js'
 import { CONCURRENCY, type Scenario } from '../scenario.js'
@@ -44,11 +44,9 @@ export const cacheHit: Scenario = {
       },
       { name: 'cache-manager', op: (_w: number, i: number) => cm.wrap(`item:${i % KEYS}`, loader, 600_000) },
     ]
-    const measurements = []
-    for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 600 : 3_000, rounds: 15 })
-      measurements.push(...(await interleave(contenders, plan)))
-    }
+    const measurements = await interleaveAtEachConcurrency(contenders, (concurrency) =>
+      ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 600 : 3_000, rounds: 15 }),
+    )
     return {
       measurements,
       checks: [

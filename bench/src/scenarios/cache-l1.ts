@@ -1,4 +1,4 @@
-import { interleave } from '../harness.js'
+import { interleaveAtEachConcurrency } from '../harness.js'
 import { bentoWithMemory, ENTITY, redlayerCache } from '../peers/caches.js'
 import { throughputChecks } from '../result.js'
 import { CONCURRENCY, type Scenario } from '../scenario.js'
@@ -27,11 +27,9 @@ export const cacheL1: Scenario = {
           bento.getOrSet({ key: `item:${i % KEYS}`, factory: loader, ttl: '10m' }),
       },
     ]
-    const measurements = []
-    for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: 20_000, rounds: 15, warmupOps: 5_000 })
-      measurements.push(...(await interleave(contenders, plan)))
-    }
+    const measurements = await interleaveAtEachConcurrency(contenders, (concurrency) =>
+      ctx.plan(concurrency, { opsPerRound: 20_000, rounds: 15, warmupOps: 5_000 }),
+    )
     return {
       measurements,
       checks: throughputChecks(

@@ -2,7 +2,7 @@ import { createRedisGuard } from '@redlayer/resilience'
 import { RedlayerExpressStore } from '@redlayer/session/express'
 import { RedisStore } from 'connect-redis'
 import type { SessionData, Store } from 'express-session'
-import { interleave } from '../harness.js'
+import { interleaveAtEachConcurrency } from '../harness.js'
 import { throughputChecks } from '../result.js'
 import { CONCURRENCY, type Scenario } from '../scenario.js'
 
@@ -56,11 +56,9 @@ export const expressSession: Scenario = {
         op: (worker: number) => setThenGet(theirs, `sid-${worker}`, data[worker] as SessionData),
       },
     ]
-    const measurements = []
-    for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 400 : 2_000, rounds: 15 })
-      measurements.push(...(await interleave(contenders, plan)))
-    }
+    const measurements = await interleaveAtEachConcurrency(contenders, (concurrency) =>
+      ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 400 : 2_000, rounds: 15 }),
+    )
     return {
       measurements,
       checks: throughputChecks(

@@ -1,4 +1,4 @@
-import { interleave } from '../harness.js'
+import { interleaveAtEachConcurrency } from '../harness.js'
 import { type Acquire, redisSemaphoreLocks, redlayerLocks, redlockLocks } from '../peers/locks.js'
 import { throughputChecks } from '../result.js'
 import { CONCURRENCY, type Scenario } from '../scenario.js'
@@ -25,11 +25,9 @@ export const lockAcquire: Scenario = {
       acquireRelease('redis-semaphore Mutex', await redisSemaphoreLocks(ctx)),
       acquireRelease('redlock', await redlockLocks(ctx)),
     ]
-    const measurements = []
-    for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 300 : 1_500, rounds: 15 })
-      measurements.push(...(await interleave(contenders, plan)))
-    }
+    const measurements = await interleaveAtEachConcurrency(contenders, (concurrency) =>
+      ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 300 : 1_500, rounds: 15 }),
+    )
     return {
       measurements,
       checks: [

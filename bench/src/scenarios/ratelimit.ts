@@ -2,7 +2,7 @@ import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRateLimiter } from '@redlayer/ratelimit'
 import { createRedisGuard } from '@redlayer/resilience'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
-import { interleave } from '../harness.js'
+import { interleaveAtEachConcurrency } from '../harness.js'
 import { throughputChecks } from '../result.js'
 import { CONCURRENCY, type Scenario } from '../scenario.js'
 
@@ -58,11 +58,9 @@ export const ratelimit: Scenario = {
         op: (_w: number, i: number) => raw.evalsha(sha, 1, `${rawPrefix}${i % SUBJECTS}`),
       },
     ]
-    const measurements = []
-    for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 600 : 3_000, rounds: 15 })
-      measurements.push(...(await interleave(contenders, plan)))
-    }
+    const measurements = await interleaveAtEachConcurrency(contenders, (concurrency) =>
+      ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 600 : 3_000, rounds: 15 }),
+    )
     return {
       measurements,
       checks: [

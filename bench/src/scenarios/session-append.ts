@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { interleave } from '../harness.js'
+import { interleaveAtEachConcurrency } from '../harness.js'
 import { EVENT, redlayerSessions } from '../peers/sessions.js'
 import { throughputChecks } from '../result.js'
 import { CONCURRENCY, type Scenario } from '../scenario.js'
@@ -43,11 +43,9 @@ export const sessionAppend: Scenario = {
         },
       },
     ]
-    const measurements = []
-    for (const concurrency of CONCURRENCY) {
-      const plan = ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 600 : 3_000, rounds: 15 })
-      measurements.push(...(await interleave(contenders, plan)))
-    }
+    const measurements = await interleaveAtEachConcurrency(contenders, (concurrency) =>
+      ctx.plan(concurrency, { opsPerRound: concurrency === 1 ? 600 : 3_000, rounds: 15 }),
+    )
     return {
       measurements,
       checks: throughputChecks(
