@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { createRedis, loadRedisConfig } from '@redlayer/connection'
-import { type ClusterTopology, type SentinelTopology, startRedis, startTopology } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRedis, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { exampleKeyspaceFor } from '#example-keyspace'
 import { jsonOf, runCli, runCliInProcess } from './run-cli.js'
 
@@ -79,13 +79,7 @@ describe('redlayer doctor on a standalone server', () => {
 })
 
 describe('redlayer doctor on Sentinel', () => {
-  let topology: SentinelTopology
-  beforeAll(async () => {
-    topology = await startTopology('sentinel', { config: GOOD })
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology('sentinel', { config: GOOD })
 
   it('checks replicas, reachable sentinels and the quorum; a sentinel down is a warning', async () => {
     const healthy = await doctor(topology.env)
@@ -121,13 +115,7 @@ describe('redlayer doctor on Sentinel', () => {
 })
 
 describe('redlayer on Cluster', () => {
-  let topology: ClusterTopology
-  beforeAll(async () => {
-    topology = await startTopology('cluster', { config: GOOD })
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology('cluster', { config: GOOD })
 
   it('doctor checks every master and the cluster state; health lists the masters', async () => {
     const { run, result, checks } = await doctor(topology.env)

@@ -1,21 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, mastersOf } from '@redlayer/connection'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from '../src/index.js'
 import { cacheFixture, countingLoader, gatedLoader, testKeyspace } from './fixtures.js'
 
 const M = 'redlayer_'
 
 describe.each(topologiesFromEnv())('cache on %s', (kind) => {
-  let topology: Topology
-
-  beforeAll(async () => {
-    topology = await startTopology(kind)
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology(kind)
 
   it('100 concurrent getOrSet of one missing key make one loader call', async () => {
     await using f = await cacheFixture(topology.env)

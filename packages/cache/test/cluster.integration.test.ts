@@ -1,23 +1,11 @@
-import {
-  type ClusterTopology,
-  migrateSlotUnderUse,
-  serverErrorCounts,
-  startTopology,
-  topologiesFromEnv,
-} from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrateSlotUnderUse, serverErrorCounts, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { cacheFixture } from './fixtures.js'
 
 // ADR-0015: on a Cluster the cache's multi-key paths never send a command over two slots, and a
 // slot moved by hand under the cache (ASK, then MOVED) changes nothing for its callers.
 describe.runIf(topologiesFromEnv().includes('cluster'))('cache on a Cluster', () => {
-  let topology: ClusterTopology
-  beforeAll(async () => {
-    topology = await startTopology('cluster')
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology('cluster')
 
   it('runs getMany, setMany, tags, getManyOrSet, deleteMany and clear without one CROSSSLOT', async () => {
     await using f = await cacheFixture(topology.env)

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError } from '@redlayer/connection'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
+import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { cacheFixture, countingLoader, testKeyspace, until } from './fixtures.js'
 
 const M = 'redlayer_'
@@ -12,14 +12,7 @@ const M = 'redlayer_'
 describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
   'cache during an outage on %s',
   (kind) => {
-    let topology: Topology
-
-    beforeAll(async () => {
-      topology = await startTopology(kind)
-    })
-    afterAll(async () => {
-      await topology?.[Symbol.asyncDispose]()
-    })
+    const topology = useTopology(kind)
 
     const pause = () => {
       for (const process of topology.processes) process.pause()

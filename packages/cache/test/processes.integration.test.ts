@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Topology, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { type Child, request, startChild } from './child-process.js'
 import { cacheFixture, testKeyspace } from './fixtures.js'
 
@@ -26,14 +26,7 @@ function percentile(sorted: number[], p: number): number {
 describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
   'cache across processes on %s',
   (kind) => {
-    let topology: Topology
-
-    beforeAll(async () => {
-      topology = await startTopology(kind)
-    })
-    afterAll(async () => {
-      await topology?.[Symbol.asyncDispose]()
-    })
+    const topology = useTopology(kind)
 
     it('two processes make one loader call per key with distributed single-flight', async () => {
       const prefix = `t${randomBytes(4).toString('hex')}`

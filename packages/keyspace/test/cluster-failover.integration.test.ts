@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mastersOf } from '@redlayer/connection'
-import { type ClusterTopology, failPrimary, startTopology, topologiesFromEnv } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { failPrimary, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { auditKeyspace, defineKeyspace, flushNamespace } from '../src/index.js'
 import { allKeys, openRedis } from './support/open-redis.js'
 
@@ -11,13 +11,7 @@ import { allKeys, openRedis } from './support/open-redis.js'
 describe.runIf(topologiesFromEnv().includes('cluster'))(
   'keyspace on a Cluster whose master failed over',
   () => {
-    let topology: ClusterTopology
-    beforeAll(async () => {
-      topology = await startTopology('cluster')
-    })
-    afterAll(async () => {
-      await topology?.[Symbol.asyncDispose]()
-    })
+    const topology = useTopology('cluster')
 
     it('audits and flushes on each master, the promoted replica included', async () => {
       await using redis = await openRedis(topology)

@@ -1,25 +1,13 @@
 import { isRedlayerError } from '@redlayer/connection'
-import {
-  type ClusterTopology,
-  migrateSlotUnderUse,
-  serverErrorCounts,
-  startTopology,
-  topologiesFromEnv,
-} from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrateSlotUnderUse, serverErrorCounts, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { lockFixture, openClient } from './fixtures.js'
 
 // ADR-0015, ADR-0030: on a Cluster the resources of one group share a slot, so a multi-resource
 // lock is one script on one node; and a slot moved by hand under the locks (ASK, then MOVED)
 // keeps fences strictly increasing and never grants a held lock.
 describe.runIf(topologiesFromEnv().includes('cluster'))('locks on a Cluster', () => {
-  let topology: ClusterTopology
-  beforeAll(async () => {
-    topology = await startTopology('cluster')
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology('cluster')
 
   it('locks several resources of a group, many groups, and semaphores without one CROSSSLOT', async () => {
     const redis = await openClient(topology.env)

@@ -1,11 +1,5 @@
-import {
-  type ClusterTopology,
-  migrateSlotUnderUse,
-  serverErrorCounts,
-  startTopology,
-  topologiesFromEnv,
-} from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrateSlotUnderUse, serverErrorCounts, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { rateLimitFixture } from './fixtures.js'
 
 // ADR-0015: on a Cluster a subject's buckets (one per limit) share a slot, so every decision is
@@ -17,13 +11,7 @@ const LIMITS = [
 ] as const
 
 describe.runIf(topologiesFromEnv().includes('cluster'))('rate limiter on a Cluster', () => {
-  let topology: ClusterTopology
-  beforeAll(async () => {
-    topology = await startTopology('cluster')
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology('cluster')
 
   it('consumes, peeks, refunds and resets multi-limit buckets of many subjects without one CROSSSLOT', async () => {
     await using f = await rateLimitFixture(topology)

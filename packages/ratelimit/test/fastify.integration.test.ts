@@ -1,18 +1,11 @@
-import { startTopology, type Topology } from '@redlayer/testkit'
+import { useTopology } from '@redlayer/testkit'
 import Fastify from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { rateLimitPlugin } from '../src/fastify.js'
 import { rateLimitFixture } from './fixtures.js'
 
 describe('Fastify plugin', () => {
-  let topology: Topology
-
-  beforeAll(async () => {
-    topology = await startTopology('standalone')
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology('standalone')
 
   async function app(f: Awaited<ReturnType<typeof rateLimitFixture>>, global = true) {
     const limiter = f.limiter({ limits: { name: 'api', capacity: 2, refill: { tokens: 2, interval: '1h' } } })

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import type { LimitDefinition } from '../src/index.js'
 import { rateLimitFixture } from './fixtures.js'
 import type { WorkerReport } from './load-worker.js'
@@ -52,14 +52,7 @@ function nextMessage<T>(child: ChildProcess, field: string): Promise<T> {
 }
 
 describe.each(kinds)('four processes against one subject on %s', (kind) => {
-  let topology: Topology
-
-  beforeAll(async () => {
-    topology = await startTopology(kind)
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology(kind)
 
   it('admit exactly what the bucket allows, whatever their clocks say', { timeout: 60_000 }, async () => {
     await using f = await rateLimitFixture(topology)

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Topology, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { type RateLimitResult, type RedisDownMode, rateLimitHeaders } from '../src/index.js'
 import { type RateLimitFixture, rateLimitFixture } from './fixtures.js'
 
@@ -57,14 +57,7 @@ function expectDegraded(decisions: readonly Timed[], mode: RedisDownMode, shortC
 }
 
 describe.each(kinds)('onRedisDown on %s with Redis stopped (SIGSTOP)', (kind) => {
-  let topology: Topology
-
-  beforeAll(async () => {
-    topology = await startTopology(kind)
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology(kind)
 
   it('fail-open admits every request, says so, and goes back to Redis once it is back', async () => {
     await using f = await rateLimitFixture(topology, { volumeThreshold: 3 })

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, mastersOf } from '@redlayer/connection'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startTopology, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it, vi } from 'vitest'
 import type { RateLimiter } from '../src/index.js'
 import { type RateLimitFixture, rateLimitFixture } from './fixtures.js'
 
@@ -19,14 +19,7 @@ async function consumeAll(limiter: RateLimiter<'ratelimit'>, subject: string, co
 }
 
 describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
-  let topology: Topology
-
-  beforeAll(async () => {
-    topology = await startTopology(kind)
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology(kind)
 
   it('admits the capacity, then denies with the wait of one token, and counts down remaining', async () => {
     await using f = await rateLimitFixture(topology)

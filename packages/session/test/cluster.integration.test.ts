@@ -1,12 +1,6 @@
 import { isRedlayerError } from '@redlayer/connection'
-import {
-  type ClusterTopology,
-  migrateSlotUnderUse,
-  serverErrorCounts,
-  startTopology,
-  topologiesFromEnv,
-} from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrateSlotUnderUse, serverErrorCounts, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { parseSessionId } from '../src/index.js'
 import { sessionFixture } from './fixtures.js'
 
@@ -14,13 +8,7 @@ import { sessionFixture } from './fixtures.js'
 // session script runs on one node; and a slot moved by hand under the store (ASK, then MOVED)
 // loses no appended event.
 describe.runIf(topologiesFromEnv().includes('cluster'))('sessions on a Cluster', () => {
-  let topology: ClusterTopology
-  beforeAll(async () => {
-    topology = await startTopology('cluster')
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology('cluster')
 
   it('creates, appends, updates, lists, reads and deletes sessions of many owners without one CROSSSLOT', async () => {
     await using f = await sessionFixture(topology)

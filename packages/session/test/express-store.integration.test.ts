@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net'
 import { isRedlayerError } from '@redlayer/connection'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
+import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import express from 'express'
 import session from 'express-session'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RedlayerExpressStore } from '../src/express.js'
 import { sessionFixture } from './fixtures.js'
 
@@ -22,14 +22,7 @@ function promisify<T>(
 }
 
 describe.each(kinds)('express-session store on %s', (kind) => {
-  let topology: Topology
-
-  beforeAll(async () => {
-    topology = await startTopology(kind)
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology(kind)
 
   it('keeps a session across HTTP requests through its cookie, and destroys it', async () => {
     await using f = await sessionFixture(topology)

@@ -1,20 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, mastersOf } from '@redlayer/connection'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { sessionFixture } from './fixtures.js'
 
 const kinds = topologiesFromEnv()
 
 describe.each(kinds)('session store on %s', (kind) => {
-  let topology: Topology
-
-  beforeAll(async () => {
-    topology = await startTopology(kind)
-  })
-  afterAll(async () => {
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const topology = useTopology(kind)
 
   it('creates a session and reads it back with its state', async () => {
     await using f = await sessionFixture(topology)

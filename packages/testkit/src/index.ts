@@ -57,3 +57,4 @@ export {
   type TopologyOptions,
   topologiesFromEnv,
 } from './topology.js'
+export { useTopology } from './use-topology.js'
