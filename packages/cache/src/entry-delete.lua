@@ -1,3 +1,5 @@
+#!lua flags=allow-oom
+-- allow-oom: an invalidation must land even when memory is full (it writes one short version); ADR-0013.
 -- ADR-0020: delete a value and record when (Redis TIME, microseconds, strictly increasing), so
 -- that a load that read the id before this delete cannot write its value afterwards
 -- (entry-write.lua). KEYS[1] value key, KEYS[2] delete version; ARGV[1] retention in ms.

@@ -1,3 +1,5 @@
+#!lua flags=allow-oom
+-- allow-oom: an invalidation must land even when memory is full (it writes one short version); ADR-0013.
 -- ADR-0020: a new version for a tag or for the namespace epoch, from Redis TIME in microseconds,
 -- strictly above the current one (a failover to a node whose clock is behind cannot reuse one).
 -- The key keeps the longer of its current TTL and the retention asked for, so it outlives every

@@ -1,4 +1,5 @@
 import { isRedlayerError } from '@redlayer/connection'
+import { isRedisUnavailableError } from '@redlayer/resilience'
 import { type Attempt, acquireLoop } from './acquire-loop.js'
 import type { LockContext } from './context.js'
 import { lockAbortedError } from './errors.js'
@@ -29,7 +30,7 @@ export interface AcquisitionSpec<G extends Grant> {
 
 /**
  * Runs an acquisition to its end and records it: `acquired` (the grant), `timeout` (undefined),
- * `aborted` (`E_LOCK_ABORTED` / `E_LOCK_CLOSED`) or `unavailable` (`E_REDIS_UNAVAILABLE`, at once:
+ * `aborted` (`E_LOCK_ABORTED` / `E_LOCK_CLOSED`) or `unavailable` (`E_REDIS_UNAVAILABLE` or `E_REDIS_FULL`, at once:
  * a lock is never granted, nor waited for, without Redis).
  */
 export async function runAcquisition<G extends Grant>(
@@ -71,7 +72,7 @@ export async function runAcquisition<G extends Grant>(
   } catch (error) {
     if (isRedlayerError(error, 'E_LOCK_ABORTED', 'E_LOCK_CLOSED')) {
       metrics.lockAcquisitions.inc({ namespace, outcome: 'aborted' })
-    } else if (isRedlayerError(error, 'E_REDIS_UNAVAILABLE')) {
+    } else if (isRedisUnavailableError(error)) {
       metrics.lockAcquisitions.inc({ namespace, outcome: 'unavailable' })
     }
     throw error

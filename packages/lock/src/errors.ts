@@ -1,7 +1,7 @@
 import { RedlayerError } from '@redlayer/connection'
 
 /**
- * The codes this package throws (the guard adds `E_REDIS_UNAVAILABLE`). Contention, a lost
+ * The codes this package throws (the guard adds `E_REDIS_UNAVAILABLE` and `E_REDIS_FULL`). Contention, a lost
  * lease, a cancelled wait and a misuse are told apart by code, never by message
  * (node-redlock#168, #288 reported them all as one error).
  */

@@ -1,4 +1,5 @@
-import { isRedlayerError, RedlayerError } from '@redlayer/connection'
+import { RedlayerError } from '@redlayer/connection'
+import { isRedisUnavailableError } from '@redlayer/resilience'
 import type { HeldLease, ReleaseResult } from './held-lease.js'
 
 /**
@@ -27,7 +28,7 @@ export async function runHolding<L extends HeldLease, T>(
   try {
     released = await lease.release()
   } catch (error) {
-    if (!isRedlayerError(error, 'E_REDIS_UNAVAILABLE')) throw error
+    if (!isRedisUnavailableError(error)) throw error
     if (certain) return value
     throw lostError('unconfirmed', error)
   }

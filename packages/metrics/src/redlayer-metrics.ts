@@ -12,15 +12,26 @@ import { SlowOperationLog } from './slow-operations.js'
  */
 export type RedisOperationOutcome = 'ok' | 'failure' | 'timeout' | 'error' | 'short_circuit'
 
-/** Kinds of Redis errors (label `kind` of `redisErrors`). */
+/**
+ * Kinds of Redis errors (label `kind` of `redisErrors`), one per condition of ADR-0013's table:
+ * the server unreachable or hung (`connection`, `timeout`), not serving for now (`loading`,
+ * `busy`, `masterdown`, `readonly`, `clusterdown`, `maxclients`, `auth`), refusing writes only
+ * (`oom`, `misconf`, `noreplicas`), a slot in migration (`tryagain`), or another reply (`other`).
+ */
 export type RedisErrorKind =
   | 'timeout'
   | 'connection'
   | 'readonly'
   | 'loading'
-  | 'clusterdown'
-  | 'tryagain'
+  | 'busy'
   | 'masterdown'
+  | 'clusterdown'
+  | 'maxclients'
+  | 'auth'
+  | 'oom'
+  | 'misconf'
+  | 'noreplicas'
+  | 'tryagain'
   | 'other'
 
 export interface RedlayerMetricsOptions {
@@ -43,7 +54,7 @@ export interface RedlayerMetrics {
   readonly breakerState: Gauge<'breaker'>
   readonly breakerTransitions: Counter<'breaker' | 'from' | 'to'>
   readonly breakerShortCircuits: Counter<'operation'>
-  /** `reason`: open | timeout | error (the guard's `UnavailableReason`). */
+  /** `reason`: open | timeout | error | refused (the guard's `UnavailableReason`). */
   readonly fallbacks: Counter<'operation' | 'reason'>
 
   // Redis operations

@@ -19,6 +19,11 @@ export interface RedisGuardOptions {
   volumeThreshold?: number
   /** Failure percentage over the rolling window above which it opens (default 50). */
   errorThresholdPercentage?: number
+  /**
+   * Counted failures in a row (no answer from Redis in between) that open it whatever the window
+   * holds (default 5). A call that times out while nothing else got an answer opens it at once.
+   */
+  consecutiveFailures?: number
   /** Length of the rolling window, in ms (default 5000, in 10 buckets). */
   rollingCountTimeoutMs?: number
   /** How long it stays open before probing with a PING, in ms (default 1000). */
@@ -32,6 +37,7 @@ export interface ResolvedRedisGuardOptions {
   commandTimeoutMs: number
   volumeThreshold: number
   errorThresholdPercentage: number
+  consecutiveFailures: number
   rollingCountTimeoutMs: number
   resetTimeoutMs: number
 }
@@ -42,6 +48,7 @@ export const GUARD_DEFAULTS = {
   minCommandTimeoutMs: 1000,
   volumeThreshold: 10,
   errorThresholdPercentage: 50,
+  consecutiveFailures: 5,
   rollingCountTimeoutMs: 5_000,
   resetTimeoutMs: 1000,
 } as const
@@ -63,6 +70,7 @@ const schema = z.strictObject({
   commandTimeoutMs: z.number().int().min(1).max(600_000).optional(),
   volumeThreshold: z.number().int().min(1).max(1_000_000).optional(),
   errorThresholdPercentage: z.number().gt(0).max(100).optional(),
+  consecutiveFailures: z.number().int().min(1).max(1_000_000).optional(),
   rollingCountTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
   resetTimeoutMs: z.number().int().min(10).max(3_600_000).optional(),
 })
@@ -79,6 +87,7 @@ export function resolveGuardOptions(options: RedisGuardOptions): ResolvedRedisGu
       value.commandTimeoutMs ?? Math.max(GUARD_DEFAULTS.minCommandTimeoutMs, 2 * (connectionTimeout ?? 0)),
     volumeThreshold: value.volumeThreshold ?? GUARD_DEFAULTS.volumeThreshold,
     errorThresholdPercentage: value.errorThresholdPercentage ?? GUARD_DEFAULTS.errorThresholdPercentage,
+    consecutiveFailures: value.consecutiveFailures ?? GUARD_DEFAULTS.consecutiveFailures,
     rollingCountTimeoutMs: value.rollingCountTimeoutMs ?? GUARD_DEFAULTS.rollingCountTimeoutMs,
     resetTimeoutMs: value.resetTimeoutMs ?? GUARD_DEFAULTS.resetTimeoutMs,
   }

@@ -1,11 +1,20 @@
 export { DEGRADATION_MODES, type DegradationMode } from '@redlayer/connection'
 export { GUARD_DEFAULTS, type RedisGuardOptions, type ResolvedRedisGuardOptions } from './guard-options.js'
-export { isRedisFailure, redisFailureKind } from './redis-failure.js'
+export {
+  isRedisFailure,
+  isRedisUnavailableError,
+  REDIS_UNAVAILABLE_CODES,
+  type RedisFailure,
+  type RedisOutcome,
+  redisFailureKind,
+  redisFailureOf,
+} from './redis-failure.js'
 export {
   type BreakerState,
   createRedisGuard,
   PROBE_OPERATION,
   type RedisGuard,
+  type RedisRefusal,
   type RunOptions,
   type StateChange,
   type UnavailableReason,

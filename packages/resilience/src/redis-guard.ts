@@ -8,13 +8,24 @@ import {
   type ResolvedRedisGuardOptions,
   resolveGuardOptions,
 } from './guard-options.js'
-import { isRedisReplyError, redisFailureKind } from './redis-failure.js'
+import { isRedisReplyError, type RedisFailure, type RedisOutcome, redisFailureOf } from './redis-failure.js'
 import { withTimeout } from './with-timeout.js'
 
 export type BreakerState = 'closed' | 'open' | 'half-open'
 
-/** Why a call did not get a Redis result: the breaker was open, the call timed out, or failed. */
-export type UnavailableReason = 'open' | 'timeout' | 'error'
+/**
+ * Why a call did not get a Redis result: the breaker was open, the call timed out, it failed
+ * (connection, a server not serving), or the server refused it (OOM, MISCONF, NOREPLICAS,
+ * TRYAGAIN: ADR-0013, the breaker stays closed).
+ */
+export type UnavailableReason = 'open' | 'timeout' | 'error' | 'refused'
+
+/** A refusal the guard saw lately (ADR-0013): the server answers but refuses some commands. */
+export interface RedisRefusal {
+  readonly kind: RedisFailure['kind']
+  /** When it was last seen (`Date.now()`). */
+  readonly at: number
+}
 
 export interface StateChange {
   readonly from: BreakerState
@@ -23,8 +34,10 @@ export interface StateChange {
 
 export interface RunOptions<T> {
   /**
-   * Called instead of throwing `E_REDIS_UNAVAILABLE` when Redis is unavailable; its value (or its
-   * error) is what `run` returns. `error` is the Redis failure, absent when the breaker was open.
+   * Called instead of throwing `E_REDIS_UNAVAILABLE` (or `E_REDIS_FULL`) when Redis is unavailable
+   * or refuses the call; its value (or its error) is what `run` returns. `error` is the Redis
+   * failure, absent when the breaker was open (`redisFailureOf(error).outcome` says whether the
+   * command may still be applied).
    */
   fallback?: (reason: UnavailableReason, error?: unknown) => T | Promise<T>
   /** Stops waiting for `fn` (the call rejects with the signal's reason; not a Redis failure). */
@@ -44,9 +57,16 @@ export interface RedisGuard extends AsyncDisposable {
   readonly metrics: RedlayerMetrics
   readonly options: Readonly<Omit<ResolvedRedisGuardOptions, 'redis' | 'metrics'>>
   /**
+   * The last refusal (OOM, MISCONF, NOREPLICAS, TRYAGAIN) when it is less than one rolling window
+   * old: Redis answers, the breaker is closed, but it refuses writes. `undefined` otherwise.
+   */
+  readonly refusal: RedisRefusal | undefined
+  /**
    * Runs one Redis operation through the breaker. `operation` is a bounded label such as
    * `cache.get` (never a key). A Redis failure inside `fn` counts toward the breaker and yields
-   * the fallback or `E_REDIS_UNAVAILABLE`; any other error is rethrown unchanged and not counted.
+   * the fallback or `E_REDIS_UNAVAILABLE` (`E_REDIS_FULL` for OOM), whose `details` say the
+   * condition and whether the command may still be applied (`outcome`); any other error is
+   * rethrown unchanged and not counted.
    * While the breaker is open or half-open, `fn` is not called.
    */
   run<T>(operation: string, fn: () => Promise<T>, options?: RunOptions<T>): Promise<T>
@@ -79,6 +99,13 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
   readonly #rotationTimer: NodeJS.Timeout
   #state: BreakerState = 'closed'
   #disposed = false
+  // ADR-0013: the hang rule. When the server last answered anything, and how many counted
+  // failures came in a row since.
+  #lastReplyAt = performance.now()
+  #consecutiveFailures = 0
+  #refusal: RedisRefusal | undefined
+  #readyProbe: Promise<void> | undefined
+  readonly #onReady = () => this.#probeOnReady()
 
   constructor(resolved: ResolvedRedisGuardOptions) {
     super()
@@ -97,8 +124,9 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
       rollingCountTimeout: options.rollingCountTimeoutMs,
       rollingCountBuckets: ROLLING_BUCKETS,
       resetTimeout: options.resetTimeoutMs,
-      // ADR-0013: only Redis failures count; a filtered error is rethrown and counts as a success.
-      errorFilter: (error: unknown) => redisFailureKind(error) === undefined,
+      // ADR-0013: only failures that mean "this server cannot serve us" count; a filtered error
+      // (a refusal of one write, the caller's own error) is rethrown and counts as a success.
+      errorFilter: (error: unknown) => redisFailureOf(error)?.counts !== true,
       // Percentiles would keep every latency of the window and sort them on each failure.
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
@@ -116,6 +144,9 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
       this.#probe()
     })
     this.metrics.breakerState.set({ breaker: this.name }, STATE_GAUGE.closed)
+    // ADR-0013: a client that is ready again (reconnected, or moved to a promoted primary) is
+    // probed at once instead of at the next reset timer.
+    redis.on('ready', this.#onReady)
   }
 
   get state(): BreakerState {
@@ -124,6 +155,13 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
 
   get disposed(): boolean {
     return this.#disposed
+  }
+
+  get refusal(): RedisRefusal | undefined {
+    const refusal = this.#refusal
+    return refusal !== undefined && Date.now() - refusal.at < this.options.rollingCountTimeoutMs
+      ? refusal
+      : undefined
   }
 
   async run<T>(operation: string, fn: () => Promise<T>, options: RunOptions<T> = {}): Promise<T> {
@@ -154,26 +192,59 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
     try {
       value = await this.#breaker.fire(() => withTimeout(fn, timeoutMs, operation, options.signal))
     } catch (error) {
-      const kind = redisFailureKind(error)
-      if (kind !== undefined) {
-        this.metrics.redisErrors.inc({ operation, kind })
-        const reason: UnavailableReason = kind === 'timeout' ? 'timeout' : 'error'
-        this.#observe(operation, started, kind === 'timeout' ? 'timeout' : 'failure')
-        return this.#unavailable(operation, reason, error, options.fallback)
+      const failure = redisFailureOf(error)
+      if (failure !== undefined) {
+        this.metrics.redisErrors.inc({ operation, kind: failure.kind })
+        this.#observe(operation, started, failure.kind === 'timeout' ? 'timeout' : 'failure')
+        if (failure.counts) this.#counted(failure, started)
+        else this.#refused(failure)
+        const reason: UnavailableReason =
+          failure.kind === 'timeout' ? 'timeout' : failure.counts ? 'error' : 'refused'
+        return this.#unavailable(operation, reason, error, failure, options.fallback)
       }
       // opossum refused the call itself (opened by a concurrent failure, or shut down meanwhile).
       if (isBreakerRefusal(error)) return this.#shortCircuit(operation, started, options.fallback)
-      if (isRedisReplyError(error)) this.metrics.redisErrors.inc({ operation, kind: 'other' })
+      if (isRedisReplyError(error)) {
+        this.#answered()
+        this.metrics.redisErrors.inc({ operation, kind: 'other' })
+      }
       this.#observe(operation, started, 'error')
       throw error
     }
+    this.#answered()
     this.#observe(operation, started, 'ok')
     return value as T
+  }
+
+  /** The server answered (a result or a reply error): it is not hung. */
+  #answered(): void {
+    this.#lastReplyAt = performance.now()
+    this.#consecutiveFailures = 0
+  }
+
+  #refused(failure: RedisFailure): void {
+    this.#answered()
+    this.#refusal = { kind: failure.kind, at: Date.now() }
+  }
+
+  // ADR-0013: the hang rule. The rolling percentage alone lets successes from before a fault
+  // dilute it; a call that timed out while nothing else got an answer, or a run of counted
+  // failures, means the server is gone now, whatever came before: open at once.
+  #counted(failure: RedisFailure, started: number): void {
+    this.#consecutiveFailures++
+    const silent = failure.kind === 'timeout' && this.#lastReplyAt <= started
+    if (
+      this.#state === 'closed' &&
+      (silent || this.#consecutiveFailures >= this.options.consecutiveFailures)
+    ) {
+      this.#breaker.open()
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#disposed) return
     this.#disposed = true
+    this.#redis.off('ready', this.#onReady)
     clearInterval(this.#rotationTimer)
     this.#breaker.shutdown() // clears opossum's reset timer and removes its listeners
     this.metrics.breakerState.remove({ breaker: this.name })
@@ -182,23 +253,44 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
   #shortCircuit<T>(operation: string, started: number, fallback: RunOptions<T>['fallback']): Promise<T> {
     this.metrics.breakerShortCircuits.inc({ operation })
     this.#observe(operation, started, 'short_circuit')
-    return this.#unavailable(operation, 'open', undefined, fallback)
+    return this.#unavailable(operation, 'open', undefined, undefined, fallback)
   }
 
   async #unavailable<T>(
     operation: string,
     reason: UnavailableReason,
     error: unknown,
+    failure: RedisFailure | undefined,
     fallback: RunOptions<T>['fallback'],
   ): Promise<T> {
     if (fallback) {
       this.metrics.fallbacks.inc({ operation, reason })
       return fallback(reason, error)
     }
-    const why = reason === 'open' ? 'circuit breaker open' : reason === 'timeout' ? 'timed out' : 'failed'
+    const outcome: RedisOutcome = failure?.outcome ?? 'not-applied'
+    const details = {
+      operation,
+      reason,
+      condition: failure?.kind ?? 'open',
+      outcome,
+      breaker: this.name,
+      state: this.#state,
+    }
+    if (failure?.kind === 'oom') {
+      throw new RedlayerError('E_REDIS_FULL', `Redis refused "${operation}": its memory is full (OOM)`, {
+        cause: error,
+        details,
+      })
+    }
+    const why =
+      reason === 'open'
+        ? 'circuit breaker open'
+        : reason === 'timeout'
+          ? 'timed out, outcome unknown'
+          : `${reason === 'refused' ? 'refused' : 'failed'}: ${failure?.kind}`
     throw new RedlayerError('E_REDIS_UNAVAILABLE', `Redis is unavailable (${why}) for "${operation}"`, {
       cause: error,
-      details: { operation, reason, breaker: this.name, state: this.#state },
+      details,
     })
   }
 
@@ -214,17 +306,41 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
     this.#breaker
       .fire(() => withTimeout(() => this.#redis.ping(), this.options.commandTimeoutMs, PROBE_OPERATION))
       .then(
-        () => this.#observe(PROBE_OPERATION, started, 'ok'),
-        (error: unknown) => {
-          const kind = redisFailureKind(error)
-          if (kind !== undefined) this.metrics.redisErrors.inc({ operation: PROBE_OPERATION, kind })
-          this.#observe(
-            PROBE_OPERATION,
-            started,
-            kind === undefined ? 'error' : kind === 'timeout' ? 'timeout' : 'failure',
-          )
+        () => {
+          this.#answered()
+          this.#observe(PROBE_OPERATION, started, 'ok')
         },
+        (error: unknown) => this.#probeFailed(error, started),
       )
+  }
+
+  #probeFailed(error: unknown, started: number): void {
+    const kind = redisFailureOf(error)?.kind
+    if (kind !== undefined) this.metrics.redisErrors.inc({ operation: PROBE_OPERATION, kind })
+    this.#observe(
+      PROBE_OPERATION,
+      started,
+      kind === undefined ? 'error' : kind === 'timeout' ? 'timeout' : 'failure',
+    )
+  }
+
+  // ADR-0013: the client is ready again while the breaker is not closed: one PING now, and a
+  // success closes the breaker without waiting for opossum's reset timer.
+  #probeOnReady(): void {
+    if (this.#state === 'closed' || this.#disposed || this.#readyProbe !== undefined) return
+    const started = performance.now()
+    this.#readyProbe = withTimeout(() => this.#redis.ping(), this.options.commandTimeoutMs, PROBE_OPERATION)
+      .then(
+        () => {
+          this.#observe(PROBE_OPERATION, started, 'ok')
+          this.#answered()
+          if (!this.#disposed) this.#breaker.close()
+        },
+        (error: unknown) => this.#probeFailed(error, started),
+      )
+      .finally(() => {
+        this.#readyProbe = undefined
+      })
   }
 
   #transition(to: BreakerState): void {

@@ -3,7 +3,7 @@ import { isRedlayerError } from '@redlayer/connection'
 import { createRedlayerMetrics } from '@redlayer/metrics'
 import { startRedis } from '@redlayer/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createRedisGuard, PROBE_OPERATION, type UnavailableReason } from '../src/index.js'
+import { createRedisGuard, GUARD_DEFAULTS, PROBE_OPERATION, type UnavailableReason } from '../src/index.js'
 import { collectUnhandledRejections, connect, sample, until, waitForEvent } from './fixtures.js'
 
 const rejections = collectUnhandledRejections()
@@ -79,7 +79,13 @@ describe('createRedisGuard against a real redis-server', () => {
   it('does not open on a single failure: it needs the volume threshold', async () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
-    await using guard = createRedisGuard({ redis, volumeThreshold: 10, resetTimeoutMs: 60_000 })
+    // The percentage rule alone: the run rule (tested below) would open it after 5 in a row.
+    await using guard = createRedisGuard({
+      redis,
+      volumeThreshold: 10,
+      consecutiveFailures: 100,
+      resetTimeoutMs: 60_000,
+    })
     try {
       await server.kill()
       await until(() => redis.status !== 'ready', 5_000, 'the client to see the connection drop')
@@ -93,6 +99,90 @@ describe('createRedisGuard against a real redis-server', () => {
       expect(guard.state).toBe('closed')
       await guard.run('test.get', () => redis.get('k'), { fallback: (reason) => reason })
       expect(guard.state).toBe('open')
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it('a run of consecutive failures opens it whatever the window holds (the hang rule, ADR-0013)', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    await using guard = createRedisGuard({ redis, volumeThreshold: 1000, resetTimeoutMs: 60_000 })
+    try {
+      // A long healthy stretch first: 200 successes that the percentage over the window would weigh.
+      for (let i = 0; i < 200; i++) await guard.run('test.get', () => redis.get('k'))
+      await server.kill()
+      await until(() => redis.status !== 'ready', 5_000, 'the client to see the connection drop')
+      const fallback = (reason: string) => reason
+      for (let i = 1; i < GUARD_DEFAULTS.consecutiveFailures; i++) {
+        await expect(guard.run<string | null>('test.get', () => redis.get('k'), { fallback })).resolves.toBe(
+          'error',
+        )
+        expect(guard.state).toBe('closed')
+      }
+      await expect(guard.run<string | null>('test.get', () => redis.get('k'), { fallback })).resolves.toBe(
+        'error',
+      )
+      expect(guard.state).toBe('open')
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it('opens on the first call that timed out while nothing else got an answer (a hang)', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    const admin = await connect(server.url)
+    await using guard = createRedisGuard({ redis, volumeThreshold: 1000, resetTimeoutMs: 60_000 })
+    try {
+      for (let i = 0; i < 200; i++) await guard.run('test.get', () => redis.get('k'))
+      await admin.call('CLIENT', 'PAUSE', '3000', 'ALL')
+      const fallback = (reason: string) => reason
+      // Three callers at once, as three packages of one request would be: each waits at most one
+      // command timeout, and the next call after them short-circuits without touching the socket.
+      const reasons = await Promise.all(
+        [1, 2, 3].map(() => guard.run<string | null>('test.get', () => redis.get('k'), { fallback })),
+      )
+      expect(reasons).toEqual(['timeout', 'timeout', 'timeout'])
+      expect(guard.state).toBe('open')
+      let called = false
+      const started = performance.now()
+      const next = await guard.run<string | null>(
+        'test.get',
+        async () => {
+          called = true
+          return redis.get('k')
+        },
+        { fallback },
+      )
+      expect(next).toBe('open')
+      expect(called).toBe(false)
+      expect(performance.now() - started).toBeLessThan(50)
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined)
+      admin.disconnect()
+      redis.disconnect()
+    }
+  })
+
+  it('probes as soon as the client is ready again, not at the next reset timer', async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url)
+    // A reset timer of a minute: only the ready probe can close it within the test.
+    await using guard = createRedisGuard({ redis, resetTimeoutMs: 60_000 })
+    try {
+      await server.kill()
+      await until(() => redis.status !== 'ready', 5_000, 'the client to see the connection drop')
+      for (let i = 0; i < GUARD_DEFAULTS.consecutiveFailures; i++) {
+        await guard.run('test.get', () => redis.get('k'), { fallback: () => null })
+      }
+      expect(guard.state).toBe('open')
+      await server.restart()
+      await until(() => redis.status === 'ready', 20_000, 'the client to reconnect')
+      const readyAt = performance.now()
+      await until(() => guard.state === 'closed', 10_000, 'the breaker to close after the ready probe')
+      console.log(`[guard] closed ${(performance.now() - readyAt).toFixed(1)} ms after the client was ready`)
+      await expect(guard.run('test.ping', () => redis.ping())).resolves.toBe('PONG')
     } finally {
       redis.disconnect()
     }
@@ -276,10 +366,13 @@ describe('createRedisGuard against a real redis-server', () => {
   it('bounds a hung fn with its own timeout, and honours an AbortSignal', async () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
-    await using guard = createRedisGuard({ redis, commandTimeoutMs: 50 })
+    await using guard = createRedisGuard({ redis, commandTimeoutMs: 50, resetTimeoutMs: 10 })
     try {
       const hung = () => new Promise<string>(() => {})
       await expect(guard.run('test.hung', hung, { fallback: (reason) => reason })).resolves.toBe('timeout')
+      // Nothing answered while it waited: the hang rule opened the breaker; its PING closes it.
+      expect(guard.state).toBe('open')
+      await until(() => guard.state === 'closed', 10_000, 'the probe to close the breaker')
       // A per-call backstop for a command that may wait longer (WAIT): 200 ms instead of 50.
       const waited = await guard.run('test.wait', () => redis.wait(1, 120), { timeoutMs: 200 })
       expect(waited).toBe(0) // no replica: WAIT returns after its own 120 ms

@@ -29,6 +29,7 @@ export {
   type MeasurementRow,
   recordMeasurement,
 } from './measurements.js'
+export { fillMemory, type MemoryPressure } from './memory-pressure.js'
 export { type MigrationPhase, type MigrationRedirects, migrateSlotUnderUse } from './migrate-under-use.js'
 export type { WaitOptions } from './poll.js'
 export {

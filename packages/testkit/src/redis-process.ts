@@ -75,6 +75,11 @@ export class RedisProcess implements AsyncDisposable {
     return { host: this.host, port: this.port }
   }
 
+  /** True for a Sentinel process (not a data node). */
+  get sentinel(): boolean {
+    return this.#options.sentinel === true
+  }
+
   get configFile(): string {
     return join(this.dir, this.#options.sentinel ? 'sentinel.conf' : 'redis.conf')
   }

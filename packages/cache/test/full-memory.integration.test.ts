@@ -1,0 +1,72 @@
+import { fillMemory, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
+import { cacheFixture, countingLoader, testKeyspace } from './fixtures.js'
+
+const M = 'redlayer_'
+
+// ADR-0013: a Redis at its maxmemory under `noeviction` refuses every write with OOM while reads,
+// deletes and expiries still work. The cache then degrades per call (loader values returned,
+// writes skipped and counted) without opening the breaker, and its invalidations still land.
+describe.each(topologiesFromEnv())('cache with a full Redis (OOM under noeviction) on %s', (kind) => {
+  const topology = useTopology(kind)
+
+  it('returns loader values, keeps serving what is stored, skips writes, leaves the breaker closed', async () => {
+    await using f = await cacheFixture(topology.env, { keyspace: testKeyspace({ whenRedisDown: 'bypass' }) })
+    const cache = f.cache({ ttl: '1m' })
+    await cache.ready()
+    await cache.set('stored-before', 'from Redis')
+    await using _full = await fillMemory(topology.processes)
+
+    const loader = countingLoader('from the database')
+    for (let i = 0; i < 20; i++) {
+      expect(await cache.getOrSet(`cold-${i}`, loader)).toBe('from the database')
+    }
+    expect(loader.calls).toBe(20)
+    expect(await cache.getOrSet('stored-before', loader)).toBe('from Redis')
+    expect(loader.calls).toBe(20)
+    expect(await cache.set('written-during', 1)).toBe(false)
+
+    expect(f.guard.state).toBe('closed')
+    expect(f.guard.refusal).toMatchObject({ kind: 'oom' })
+    expect(await f.sample(`${M}cache_writes_skipped_total`, { namespace: 'entity' })).toBeGreaterThanOrEqual(
+      20,
+    )
+    expect(await f.sample(`${M}redis_errors_total`, { kind: 'oom' })).toBeGreaterThanOrEqual(20)
+    expect(await f.sample(`${M}breaker_transitions_total`)).toBe(0)
+  })
+
+  it('a fail-closed namespace still reads and loads: OOM refuses writes, not the namespace', async () => {
+    await using f = await cacheFixture(topology.env, {
+      keyspace: testKeyspace({ whenRedisDown: 'fail-closed' }),
+    })
+    const cache = f.cache({ ttl: '1m' })
+    await cache.ready()
+    await cache.set('stored-before', 'from Redis')
+    await using _full = await fillMemory(topology.processes)
+    // Reads are not refused: the stored value comes back; a miss loads and returns the value.
+    expect(await cache.getOrSet('stored-before', countingLoader('unused'))).toBe('from Redis')
+    expect(await cache.getOrSet('cold', countingLoader('loaded'))).toBe('loaded')
+    expect(f.guard.state).toBe('closed')
+    await expect(cache.set('refused', 1)).resolves.toBe(false)
+    expect(await cache.get('refused')).toBeUndefined()
+  })
+
+  it('deletes and tag invalidations land while memory is full: no invalidated value comes back', async () => {
+    await using f = await cacheFixture(topology.env)
+    await using peer = await f.peer()
+    const cache = f.cache({ ttl: '1m' })
+    const other = peer.cache({ ttl: '1m' })
+    await Promise.all([cache.ready(), other.ready()])
+    await cache.set('deleted', 'old', { tags: ['author:1'] })
+    await cache.set('tagged', 'old', { tags: ['author:2'] })
+    expect(await other.get('deleted')).toBe('old')
+    await using _full = await fillMemory(topology.processes)
+
+    // allow-oom scripts: an invalidation writes one short version and must not wait for memory.
+    expect(await cache.delete('deleted')).toBe(true)
+    expect(await cache.invalidateTags(['author:2'])).toBe(true)
+    expect(await other.get('deleted')).toBeUndefined()
+    expect(await other.get('tagged')).toBeUndefined()
+    expect(await other.getOrSet('tagged', countingLoader('fresh'))).toBe('fresh')
+  })
+})
