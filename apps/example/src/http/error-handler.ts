@@ -1,4 +1,5 @@
 import { isRedlayerError } from '@redlayer/connection'
+import { isRedisUnavailableError } from '@redlayer/resilience'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -10,6 +11,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   E_FENCED: 409,
   E_LOCK_LOST: 409,
   E_REDIS_UNAVAILABLE: 503,
+  E_REDIS_FULL: 503,
 }
 
 const REASONS: Record<number, string> = {
@@ -17,6 +19,21 @@ const REASONS: Record<number, string> = {
   409: 'Conflict',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+}
+
+// ADR-0013: the guard says whether the command may still be applied. A timed-out write can run
+// when a hung Redis resumes, so "nothing was changed" is only said when it is true.
+type Outcome = 'not-applied' | 'unknown'
+
+function outcomeOf(error: unknown): Outcome {
+  return isRedisUnavailableError(error) && error.details.outcome === 'unknown' ? 'unknown' : 'not-applied'
+}
+
+const MESSAGES: Record<Outcome, string> = {
+  'not-applied':
+    'Redis is unavailable and this request needs it: nothing was changed (ADR-0013: sessions and locks fail closed). Retry shortly.',
+  unknown:
+    'Redis is unavailable and did not answer in time: the change may or may not have been applied. Retry with the same event id (redlayer-event-id), which is applied at most once.',
 }
 
 /**
@@ -34,8 +51,8 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
           statusCode: 503,
           error: REASONS[503],
           code: error.code,
-          message:
-            'Redis is unavailable and this request needs it: nothing was changed (ADR-0013: sessions and locks fail closed). Retry shortly.',
+          outcome: outcomeOf(error),
+          message: MESSAGES[outcomeOf(error)],
         })
       }
       return reply

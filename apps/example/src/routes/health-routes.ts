@@ -16,6 +16,8 @@ export interface HealthReport {
     readonly role: string | null
     readonly latencyMs: number | null
     readonly breaker: BreakerState
+    /** The refusal that makes Redis degraded while it answers (`oom`, `misconf`, `noreplicas`...). */
+    readonly condition?: string
     readonly error?: string
   }
   readonly database: { readonly kind: Database['kind']; readonly ok: boolean; readonly error?: string }
@@ -43,13 +45,18 @@ async function redisPart(sources: HealthSources): Promise<HealthReport['redis']>
     }
   }
   const health = await checkRedisHealth(sources.redis)
+  // ADR-0013: a server that answers but refuses writes (OOM, MISCONF, NOREPLICAS) leaves the
+  // breaker closed; the guard's last refusal is what makes the app degraded, with the reason.
+  const refusal = guard.refusal
+  const error = health.error ?? (refusal === undefined ? undefined : `Redis refuses writes (${refusal.kind})`)
   return {
     mode,
-    ok: health.ok,
+    ok: health.ok && refusal === undefined,
     role: health.role,
     latencyMs: health.latencyMs,
     breaker: guard.state,
-    ...(health.error === undefined ? {} : { error: health.error }),
+    ...(refusal === undefined ? {} : { condition: refusal.kind }),
+    ...(error === undefined ? {} : { error }),
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { EventSelection, SessionStore } from '@redlayer/session'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
@@ -60,16 +61,21 @@ export function sessionRoutes(sessions: SessionStore<ExampleNamespace>) {
     api.post('/sessions/:id/events', async (request, reply) => {
       const { id } = input(sessionParam, request.params, 'path')
       const { expectedVersion, ...event } = input(eventBody, request.body, 'body')
+      // ADR-0013: the event id is the retry's key. Chosen here when the client sent none, and
+      // returned with every answer (also a 503 whose outcome is unknown), so a retry with it is
+      // applied at most once.
+      const eventId = event.id ?? randomBytes(16).toString('base64url')
+      reply.header('redlayer-event-id', eventId)
       const result = await sessions.appendEvent(
         id,
-        event,
+        { ...event, id: eventId },
         expectedVersion === undefined ? {} : { expectedVersion },
       )
       switch (result.status) {
         case 'appended':
-          return reply.code(201).send(result)
+          return reply.code(201).send({ eventId, ...result })
         case 'duplicate':
-          return result
+          return { eventId, ...result }
         case 'conflict':
           return reply.code(409).send({
             statusCode: 409,
