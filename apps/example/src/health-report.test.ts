@@ -15,9 +15,11 @@ const node: RedisNodeHealth = {
   replicas: 1,
 }
 
+const READY = { ready: true, status: 'ready', revivals: 0 } as const
+
 describe('formatHealthReport', () => {
   it('shows mode, version, role, latency, memory and policy, persistence and replicas', () => {
-    const report = formatHealthReport({ ...node, mode: 'sentinel', nodes: [node] })
+    const report = formatHealthReport({ ...node, mode: 'sentinel', client: READY, nodes: [node] })
     expect(report.split('\n')).toEqual([
       'Redis health: ok',
       '  mode              sentinel',
@@ -46,6 +48,7 @@ describe('formatHealthReport', () => {
       replicas: null,
       error: 'Connection is closed.',
       mode: 'standalone',
+      client: { ready: false, status: 'reconnecting', reason: 'the client is reconnecting', revivals: 0 },
       nodes: [],
     }
     const report = formatHealthReport(down)
@@ -59,6 +62,7 @@ describe('formatHealthReport', () => {
     const report = formatHealthReport({
       ...node,
       mode: 'cluster',
+      client: READY,
       clusterState: 'ok',
       address: '127.0.0.1:7000, 127.0.0.1:7001',
       nodes: [node, other],

@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls'
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import type { RedisConfig } from './config.js'
 import { reconnectDelayMs } from './reconnect-delay.js'
+import { superviseRedis } from './supervise.js'
 
 /** The one client type every redlayer package accepts. */
 export type RedisClient = Redis | Cluster
@@ -25,6 +26,11 @@ function reconnectOnReadonly(error: Error): 1 | false {
   return error.message.startsWith('READONLY') ? 1 : false
 }
 
+/** How long a connection may owe replies without receiving a byte before it is replaced. */
+function silentSocketMs(commandTimeoutMs: number): number {
+  return Math.max(2 * commandTimeoutMs, 1_000)
+}
+
 // A wrapper, so that ioredis' second argument (the error) never reaches the jitter source.
 const neverGiveUp = (attempt: number) => reconnectDelayMs(attempt)
 
@@ -43,6 +49,10 @@ function dataNodeOptions(config: RedisConfig, overrides: CreateRedisOverrides): 
     ...(tls === undefined ? {} : { tls }),
     connectTimeout: config.connectTimeoutMs,
     commandTimeout: config.commandTimeoutMs,
+    // ADR-0010: a socket that receives nothing while replies are owed (a blackholed or half-open
+    // TCP connection, a handshake a stuck peer never answers) is destroyed and reconnected; without
+    // it such a client stays `ready` and times out every command until the kernel gives up.
+    socketTimeout: silentSocketMs(config.commandTimeoutMs),
     // ADR-0010: one multiplexed connection. ioredis writes each command at once without waiting
     // for earlier replies, so concurrent callers already share the socket. Auto-pipelining (one
     // batch in flight at a time) measured slower here, with a p99 several times higher: opt-in.
@@ -63,11 +73,12 @@ function dataNodeOptions(config: RedisConfig, overrides: CreateRedisOverrides): 
 // ADR-0010: commands issued while the client first connects wait for it (a service may send its
 // first command before the handshake ends); once it has been ready, a command on a connection that
 // is down fails at once instead of waiting for a reconnect that may take seconds.
+// ADR-0010: and the client never stays ended (superviseRedis).
 function failFastOnceReady<C extends RedisClient>(client: C): C {
   client.once('ready', () => {
     client.options.enableOfflineQueue = false
   })
-  return client
+  return superviseRedis(client)
 }
 
 /**
@@ -148,7 +159,12 @@ export function duplicateForBlocking(client: RedisClient, connectionName?: strin
       client.duplicate([], {
         enableAutoPipelining: false,
         enableOfflineQueue: true,
-        redisOptions: { ...client.options.redisOptions, commandTimeout: undefined, connectionName: name },
+        redisOptions: {
+          ...client.options.redisOptions,
+          commandTimeout: undefined,
+          socketTimeout: undefined, // a blocking call owes its reply for as long as it waits
+          connectionName: name,
+        },
       }),
     )
   }
@@ -158,6 +174,7 @@ export function duplicateForBlocking(client: RedisClient, connectionName?: strin
       enableAutoPipelining: false,
       enableOfflineQueue: true,
       commandTimeout: undefined,
+      socketTimeout: undefined, // a blocking call owes its reply for as long as it waits
       connectionName: name,
     }),
   )

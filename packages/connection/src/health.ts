@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { Cluster, type Redis } from 'ioredis'
 import type { RedisMode } from './config.js'
 import { infoInteger, parseInfo } from './info.js'
+import { type ClientReadiness, clientReadiness } from './supervise.js'
 
 /** What one server reports about itself. `null` means it did not say (or could not be asked). */
 export interface RedisNodeHealth {
@@ -28,6 +29,8 @@ export interface RedisNodeHealth {
 /** The health of a client: for cluster mode the sum over the masters, each also in `nodes`. */
 export interface RedisHealth extends RedisNodeHealth {
   mode: RedisMode
+  /** Whether the client itself can send commands, and why not (ADR-0010: it never stays ended). */
+  client: ClientReadiness
   nodes: RedisNodeHealth[]
   /** `cluster_state` of CLUSTER INFO (cluster mode only). */
   clusterState?: string
@@ -47,17 +50,37 @@ export async function checkRedisHealth(
   options: CheckRedisHealthOptions = {},
 ): Promise<RedisHealth> {
   options.signal?.throwIfAborted()
-  const check = client instanceof Cluster ? clusterHealth(client) : singleHealth(client)
+  const readiness = clientReadiness(client)
+  // A client that cannot send is answered without a command: every one would fail at once.
+  if (!readiness.ready) return notServing(client, readiness)
+  const check = client instanceof Cluster ? clusterHealth(client, readiness) : singleHealth(client, readiness)
   return options.signal ? abortable(check, options.signal) : check
 }
 
-async function singleHealth(client: Redis): Promise<RedisHealth> {
-  const mode: RedisMode = client.options.sentinels?.length ? 'sentinel' : 'standalone'
-  const node = await nodeHealth(client)
-  return { ...node, mode, nodes: [node] }
+function modeOf(client: Redis | Cluster): RedisMode {
+  if (client instanceof Cluster) return 'cluster'
+  return client.options.sentinels?.length ? 'sentinel' : 'standalone'
 }
 
-async function clusterHealth(cluster: Cluster): Promise<RedisHealth> {
+function notServing(client: Redis | Cluster, readiness: ClientReadiness): RedisHealth {
+  const address =
+    client instanceof Cluster
+      ? client.nodes('master').map(addressOf).join(', ') || 'unknown'
+      : addressOf(client)
+  return {
+    ...failedNode(address, readiness.reason ?? 'not ready'),
+    mode: modeOf(client),
+    client: readiness,
+    nodes: [],
+  }
+}
+
+async function singleHealth(client: Redis, readiness: ClientReadiness): Promise<RedisHealth> {
+  const node = await nodeHealth(client)
+  return { ...node, mode: modeOf(client), client: readiness, nodes: [node] }
+}
+
+async function clusterHealth(cluster: Cluster, readiness: ClientReadiness): Promise<RedisHealth> {
   const masters = cluster.nodes('master')
   const [nodes, clusterState] = await Promise.all([
     Promise.all(masters.map(nodeHealth)),
@@ -77,6 +100,7 @@ async function clusterHealth(cluster: Cluster): Promise<RedisHealth> {
   const latencies = known(nodes.map((n) => n.latencyMs))
   return {
     mode: 'cluster',
+    client: readiness,
     address: nodes.map((n) => n.address).join(', '),
     ok: nodes.length > 0 && failed.length === 0 && clusterState === 'ok',
     latencyMs: latencies.length === nodes.length && latencies.length > 0 ? Math.max(...latencies) : null,
@@ -139,19 +163,23 @@ async function nodeHealth(client: Redis): Promise<RedisNodeHealth> {
       replicas: infoInteger(info, 'connected_slaves'),
     }
   } catch (error) {
-    return {
-      address: addressOf(client),
-      ok: false,
-      latencyMs: null,
-      role: null,
-      serverVersion: null,
-      maxmemoryPolicy: null,
-      maxmemoryBytes: null,
-      usedMemoryBytes: null,
-      persistence: { aof: null, rdb: null },
-      replicas: null,
-      error: error instanceof Error ? error.message : String(error),
-    }
+    return failedNode(addressOf(client), error instanceof Error ? error.message : String(error))
+  }
+}
+
+function failedNode(address: string, error: string): RedisNodeHealth {
+  return {
+    address,
+    ok: false,
+    latencyMs: null,
+    role: null,
+    serverVersion: null,
+    maxmemoryPolicy: null,
+    maxmemoryBytes: null,
+    usedMemoryBytes: null,
+    persistence: { aof: null, rdb: null },
+    replicas: null,
+    error,
   }
 }
 

@@ -37,4 +37,5 @@ export {
 export { formatHostPort, type HostPort } from './host-port.js'
 export { infoInteger, parseInfo } from './info.js'
 export { RECONNECT_MAX_DELAY_MS, reconnectDelayMs } from './reconnect-delay.js'
+export { type ClientReadiness, clientReadiness, superviseRedis } from './supervise.js'
 export { invalidInput, parseOrThrow, zodProblems } from './validation.js'

@@ -18,6 +18,7 @@ export {
   recordFailover,
   runFailover,
 } from './failover-run.js'
+export { type FaultMode, FaultProxy, startFaultProxy } from './fault-proxy.js'
 export { freePort, freePorts } from './free-port.js'
 export { type LossTrial, type LossTrialOptions, runLossTrial } from './loss-trial.js'
 export {

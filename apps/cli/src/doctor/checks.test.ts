@@ -35,9 +35,11 @@ function node(overrides: Partial<RedisNodeHealth> = {}): RedisNodeHealth {
   }
 }
 
+const READY = { ready: true, status: 'ready', revivals: 0 } as const
+
 function standalone(overrides: Partial<RedisNodeHealth> = {}): RedisHealth {
   const one = node(overrides)
-  return { ...one, mode: 'standalone', nodes: [one] }
+  return { ...one, mode: 'standalone', client: READY, nodes: [one] }
 }
 
 const byId = (checks: ReturnType<typeof doctorChecks>) => Object.fromEntries(checks.map((c) => [c.id, c]))
@@ -116,7 +118,7 @@ describe('doctorChecks', () => {
   it('names the masters of a cluster that fail a check, and the cluster state', () => {
     const a = node({ address: '127.0.0.1:7000' })
     const b = node({ address: '127.0.0.1:7001', maxmemoryPolicy: 'allkeys-lru', replicas: 0 })
-    const health: RedisHealth = { ...a, mode: 'cluster', nodes: [a, b], clusterState: 'fail' }
+    const health: RedisHealth = { ...a, mode: 'cluster', client: READY, nodes: [a, b], clusterState: 'fail' }
     const checks = byId(doctorChecks({ health, namespaces: namespaces('forbidden') }))
     expect(checks['eviction-policy']?.status).toBe('fail')
     expect(checks['eviction-policy']?.message).toMatch(/\(127\.0\.0\.1:7001\)$/)
