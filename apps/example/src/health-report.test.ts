@@ -15,7 +15,7 @@ const node: RedisNodeHealth = {
   replicas: 1,
 }
 
-const READY = { ready: true, status: 'ready', revivals: 0 } as const
+const READY = { ready: true, recovering: true, status: 'ready', revivals: 0 } as const
 
 describe('formatHealthReport', () => {
   it('shows mode, version, role, latency, memory and policy, persistence and replicas', () => {
@@ -48,7 +48,13 @@ describe('formatHealthReport', () => {
       replicas: null,
       error: 'Connection is closed.',
       mode: 'standalone',
-      client: { ready: false, status: 'reconnecting', reason: 'the client is reconnecting', revivals: 0 },
+      client: {
+        ready: false,
+        recovering: true,
+        status: 'reconnecting',
+        reason: 'the client is reconnecting',
+        revivals: 0,
+      },
       nodes: [],
     }
     const report = formatHealthReport(down)

@@ -7,6 +7,11 @@ export interface ClientReadiness {
   readonly ready: boolean
   /** ioredis' status (`ready`, `connect`, `reconnecting`, `end`...). */
   readonly status: string
+  /**
+   * False when it cannot serve and nothing will bring it back by itself (closed by its owner, or
+   * ended without a supervisor): the one state in which a readiness endpoint should fail.
+   */
+  readonly recovering: boolean
   /** Why it cannot serve now; absent while ready. */
   readonly reason?: string
   /** Times the supervisor brought an ended client back (ADR-0010). */
@@ -84,14 +89,20 @@ export function clientReadiness(client: RedisClient): ClientReadiness {
   const state = supervised.get(client)
   const revivals = state?.revivals ?? 0
   const status = client.status
-  if (status === 'ready') return { ready: true, status, revivals }
-  const reason =
-    status === 'end'
-      ? state === undefined
-        ? 'the client has ended and is not supervised: it will not reconnect'
-        : state.closedOnPurpose
-          ? 'the client was closed'
-          : 'the client ended on its own; the supervisor is connecting it again'
-      : `the client is ${status}`
-  return { ready: false, status, reason, revivals }
+  if (status === 'ready') return { ready: true, recovering: true, status, revivals }
+  if (status !== 'end')
+    return { ready: false, recovering: true, status, reason: `the client is ${status}`, revivals }
+  if (state === undefined) {
+    const reason = 'the client has ended and is not supervised: it will not reconnect'
+    return { ready: false, recovering: false, status, reason, revivals }
+  }
+  return state.closedOnPurpose
+    ? { ready: false, recovering: false, status, reason: 'the client was closed', revivals }
+    : {
+        ready: false,
+        recovering: true,
+        status,
+        reason: 'the client ended on its own; the supervisor is connecting it again',
+        revivals,
+      }
 }

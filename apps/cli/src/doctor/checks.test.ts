@@ -35,7 +35,7 @@ function node(overrides: Partial<RedisNodeHealth> = {}): RedisNodeHealth {
   }
 }
 
-const READY = { ready: true, status: 'ready', revivals: 0 } as const
+const READY = { ready: true, recovering: true, status: 'ready', revivals: 0 } as const
 
 function standalone(overrides: Partial<RedisNodeHealth> = {}): RedisHealth {
   const one = node(overrides)

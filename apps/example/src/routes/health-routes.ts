@@ -1,4 +1,4 @@
-import { checkRedisHealth, type RedisClient, type RedisMode } from '@redlayer/connection'
+import { checkRedisHealth, clientReadiness, type RedisClient, type RedisMode } from '@redlayer/connection'
 import type { BreakerState, RedisGuard } from '@redlayer/resilience'
 import type { FastifyInstance } from 'fastify'
 import type { Database } from '../db/database.js'
@@ -8,7 +8,10 @@ export interface HealthReport {
   readonly status: 'ok' | 'degraded' | 'down'
   /** The process answers. */
   readonly live: true
-  /** It can serve requests: the database (the source of truth) answers. */
+  /**
+   * It can serve requests: the database (the source of truth) answers, and the Redis client can
+   * serve or is coming back by itself (ADR-0040: a Redis outage degrades, it does not unready).
+   */
   readonly ready: boolean
   readonly redis: {
     readonly mode: RedisMode
@@ -16,6 +19,8 @@ export interface HealthReport {
     readonly role: string | null
     readonly latencyMs: number | null
     readonly breaker: BreakerState
+    /** The client can send commands now; when not, `error` says why. */
+    readonly client: { readonly ready: boolean; readonly recovering: boolean; readonly status: string }
     /** The refusal that makes Redis degraded while it answers (`oom`, `misconf`, `noreplicas`...). */
     readonly condition?: string
     readonly error?: string
@@ -33,15 +38,19 @@ export interface HealthSources {
 
 async function redisPart(sources: HealthSources): Promise<HealthReport['redis']> {
   const { mode, guard } = sources
-  // While the breaker is not closed the answer is known without waiting on the socket.
-  if (guard.state !== 'closed') {
+  const readiness = clientReadiness(sources.redis)
+  const client = { ready: readiness.ready, recovering: readiness.recovering, status: readiness.status }
+  // While the breaker is not closed, or the client cannot send, the answer is known without
+  // waiting on the socket.
+  if (guard.state !== 'closed' || !readiness.ready) {
     return {
       mode,
       ok: false,
       role: null,
       latencyMs: null,
       breaker: guard.state,
-      error: `circuit breaker ${guard.state}`,
+      client,
+      error: readiness.reason ?? `circuit breaker ${guard.state}`,
     }
   }
   const health = await checkRedisHealth(sources.redis)
@@ -55,6 +64,7 @@ async function redisPart(sources: HealthSources): Promise<HealthReport['redis']>
     role: health.role,
     latencyMs: health.latencyMs,
     breaker: guard.state,
+    client,
     ...(refusal === undefined ? {} : { condition: refusal.kind }),
     ...(error === undefined ? {} : { error }),
   }
@@ -74,7 +84,9 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
   return {
     status: !database.ok ? 'down' : redis.ok ? 'ok' : 'degraded',
     live: true,
-    ready: database.ok,
+    // A client that will never come back (closed, or ended unsupervised) makes the instance
+    // unready, so that an orchestrator replaces it; an outage every instance shares does not.
+    ready: database.ok && redis.client.recovering,
     redis,
     database,
     checkedAt: new Date().toISOString(),
@@ -95,7 +107,11 @@ export function healthRoutes(sources: HealthSources) {
     app.get('/health/live', async () => ({ live: true }))
     app.get('/health/ready', async (_request, reply) => {
       const report = await checkHealth(sources)
-      return reply.code(report.ready ? 200 : 503).send({ ready: report.ready, status: report.status })
+      return reply.code(report.ready ? 200 : 503).send({
+        ready: report.ready,
+        status: report.status,
+        ...(report.redis.error === undefined ? {} : { reason: report.redis.error }),
+      })
     })
   }
 }
