@@ -19,7 +19,14 @@ import { L1 } from './l1.js'
 import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
 import { PendingInvalidations } from './pending-invalidations.js'
-import { type EntryWrite, type IdKeys, RedisStore, type StoredValue, UNAVAILABLE } from './redis-store.js'
+import {
+  ABSENT,
+  type EntryWrite,
+  type IdKeys,
+  RedisStore,
+  type StoredValue,
+  UNAVAILABLE,
+} from './redis-store.js'
 import { SingleFlight } from './single-flight.js'
 import { jitterTtl } from './ttl.js'
 
@@ -282,6 +289,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     })
     if (missing.length === 0) return out
     const stale = missing.map((index) => read.found[index])
+    const versions = read.redisDown ? undefined : await this.#withTagVersions(read.versions, tags)
     const loading = this.#timedLoad(
       (signal) =>
         loader(
@@ -301,7 +309,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         const idKeys = keys[index] as IdKeys
         return value === undefined ? [] : [{ keys: idKeys, value, deletedSeen: read.deleted[index] ?? 0 }]
       })
-      await this.#writeValues(items, tags, read.versions, options)
+      await this.#writeValues(items, tags, versions, options)
       return values as readonly (T | undefined)[]
     })
     const allStale = stale.every((found) => found !== undefined)
@@ -514,7 +522,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         tagVersions.set(extra[index] as string, versions[index] ?? 0)
     }
     const tags = tagVersions ?? NO_TAGS
-    const epoch = hinted[0] ?? 0
+    // The epoch key exists only once the namespace was cleared: absent is the first epoch.
+    const epoch = Math.max(0, hinted[0] ?? 0)
     const readAt = Date.now()
     for (let position = 0; position < stored.length; position++) {
       const index = indexOf(position)
@@ -567,7 +576,11 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     now: number,
   ): boolean {
     if (entry.graceEndsAt <= now || epoch > entry.epoch) return false
-    for (const stamp of entry.tags) if ((tags.get(stamp.tag) ?? 0) > stamp.version) return false
+    for (const stamp of entry.tags) {
+      // ADR-0020: a lost tag key (ABSENT) cannot prove the value was not invalidated.
+      const current = tags.get(stamp.tag) ?? ABSENT
+      if (current === ABSENT || current > stamp.version) return false
+    }
     // Nothing queued (Redis was reachable throughout): nothing to check, nothing to allocate.
     if (this.#pending.size === 0) return true
     return !this.#pending.covers(
@@ -579,11 +592,37 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   async #readVersions(tags: readonly string[]): Promise<Versions | undefined> {
     const versions = await this.#store.readVersions([this.#epochKey, ...tags.map((tag) => this.#tagKey(tag))])
     if (versions === UNAVAILABLE) return undefined
-    return {
-      epoch: versions[0] ?? 0,
-      tags: new Map(tags.map((tag, index) => [tag, versions[index + 1] ?? 0])),
-      readAt: Date.now(),
-    }
+    return this.#withTagVersions(
+      {
+        epoch: Math.max(0, versions[0] ?? 0),
+        tags: new Map(tags.map((tag, index) => [tag, versions[index + 1] ?? ABSENT])),
+        readAt: Date.now(),
+      },
+      tags,
+    )
+  }
+
+  /**
+   * ADR-0020: the versions a write will record, with every tag of `tags` whose key is missing
+   * given one from Redis TIME first (before the load, so that an invalidation after it is seen).
+   * Undefined (the write is skipped) when Redis could not make them.
+   */
+  async #withTagVersions(
+    versions: Versions | undefined,
+    tags: readonly string[],
+  ): Promise<Versions | undefined> {
+    if (versions === undefined) return undefined
+    let missing: string[] | undefined
+    for (const tag of tags) if ((versions.tags.get(tag) ?? ABSENT) === ABSENT) (missing ??= []).push(tag)
+    if (missing === undefined) return versions
+    const made = await this.#store.ensureVersions(
+      missing.map((tag) => this.#tagKey(tag)),
+      TAG_RETENTION_MS,
+    )
+    if (made === UNAVAILABLE) return undefined
+    const ensured = new Map(versions.tags)
+    missing.forEach((tag, index) => ensured.set(tag, made[index] ?? ABSENT))
+    return { ...versions, tags: ensured }
   }
 
   // --- loading ---------------------------------------------------------------------------------
@@ -629,11 +668,12 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       return { value: staleValue }
     }
     let published = false
+    const versions = read.redisDown ? undefined : await this.#withTagVersions(read.versions, tags)
     const loading = this.#timedLoad((signal) => loader({ signal, stale: staleValue }), options)
       .then(async (value) => {
         if (value !== undefined) {
           const deletedSeen = read.deleted[0] ?? 0
-          published = await this.#writeValues([{ keys, value, deletedSeen }], tags, read.versions, options)
+          published = await this.#writeValues([{ keys, value, deletedSeen }], tags, versions, options)
         }
         return value
       })
@@ -785,7 +825,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         expiresAt: now + ttl,
         graceEndsAt: now + ttl + graceMs,
         epoch: versions?.epoch ?? 0,
-        tags: tags.map((tag) => ({ tag, version: versions?.tags.get(tag) ?? 0 })),
+        tags: tags.map((tag) => ({ tag, version: Math.max(0, versions?.tags.get(tag) ?? 0) })),
       }
       entries.push(entry)
       writes.push({

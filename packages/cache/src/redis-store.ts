@@ -47,9 +47,21 @@ interface ReadBatch {
   flushed: boolean
 }
 
-/** A version as stored (decimal microseconds), 0 when absent. */
+/**
+ * A tag or epoch version whose key does not exist (ADR-0020). Every value written with a tag
+ * recorded its version after the key was made, so a missing tag key means it was lost (evicted,
+ * deleted by hand, a restart without persistence): a value that carries that tag is not current.
+ */
+export const ABSENT = -1
+
+/** A delete version as stored (decimal microseconds), 0 when absent (never deleted). */
 function versionOf(raw: Buffer | null | undefined): number {
   return raw == null ? 0 : Number(raw.toString())
+}
+
+/** A tag or epoch version as stored, ABSENT when its key does not exist. */
+function tagVersionOf(raw: Buffer | null | undefined): number {
+  return raw == null ? ABSENT : Number(raw.toString())
 }
 
 /** One id as read: the stored bytes (null: none) and its delete version (0: never deleted). */
@@ -69,6 +81,7 @@ interface CacheCommands {
   redlayerCacheEntryDelete(value: string, deleted: string, retentionMs: number): Promise<number>
   redlayerCacheVersionBump(key: string, retentionMs: number): Promise<string>
   redlayerCacheVersionTouch(key: string, lifetimeMs: number): Promise<number>
+  redlayerCacheVersionEnsure(key: string, retentionMs: number): Promise<string>
   redlayerCacheLeaseRelease(key: string, token: string): Promise<number>
 }
 
@@ -77,6 +90,7 @@ const SCRIPTS = {
   redlayerCacheEntryDelete: ['entry-delete.lua', 2],
   redlayerCacheVersionBump: ['version-bump.lua', 1],
   redlayerCacheVersionTouch: ['version-touch.lua', 1],
+  redlayerCacheVersionEnsure: ['version-ensure.lua', 1],
   redlayerCacheLeaseRelease: ['lease-release.lua', 1],
 } as const
 
@@ -176,7 +190,7 @@ export class RedisStore {
               bytes: raw[value] ?? null,
               deleted: versionOf(raw[deleted]),
             })),
-            versions: plan.versions.map((position) => versionOf(raw[position])),
+            versions: plan.versions.map((position) => tagVersionOf(raw[position])),
           })
         })
       },
@@ -202,14 +216,23 @@ export class RedisStore {
       values[index] = { bytes: raw[index * 2] ?? null, deleted: versionOf(raw[index * 2 + 1]) }
     }
     const versions: number[] = new Array(versionKeys.length)
-    for (let index = 0; index < versionKeys.length; index++) versions[index] = versionOf(raw[base + index])
+    for (let index = 0; index < versionKeys.length; index++) versions[index] = tagVersionOf(raw[base + index])
     return { values, versions }
   }
 
-  /** Current versions of tag or epoch keys (0 for an absent key), split by slot on Cluster. */
+  /** Current versions of tag or epoch keys (ABSENT for a missing key), split by slot on Cluster. */
   readVersions(keys: readonly string[]): Promise<Guarded<number[]>> {
     if (keys.length === 0) return Promise.resolve([])
-    return this.#run('cache.versions', async () => (await this.#mget(keys)).map(versionOf))
+    return this.#run('cache.versions', async () => (await this.#mget(keys)).map(tagVersionOf))
+  }
+
+  /** The versions of tag keys, each created from Redis TIME where it is missing (ADR-0020). */
+  ensureVersions(keys: readonly string[], retentionMs: number): Promise<Guarded<number[]>> {
+    return this.#run('cache.versions', () =>
+      Promise.all(
+        keys.map(async (key) => Number(await this.redis.redlayerCacheVersionEnsure(key, retentionMs))),
+      ),
+    )
   }
 
   async #mget(keys: readonly string[]): Promise<(Buffer | null)[]> {
