@@ -100,3 +100,9 @@ export function trackUnhandledRejections(): { readonly seen: unknown[]; stop(): 
   process.on('unhandledRejection', listener)
   return { seen, stop: () => process.off('unhandledRejection', listener) }
 }
+
+/** Redis TIME in microseconds, as a bigint: every fence issued after it is at least this (ADR-0030). */
+export async function redisMicros(redis: RedisClient): Promise<bigint> {
+  const [seconds, micros] = await redis.time()
+  return BigInt(seconds ?? 0) * 1_000_000n + BigInt(micros ?? 0)
+}

@@ -16,12 +16,22 @@ end
 if held then
   return {0, hint}
 end
+-- ADR-0030: a fence is never below Redis TIME in microseconds. A counter that was lost (evicted,
+-- deleted by hand, a restart without persistence) or lags (a failover to a replica that had not
+-- received the last INCR) restarts from the clock, which is above every fence issued before,
+-- instead of from 1 or from the lagging value. Only a counter already ahead of the clock counts on.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local reply = {1}
 for i = 1, n do
   redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2])
-  -- The fence counter never expires: a counter that restarted at 1 would let a stale holder's
-  -- writes through. It is read back with GET so the reply carries all 64 bits exactly.
-  redis.call('INCR', KEYS[n + i])
+  -- The fence counter never expires. It is read back with GET so the reply carries all 64 bits.
+  local counter = tonumber(redis.call('GET', KEYS[n + i]) or '0') or 0
+  if counter >= now then
+    redis.call('INCR', KEYS[n + i])
+  else
+    redis.call('SET', KEYS[n + i], string.format('%.0f', now))
+  end
   reply[i + 1] = redis.call('GET', KEYS[n + i])
 end
 return reply
