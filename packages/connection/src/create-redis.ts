@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import type { RedisConfig } from './config.js'
+import { followSwitchMaster } from './follow-switch-master.js'
 import { reconnectDelayMs } from './reconnect-delay.js'
 import { superviseRedis } from './supervise.js'
 
@@ -95,22 +96,25 @@ export function createRedis(config: RedisConfig, overrides: CreateRedisOverrides
       return failFastOnceReady(new Redis(config.url, node))
     case 'sentinel': {
       const tls = node.tls
-      return failFastOnceReady(
-        new Redis({
-          ...node,
-          sentinels: config.sentinels,
-          name: config.sentinelName,
-          ...(config.sentinelUsername === undefined ? {} : { sentinelUsername: config.sentinelUsername }),
-          ...(config.sentinelPassword === undefined ? {} : { sentinelPassword: config.sentinelPassword }),
-          // REDIS_TLS covers the sentinels and the data nodes alike.
-          ...(tls === undefined ? {} : { sentinelTLS: tls, enableTLSForSentinelMode: true }),
-          // ADR-0015: follow a failover as soon as the sentinels announce it (+switch-master),
-          // not only when the old primary's socket breaks.
-          failoverDetector: true,
-          sentinelRetryStrategy: neverGiveUp,
-          sentinelCommandTimeout: config.connectTimeoutMs,
-          ...overrides.redisOptions,
-        }),
+      // ADR-0015: and follow +switch-master while reconnecting too (followSwitchMaster).
+      return followSwitchMaster(
+        failFastOnceReady(
+          new Redis({
+            ...node,
+            sentinels: config.sentinels,
+            name: config.sentinelName,
+            ...(config.sentinelUsername === undefined ? {} : { sentinelUsername: config.sentinelUsername }),
+            ...(config.sentinelPassword === undefined ? {} : { sentinelPassword: config.sentinelPassword }),
+            // REDIS_TLS covers the sentinels and the data nodes alike.
+            ...(tls === undefined ? {} : { sentinelTLS: tls, enableTLSForSentinelMode: true }),
+            // ADR-0015: follow a failover as soon as the sentinels announce it (+switch-master),
+            // not only when the old primary's socket breaks.
+            failoverDetector: true,
+            sentinelRetryStrategy: neverGiveUp,
+            sentinelCommandTimeout: config.connectTimeoutMs,
+            ...overrides.redisOptions,
+          }),
+        ),
       )
     }
     case 'cluster': {
@@ -169,7 +173,7 @@ export function duplicateForBlocking(client: RedisClient, connectionName?: strin
     )
   }
   const name = connectionName ?? `${client.options.connectionName ?? 'redlayer'}:blocking`
-  return failFastOnceReady(
+  const duplicate = failFastOnceReady(
     client.duplicate({
       enableAutoPipelining: false,
       enableOfflineQueue: true,
@@ -178,6 +182,7 @@ export function duplicateForBlocking(client: RedisClient, connectionName?: strin
       connectionName: name,
     }),
   )
+  return duplicate.options.sentinels?.length ? followSwitchMaster(duplicate) : duplicate
 }
 
 /** The per-command timeout the client was created with (on Cluster: of its node connections). */

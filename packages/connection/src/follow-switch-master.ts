@@ -1,0 +1,70 @@
+import { Redis } from 'ioredis'
+import { reconnectDelayMs } from './reconnect-delay.js'
+import { clientReadiness } from './supervise.js'
+
+const CHANNEL = '+switch-master'
+
+/** The private timer ioredis keeps between a close and its next reconnect attempt. */
+interface ReconnectTimer {
+  reconnectTimeout?: NodeJS.Timeout | null
+}
+
+/**
+ * ADR-0015: a Sentinel client follows `+switch-master` at once, also while it is reconnecting.
+ * ioredis' own failover detector listens only while the client is connected: once the primary is
+ * killed, the client retries the dead address on its backoff (up to 2 s between attempts) and
+ * learns of the promotion at its next attempt. These subscriptions to every configured sentinel
+ * stay up across the outage; when the sentinels announce a new primary for the client's group,
+ * a client that is not ready connects at once (the connector asks the sentinels for the new
+ * primary), and a client still on the old address is reconnected. They close when the client
+ * is closed on purpose. Returns the client.
+ */
+export function followSwitchMaster(client: Redis): Redis {
+  const { sentinels, name } = client.options
+  if (!sentinels?.length || name === undefined) return client
+  const watchers = sentinels.map((sentinel) => {
+    const watcher = new Redis({
+      host: sentinel.host ?? '127.0.0.1',
+      port: sentinel.port ?? 26379,
+      ...(client.options.sentinelUsername === undefined ? {} : { username: client.options.sentinelUsername }),
+      ...(client.options.sentinelPassword === undefined ? {} : { password: client.options.sentinelPassword }),
+      ...(client.options.enableTLSForSentinelMode && client.options.sentinelTLS
+        ? { tls: client.options.sentinelTLS }
+        : {}),
+      connectionName: `${client.options.connectionName ?? 'redlayer'}:switch-master`,
+      connectTimeout: client.options.connectTimeout,
+      // A subscription only: no command timeout, endless reconnects, resubscribed on each.
+      retryStrategy: (attempt: number) => reconnectDelayMs(attempt),
+      maxRetriesPerRequest: null,
+      enableReadyCheck: false,
+    })
+    watcher.on('error', () => undefined) // a sentinel that is down is retried; the others report
+    watcher.subscribe(CHANNEL).catch(() => undefined)
+    watcher.on('message', (channel: string, message: string) => {
+      if (channel !== CHANNEL || message.split(' ')[0] !== name) return
+      switchNow(client, message)
+    })
+    return watcher
+  })
+  client.on('end', () => {
+    if (clientReadiness(client).recovering) return
+    for (const watcher of watchers) watcher.disconnect()
+  })
+  return client
+}
+
+function switchNow(client: Redis, message: string): void {
+  const [, , , , newPort] = message.split(' ')
+  if (client.status === 'ready') {
+    // ioredis' own detector does the same when it saw the message; this covers a client whose
+    // detector was not subscribed yet.
+    if (String(client.stream?.remotePort) !== newPort) client.disconnect(true)
+    return
+  }
+  if (client.status === 'reconnecting') {
+    const timer = client as unknown as ReconnectTimer
+    if (timer.reconnectTimeout) clearTimeout(timer.reconnectTimeout)
+    timer.reconnectTimeout = null
+    client.connect().catch(() => undefined) // a failed attempt schedules the next one as usual
+  }
+}
