@@ -83,13 +83,21 @@ describe('rateLimitHeaders', () => {
   })
 
   it('leaves out the unknown live state when Redis was down and the limiter failed open or closed', () => {
-    const failOpen = rateLimitHeaders(result({ degraded: { mode: 'fail-open', reason: 'open' } }))
+    const failOpen = rateLimitHeaders(
+      result({ degraded: { mode: 'fail-open', reason: 'open', outcome: 'not-applied' } }),
+    )
     expect(failOpen).toEqual({ 'RateLimit-Policy': '"burst";q=20;w=2' })
     const failClosed = rateLimitHeaders(
-      result({ allowed: false, retryAfterMs: 1_000, degraded: { mode: 'fail-closed', reason: 'timeout' } }),
+      result({
+        allowed: false,
+        retryAfterMs: 1_000,
+        degraded: { mode: 'fail-closed', reason: 'timeout', outcome: 'unknown' },
+      }),
     )
     expect(failClosed).toEqual({ 'RateLimit-Policy': '"burst";q=20;w=2', 'Retry-After': '1' })
-    const local = rateLimitHeaders(result({ degraded: { mode: 'local', reason: 'error' } }))
+    const local = rateLimitHeaders(
+      result({ degraded: { mode: 'local', reason: 'error', outcome: 'not-applied' } }),
+    )
     expect(local.RateLimit).toBe('"burst";r=3;t=1')
   })
 })

@@ -2,7 +2,13 @@ import { performance } from 'node:perf_hooks'
 import { RedlayerError } from '@redlayer/connection'
 import type { KeyFamily, KeyPart, Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
-import { type RedisGuard, sharedRedisGuard, type UnavailableReason } from '@redlayer/resilience'
+import {
+  type RedisGuard,
+  type RedisOutcome,
+  redisFailureOf,
+  sharedRedisGuard,
+  type UnavailableReason,
+} from '@redlayer/resilience'
 import { costUnits } from './bucket-math.js'
 import { DenyCache } from './deny-cache.js'
 import type { ResolvedLimit } from './limit.js'
@@ -138,15 +144,25 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
         const outcome = await this.#script(this.#keys(family), operation, costs)
         return decide(this.options.limits, costs, outcome, false)
       },
-      { fallback: (reason) => this.#degrade(operation, family, cost, reason), signal },
+      {
+        fallback: (reason, error) =>
+          this.#degrade(operation, family, cost, reason, redisFailureOf(error)?.outcome ?? 'not-applied'),
+        signal,
+      },
     )
   }
 
   // ADR-0013: without Redis, the limiter's declared mode decides, and the result says so.
-  #degrade(operation: BucketOperation, family: KeyFamily, cost: number, reason: UnavailableReason): Decision {
+  #degrade(
+    operation: BucketOperation,
+    family: KeyFamily,
+    cost: number,
+    reason: UnavailableReason,
+    outcome: RedisOutcome,
+  ): Decision {
     const mode = this.options.onRedisDown
     if (operation === 'consume') this.#metrics.rateLimitDegraded.inc({ limiter: this.options.name, mode })
-    const degraded = { mode, reason }
+    const degraded = { mode, reason, outcome }
     if (mode === 'local' && this.#local) {
       // A cost above this process's share is capped at it: admitted from a full local bucket
       // rather than refused for the whole outage.

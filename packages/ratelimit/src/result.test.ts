@@ -55,15 +55,23 @@ describe('decide', () => {
 
 describe('blanketResult', () => {
   it('admits or refuses every limit and says why', () => {
-    const open = blanketResult(limits, true, 1_000, { mode: 'fail-open', reason: 'open' })
+    const open = blanketResult(limits, true, 1_000, {
+      mode: 'fail-open',
+      reason: 'open',
+      outcome: 'not-applied',
+    })
     expect(open).toMatchObject({ allowed: true, remaining: 20, retryAfterMs: 0, violated: [] })
-    const closed = blanketResult(limits, false, 1_000, { mode: 'fail-closed', reason: 'timeout' })
+    const closed = blanketResult(limits, false, 1_000, {
+      mode: 'fail-closed',
+      reason: 'timeout',
+      outcome: 'unknown',
+    })
     expect(closed).toMatchObject({
       allowed: false,
       remaining: 0,
       retryAfterMs: 1_000,
       violated: ['burst', 'hourly'],
     })
-    expect(closed.degraded).toEqual({ mode: 'fail-closed', reason: 'timeout' })
+    expect(closed.degraded).toEqual({ mode: 'fail-closed', reason: 'timeout', outcome: 'unknown' })
   })
 })

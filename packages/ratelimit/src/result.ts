@@ -1,4 +1,4 @@
-import type { UnavailableReason } from '@redlayer/resilience'
+import type { RedisOutcome, UnavailableReason } from '@redlayer/resilience'
 import { msUntil, usUntil, wholeTokens } from './bucket-math.js'
 import type { ResolvedLimit } from './limit.js'
 
@@ -9,6 +9,12 @@ export type RedisDownMode = 'fail-open' | 'fail-closed' | 'local'
 export interface RateLimitDegradation {
   readonly mode: RedisDownMode
   readonly reason: UnavailableReason
+  /**
+   * Whether the Redis decision may still have been taken (ADR-0013): `unknown` after a timeout or
+   * a connection that broke with it in flight (its tokens may be spent when a hung Redis resumes),
+   * `not-applied` when Redis refused it or never got it.
+   */
+  readonly outcome: RedisOutcome
 }
 
 /** The state of one limit after a decision. */

@@ -22,7 +22,8 @@ describe.each(topologiesFromEnv())('rate limiter with a full Redis (OOM under no
       await using _full = await fillMemory(topology.processes)
       const results = []
       for (let i = 0; i < 5; i++) results.push(await limiter.consume('subject'))
-      for (const result of results) expect(result.degraded).toEqual({ mode, reason: 'refused' })
+      for (const result of results)
+        expect(result.degraded).toEqual({ mode, reason: 'refused', outcome: 'not-applied' })
       const allowed = results.map((result) => result.allowed)
       if (mode === 'fail-open') expect(allowed).toEqual([true, true, true, true, true])
       if (mode === 'fail-closed') expect(allowed).toEqual([false, false, false, false, false])

@@ -50,6 +50,14 @@ function expectDegraded(decisions: readonly Timed[], mode: RedisDownMode, shortC
   const reasons = decisions.map(({ result }) => (result.degraded === false ? 'none' : result.degraded.reason))
   expect(reasons[0]).toBe('timeout')
   expect(reasons.at(-1)).toBe('open')
+  // ADR-0013: a timed-out decision may still spend its tokens when Redis resumes; an open
+  // breaker's never reached Redis.
+  const outcome = (i: number) => {
+    const degraded = decisions[i]?.result.degraded
+    return degraded === false || degraded === undefined ? 'none' : degraded.outcome
+  }
+  expect(outcome(0)).toBe('unknown')
+  expect(outcome(decisions.length - 1)).toBe('not-applied')
   const open = decisions.filter((_, i) => reasons[i] === 'open')
   expect(shortCircuits).toBe(open.length)
   const slowest = Math.max(...open.map((d) => d.ms))
