@@ -3,6 +3,8 @@
 //   npm start  -> install, build, run the example app
 //   npm test   -> install, build, lint, type-check, ADR check, every test
 //   npm run bench -> install, build, the benchmarks
+//   npm run test:chaos -> install, the chaos matrix: every data package on every topology through
+//                         every fault of the fault model (REDLAYER_CHAOS=full), then its table
 //   npm run test:failover -> install, the failover measurements of every data package on Sentinel
 //                            and Cluster (REDLAYER_FAILOVER=full), then the measured tables (ADR-0015)
 // Each step says what it runs; the first failing step stops the run with its exit code.
@@ -129,8 +131,10 @@ switch (command) {
     process.exit(status)
     break
   }
-  case 'test:failover': {
+  case 'test:failover':
+  case 'test:chaos': {
     ensureProgram(REDIS_SERVER)
+    const chaos = command === 'test:chaos'
     const runDir = mkdtempSync(join(tmpdir(), 'redlayer-testkit-run-'))
     const resultsDir = mkdtempSync(join(tmpdir(), 'redlayer-failover-'))
     const cleanup = () => {
@@ -144,16 +148,26 @@ switch (command) {
     // One file at a time: the failover windows are measured, so the tests must not compete for
     // the cores with each other.
     const status = run(
-      'failover measurements',
-      ...pnpm(['vitest', 'run', '--no-file-parallelism', 'failover.integration', ...extra]),
-      { REDLAYER_FAILOVER: 'full', REDLAYER_FAILOVER_RESULTS: resultsDir, REDLAYER_TESTKIT_RUN_DIR: runDir },
+      chaos ? 'chaos matrix' : 'failover measurements',
+      ...pnpm([
+        'vitest',
+        'run',
+        '--no-file-parallelism',
+        chaos ? 'chaos.integration' : 'failover.integration',
+        ...extra,
+      ]),
+      {
+        ...(chaos ? { REDLAYER_CHAOS: 'full' } : { REDLAYER_FAILOVER: 'full' }),
+        REDLAYER_FAILOVER_RESULTS: resultsDir,
+        REDLAYER_TESTKIT_RUN_DIR: runDir,
+      },
     )
     const redis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim()
     const [cpu] = cpus()
     console.log(
-      `\n## Measured failover behaviour\n\n${new Date().toISOString()}, ${platform()} ${arch()}, ` +
+      `\n## ${chaos ? 'Chaos matrix' : 'Measured failover behaviour'}\n\n${new Date().toISOString()}, ${platform()} ${arch()}, ` +
         `${cpus().length} × ${cpu?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${redis}\n` +
-        `Command: npm run test:failover${extra.length > 0 ? ` -- ${extra.join(' ')}` : ''}\n\n` +
+        `Command: npm run ${command}${extra.length > 0 ? ` -- ${extra.join(' ')}` : ''}\n\n` +
         formatMeasurements(resultsDir),
     )
     cleanup()
@@ -172,6 +186,6 @@ switch (command) {
     break
   }
   default:
-    console.error('usage: node scripts/bootstrap.mjs start|test|test:failover|bench [args...]')
+    console.error('usage: node scripts/bootstrap.mjs start|test|test:failover|test:chaos|bench [args...]')
     process.exit(2)
 }

@@ -1,4 +1,4 @@
-import { createRedis, loadRedisConfig } from '@redlayer/connection'
+import { createRedis, loadRedisConfig, RedlayerError } from '@redlayer/connection'
 import { createRedisGuard } from '@redlayer/resilience'
 import {
   FAILOVER_TOPOLOGIES,
@@ -39,7 +39,9 @@ describe.each(runs)('sessions on %s, primary %s under load', (kind, fault) => {
       breaker: f.guard,
       call: async (caller) => {
         const result = await f.store.appendEvent(ids[caller] ?? '', { type: 'message', data: caller })
-        if (result.status !== 'appended') throw new Error(`append ${result.status}`)
+        // A code, so that the probe's report names the status (errorKind keeps codes, not messages).
+        if (result.status !== 'appended')
+          throw new RedlayerError(`E_APPEND_${result.status.toUpperCase().replace('-', '_')}`, 'not appended')
         return 'ok'
       },
     })

@@ -75,8 +75,15 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
       })
     }
   } catch (error) {
-    await probe.stop()
-    throw error
+    // What the callers saw, so that a run that never settled says why (errors by kind, marks).
+    const seen = await probe.stop()
+    const errors = Object.entries(seen.errors).map(([kind, count]) => `${kind} ×${count}`)
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}; ${seen.calls} calls, ${seen.failed} failed, ` +
+        `${seen.degraded} degraded, marks ${JSON.stringify(seen.marks)}, breaker ${breaker?.state ?? '-'}, ` +
+        `errors: ${errors.join('; ') || '-'}`,
+      { cause: error },
+    )
   } finally {
     breaker?.off?.('stateChange', onChange)
   }

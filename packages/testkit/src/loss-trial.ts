@@ -1,7 +1,8 @@
-import { parseInfo, withAdminClient } from './admin-client.js'
+import { withAdminClient } from './admin-client.js'
 import { pollUntil, sleep } from './poll.js'
 import { failPrimary } from './primary-fault.js'
 import type { RedisProcess } from './redis-process.js'
+import { replicaCaughtUp } from './replica-caught-up.js'
 import type { ClusterTopology, SentinelTopology } from './topology.js'
 
 export interface LossTrialOptions<T> {
@@ -106,34 +107,16 @@ export async function runLossTrial<T>(options: LossTrialOptions<T>): Promise<Los
   return { acknowledged, unacknowledged, promoted }
 }
 
-/**
- * Waits until the replica's link is up and the primary has seen it acknowledge everything written
- * so far (its `slaveN` offset). Right after a replica's initial sync, a primary was seen to
- * acknowledge writes for up to a second that never reached the replica; the trials measure a
- * replica in its steady state, not that start-up window.
- */
+/** Waits until the replica has acknowledged everything the primary wrote (`replicaCaughtUp`). */
 async function caughtUp(
   { primary, replica }: { primary: RedisProcess; replica: RedisProcess },
   timeoutMs: number,
 ): Promise<void> {
-  await pollUntil(
-    async () => {
-      const applied = parseInfo(await withAdminClient(replica, (redis) => redis.info('replication')))
-      if (applied.get('master_link_status') !== 'up') return undefined
-      const written = parseInfo(await withAdminClient(primary, (redis) => redis.info('replication')))
-      const offset = Number(written.get('master_repl_offset'))
-      const acked = [...written.entries()]
-        .filter(([field]) => /^slave\d+$/.test(field))
-        .map(([, value]) => Object.fromEntries(value.split(',').map((pair) => pair.split('='))))
-        .find((view) => Number(view.port) === replica.port)
-      return acked?.state === 'online' && Number(acked.offset) >= offset ? true : undefined
-    },
-    {
-      timeoutMs,
-      intervalMs: 100,
-      what: `the replica :${replica.port} to acknowledge all of :${primary.port}`,
-    },
-  )
+  await pollUntil(async () => ((await replicaCaughtUp(primary, replica)) ? true : undefined), {
+    timeoutMs,
+    intervalMs: 100,
+    what: `the replica :${replica.port} to acknowledge all of :${primary.port}`,
+  })
 }
 
 /** The primary that will be killed and the replica that will be promoted. */

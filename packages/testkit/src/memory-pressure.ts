@@ -5,11 +5,12 @@ import type { RedisProcess } from './redis-process.js'
 export type MemoryPressure = 'noeviction' | 'allkeys-lru' | 'volatile-lru'
 
 /**
- * A full Redis on every data node of `nodes` (sentinels are skipped): `maxmemory` set to 1 byte,
- * which any dataset exceeds, under the given policy. With `noeviction` every command that may grow
+ * A full Redis on every data node of `nodes` (sentinels are skipped), under the given policy. With
+ * `noeviction`, `maxmemory` is 1 byte, which any dataset exceeds: every command that may grow
  * memory is refused with OOM while reads, deletes and expiries still work, which is exactly what a
- * production server at its limit does; with an eviction policy each write first evicts keys.
- * Disposing it restores no limit and the policy the nodes had.
+ * production server at its limit does. With an eviction policy, `maxmemory` is the memory in use
+ * now: every write that grows it first evicts keys the policy picks, as a server at its limit
+ * under steady traffic does. Disposing it restores no limit and the policy the nodes had.
  */
 export async function fillMemory(
   nodes: readonly RedisProcess[],
@@ -21,7 +22,8 @@ export async function fillMemory(
       withAdminClient(node, async (redis) => {
         const [, was] = (await redis.config('GET', 'maxmemory-policy')) as [string, string]
         await redis.config('SET', 'maxmemory-policy', policy)
-        await redis.config('SET', 'maxmemory', '1')
+        const used = /^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1]
+        await redis.config('SET', 'maxmemory', policy === 'noeviction' || used === undefined ? '1' : used)
         return was
       }),
     ),

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { type NodeAddress, parseInfo, withAdminClient } from './admin-client.js'
+import { type NodeAddress, withAdminClient } from './admin-client.js'
 import { sharedConfig } from './config-files.js'
 import { freePorts } from './free-port.js'
 import { disposeAll, startAll } from './group-lifecycle.js'
 import { pollUntil, type WaitOptions } from './poll.js'
 import { retryOnPortClash } from './port-clash.js'
 import { assertPassword, passwordEnv, RedisProcess } from './redis-process.js'
+import { replicaCaughtUp } from './replica-caught-up.js'
 
 export interface SentinelGroupOptions {
   /** Extra redis.conf directives for the primary and the replica. */
@@ -206,7 +207,7 @@ export class SentinelGroup implements AsyncDisposable {
 
   /**
    * Waits until every reachable sentinel names the same primary, sees every other data node as
-   * its replica with the link up, and knows the other sentinels. Use it after a fault is undone
+   * its replica with the link up and everything written acknowledged, and knows the other sentinels. Use it after a fault is undone
    * (`resume()`, `restart()`): a returning old primary is turned into a replica by the sentinels.
    */
   async waitUntilHealthy(options: WaitOptions = {}): Promise<void> {
@@ -233,9 +234,10 @@ export class SentinelGroup implements AsyncDisposable {
         const [port] = views
         if (port === undefined || views.some((view) => view !== port)) return undefined
         // A sentinel refreshes a replica's INFO only every 10 s: ask the replicas themselves
-        // whether their link to the primary is up.
+        // whether their link to the primary is up and the stream flows (replicaCaughtUp).
+        const primary = this.#nodeAt(port)
         const linked = await Promise.all(
-          liveNodes.filter((node) => node.port !== port).map((node) => replicatesFrom(node, port)),
+          liveNodes.filter((node) => node !== primary).map((node) => replicaCaughtUp(primary, node)),
         )
         return linked.every(Boolean) ? port : undefined
       },
@@ -290,15 +292,6 @@ async function acceptsWrites(node: RedisProcess): Promise<boolean> {
 }
 
 /** True when the node is a replica of the primary on `primaryPort` with its link up. */
-async function replicatesFrom(node: RedisProcess, primaryPort: number): Promise<boolean> {
-  const info = parseInfo(await withAdminClient(node, (redis) => redis.info('replication')))
-  return (
-    info.get('role') === 'slave' &&
-    Number(info.get('master_port')) === primaryPort &&
-    info.get('master_link_status') === 'up'
-  )
-}
-
 /** A flat [field, value, field, value] reply as an object. */
 function toRecord(reply: unknown): Record<string, string> {
   const record: Record<string, string> = {}
