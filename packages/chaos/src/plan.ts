@@ -13,17 +13,21 @@ export function chaosMode(env: Record<string, string | undefined> = process.env)
   return raw
 }
 
-/** The short matrix: a hang, a full memory, a silent connection and failovers in a row. */
+/**
+ * The short matrix: a hang, a full memory, a silent connection and a kill -9 failover (each
+ * consecutive failover waits up to 10 s for the sentinels to see the restarted node as a replica,
+ * so the 20 in a row are left to the full run).
+ */
 const SHORT: readonly (readonly [string, TopologyKind])[] = [
   ['SIGSTOP 5 s', 'standalone'],
   ['OOM under noeviction', 'standalone'],
   ['blackholed TCP connection', 'standalone'],
-  ['2 consecutive Sentinel failovers', 'sentinel'],
+  ['kill -9 + restart, no persistence', 'sentinel'],
 ]
 
 /** The (fault, topology) runs of this mode, in order. */
 export function chaosPlan(mode = chaosMode()): (readonly [Fault, TopologyKind])[] {
-  const faults = chaosFaults(mode === 'full' ? 20 : 2)
+  const faults = chaosFaults(20)
   if (mode === 'full')
     return faults.flatMap((fault) => fault.topologies.map((kind) => [fault, kind] as const))
   return SHORT.map(([name, kind]) => {
