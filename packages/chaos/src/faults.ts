@@ -38,7 +38,16 @@ export interface Fault {
   readonly holdMs: number
   /** How the workloads reach the topology (through a fault proxy for a blackhole). */
   wire?(topology: Topology): Promise<Wiring>
-  inject(topology: Topology, wiring: Wiring, clients: readonly { options: object }[]): Promise<ActiveFault>
+  /**
+   * Starts the fault. `mark(name)` records an instant on every package's calls (a sequence marks
+   * `fault-N` and `promoted-N` for each of its failovers).
+   */
+  inject(
+    topology: Topology,
+    wiring: Wiring,
+    clients: readonly { options: object }[],
+    mark: (name: string) => void,
+  ): Promise<ActiveFault>
 }
 
 /** The data nodes (not the sentinels). */
@@ -204,11 +213,13 @@ function consecutiveFailovers(count: number): Fault {
     topologies: ['sentinel'],
     keepsData: false,
     holdMs: 500,
-    async inject(topology) {
+    async inject(topology, _wiring, _clients, mark) {
       if (topology.kind !== 'sentinel') throw new Error('failovers need a Sentinel group')
       for (let i = 0; i < count; i++) {
+        mark(`fault-${i}`)
         const failure = await failPrimary(topology, 'kill')
         await failure.waitForPromotion({ timeoutMs: 60_000 })
+        mark(`promoted-${i}`)
         await failure.failed.restart()
         // The restarted node must be a synced replica again before the next primary can fail.
         await topology.group.waitUntilHealthy({ timeoutMs: 60_000 })

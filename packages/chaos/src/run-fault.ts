@@ -25,6 +25,11 @@ export interface ChaosRow {
   readonly guaranteed: boolean
   /** From the fault's end to the first call after which none failed or degraded, in ms. */
   readonly recoveredMs: number | undefined
+  /**
+   * For a sequence of failovers: per failover, ms from the promotion (as the testkit saw it) to the
+   * first call after which none failed or degraded before the next fault (negative: before it).
+   */
+  readonly recoveredAfterPromotionMs: readonly number[]
   /** 1 when the package's client could not serve again within the bound after the fault: must be 0. */
   readonly stuck: number
   /** Calls whose failure was not a typed Redis condition (a raw error reached the caller): must be 0. */
@@ -56,16 +61,21 @@ export async function runFault(fault: Fault, kind: TopologyKind): Promise<ChaosR
     const probes = workloads.map((workload) => probeOf(workload, untyped))
     await sleep(500)
     for (const probe of probes) probe.mark('fault')
+    const mark = (name: string) => {
+      for (const probe of probes) probe.mark(name)
+    }
     const active = await fault.inject(
       topology,
       wiring,
       workloads.map((workload) => workload.client),
+      mark,
     )
     await sleep(fault.holdMs)
     await active.clear()
     for (const probe of probes) probe.mark('cleared')
     const stuck = await Promise.all(probes.map((probe, index) => settle(probe, workloads[index] as Workload)))
     const reports = await Promise.all(probes.map((probe) => probe.stop()))
+    const afterPromotion = probes.map((probe) => recoveriesAfterPromotion(probe))
     const verdicts = await Promise.all(workloads.map((workload) => workload.verify().catch(() => undefined)))
     return workloads.map((workload, index) => {
       const report = reports[index] as Awaited<ReturnType<FailoverProbe['stop']>>
@@ -83,6 +93,7 @@ export async function runFault(fault: Fault, kind: TopologyKind): Promise<ChaosR
         guaranteed: fault.keepsData && verdict?.lost !== undefined,
         recoveredMs:
           report.recoveryMs === undefined ? undefined : Math.max(0, Math.round(report.recoveryMs - cleared)),
+        recoveredAfterPromotionMs: afterPromotion[index] as readonly number[],
         stuck: (stuck[index] as boolean) || verdict === undefined ? 1 : 0,
         untyped: untyped.get(workload.name) ?? 0,
         unhandled: unhandled.length,
@@ -128,5 +139,23 @@ async function settle(probe: FailoverProbe, workload: Workload): Promise<boolean
     return !clientReadiness(workload.client).ready
   } catch {
     return true
+  }
+}
+
+/** Per `promoted-N` mark: ms from it to the first call after which none was bad until `fault-(N+1)`. */
+function recoveriesAfterPromotion(probe: FailoverProbe): number[] {
+  const recoveries: number[] = []
+  for (let n = 0; ; n++) {
+    const promoted = probe.markAt(`promoted-${n}`)
+    if (promoted === undefined) return recoveries
+    const from = probe.markAt(`fault-${n}`) ?? 0
+    const until = probe.markAt(`fault-${n + 1}`) ?? Number.POSITIVE_INFINITY
+    const between = probe.calls.filter((call) => call.startMs >= from && call.endMs <= until)
+    const lastBad = between.reduce(
+      (last, call) => (call.outcome === 'ok' ? last : Math.max(last, call.endMs)),
+      -1,
+    )
+    const firstGood = between.find((call) => call.outcome === 'ok' && call.startMs >= lastBad)
+    if (firstGood !== undefined) recoveries.push(Math.round(firstGood.startMs - promoted))
   }
 }

@@ -24,6 +24,7 @@ describe.each(chaosPlan().map(([fault, kind]) => [fault.name, kind, fault] as co
           'lost acknowledged':
             row.lost === undefined ? '-' : `${row.lost}${row.guaranteed ? ' (guaranteed 0)' : ''}`,
           'recovered ms after the fault ended': row.recoveredMs,
+          'recovered ms after each promotion (median, max)': promotionSummary(row.recoveredAfterPromotionMs),
           stuck: row.stuck,
           'untyped errors': row.untyped,
           'unhandled rejections': row.unhandled,
@@ -31,6 +32,12 @@ describe.each(chaosPlan().map(([fault, kind]) => [fault.name, kind, fault] as co
       }
       for (const row of rows) {
         const what = `${row.package} on ${row.topology} under ${row.fault}`
+        // Issue 13: after each promotion the callers follow within half a second (median).
+        if (row.recoveredAfterPromotionMs.length > 0)
+          expect(
+            median(row.recoveredAfterPromotionMs),
+            `${what}: median recovery after promotion`,
+          ).toBeLessThanOrEqual(500)
         expect(row.wrong, `${what}: wrong results`).toBe(0)
         expect(row.stuck, `${what}: stuck client`).toBe(0)
         expect(row.untyped, `${what}: untyped errors`).toBe(0)
@@ -40,3 +47,13 @@ describe.each(chaosPlan().map(([fault, kind]) => [fault.name, kind, fault] as co
     }, 600_000)
   },
 )
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN
+}
+
+function promotionSummary(values: readonly number[]): string | undefined {
+  if (values.length === 0) return undefined
+  return `${median(values)}, ${Math.max(...values)} (${values.length} failovers)`
+}

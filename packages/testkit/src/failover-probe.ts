@@ -112,6 +112,11 @@ export class FailoverProbe {
     return at
   }
 
+  /** A mark's instant in ms since the start, undefined when it was not made. */
+  markAt(name: string): number | undefined {
+    return this.#marks.get(name)
+  }
+
   /** The calls completed so far. */
   get calls(): readonly ProbeCall[] {
     return this.#calls

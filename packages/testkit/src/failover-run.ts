@@ -130,6 +130,11 @@ export function recordFailover(pkg: string, run: FailoverRun, extra: Measurement
     'window ms': run.windowMs,
     'promoted ms': run.promotedMs,
     'recovered ms': run.recoveryMs,
+    // Issue 13: how long the callers trail the promotion (negative: before the testkit saw it).
+    'recovered after promoted ms':
+      run.recoveryMs === undefined || Number.isNaN(run.promotedMs)
+        ? undefined
+        : Math.round(run.recoveryMs - run.promotedMs),
     READONLY: run.readonlyErrors,
     'breaker opened': run.breakerOpened,
     'breaker closed ms': run.breakerClosedMs,

@@ -142,7 +142,7 @@ function persistence(input: DoctorInput): DoctorCheck {
       }
     return {
       status: forbidden.length > 0 ? 'fail' : 'warn',
-      message: `no persistence (AOF and RDB off): a restart loses ${names(durable)}${forbidden.length > 0 ? ', and fencing counters start again from zero' : ''}`,
+      message: `no persistence (AOF and RDB off): a restart loses ${names(durable)}${forbidden.length > 0 ? ', and with it the locks held: a second holder can be granted one while the first still works (fences, drawn from Redis time, still go up: ADR-0030)' : ''}`,
     }
   })
 }
