@@ -9,6 +9,7 @@ import { pollUntil, type WaitOptions } from './poll.js'
 import { retryOnPortClash } from './port-clash.js'
 import { redisCliBinary } from './redis-binary.js'
 import { assertPassword, passwordEnv, RedisProcess } from './redis-process.js'
+import { replicaCaughtUp } from './replica-caught-up.js'
 import { SlotMigration } from './slot-migration.js'
 
 const run = promisify(execFile)
@@ -251,7 +252,20 @@ export class RedisCluster implements AsyncDisposable {
     // Right after `--cluster create`, gossip has not yet told every node which nodes are
     // replicas: healthy means every node holds the same, settled picture.
     const [first] = views
-    return first !== undefined && views.every((view) => view === first)
+    if (first === undefined || views.some((view) => view !== first)) return false
+    // And every replica acknowledges what its master writes now: a link reported up is not yet a
+    // stream that flows after a diskless sync (replicaCaughtUp, ADR-0015).
+    const pairs = await Promise.all(
+      reachable.map(async (node) => {
+        const replication = parseInfo(await withAdminClient(node, (redis) => redis.info('replication')))
+        if (replication.get('role') !== 'slave') return true
+        const master = reachable.find(
+          (candidate) => candidate.port === Number(replication.get('master_port')),
+        )
+        return master === undefined || replicaCaughtUp(master, node)
+      }),
+    )
+    return pairs.every(Boolean)
   }
 }
 
