@@ -612,8 +612,13 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     tags: readonly string[],
   ): Promise<Versions | undefined> {
     if (versions === undefined) return undefined
+    // No array for the common case (tags all present, or none): this runs before every load.
     let missing: string[] | undefined
-    for (const tag of tags) if ((versions.tags.get(tag) ?? ABSENT) === ABSENT) (missing ??= []).push(tag)
+    for (const tag of tags) {
+      if ((versions.tags.get(tag) ?? ABSENT) !== ABSENT) continue
+      missing ??= []
+      missing.push(tag)
+    }
     if (missing === undefined) return versions
     const made = await this.#store.ensureVersions(
       missing.map((tag) => this.#tagKey(tag)),
@@ -621,7 +626,9 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     )
     if (made === UNAVAILABLE) return undefined
     const ensured = new Map(versions.tags)
-    missing.forEach((tag, index) => ensured.set(tag, made[index] ?? ABSENT))
+    for (let index = 0; index < missing.length; index++) {
+      ensured.set(missing[index] as string, made[index] ?? ABSENT)
+    }
     return { ...versions, tags: ensured }
   }
 

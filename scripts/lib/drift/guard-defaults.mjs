@@ -30,6 +30,7 @@ export const guardDefaults = {
     return new Map([
       ['volumeThreshold', { default: defaults.volumeThreshold }],
       ['errorThresholdPercentage', { default: defaults.errorThresholdPercentage }],
+      ['consecutiveFailures', { default: defaults.consecutiveFailures }],
       ['rollingCountTimeoutMs', { default: defaults.rollingCountTimeoutMs }],
       ['resetTimeoutMs', { default: defaults.resetTimeoutMs }],
       ['commandTimeoutMs', { default: defaults.minCommandTimeoutMs }],
