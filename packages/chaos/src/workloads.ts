@@ -248,7 +248,7 @@ function lockWorkload(env: Record<string, string>): Workload {
 /**
  * Sessions: each caller appends events with ids of its own to its session. Wrong: an event id
  * twice, or an event nobody sent. Lost: an event acknowledged as appended that is not there after
- * the fault.
+ * the fault (a session that vanished loses all of them; its caller starts a new one).
  */
 function sessionWorkload(env: Record<string, string>): Workload {
   const b = base(env)
@@ -282,8 +282,11 @@ function sessionWorkload(env: Record<string, string>): Workload {
       if (result.status === 'appended') {
         const ids = acknowledged.get(id) ?? new Set<string>()
         acknowledged.set(id, ids.add(eventId))
+      } else if (result.status === 'not-found') {
+        // The session is gone (a restart without persistence, an eviction, a failover's loss):
+        // an honest answer. The user starts a new one; what it had acknowledged counts as lost.
+        sessions.delete(caller)
       } else if (result.status !== 'duplicate') {
-        // A lost session (its keys gone in a failover) is not a Redis condition: counted untyped.
         throw new Error(`append ${result.status}`)
       }
       return 'ok'
