@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import { checkRedisHealth, describeRedisConfig, isRedlayerError, loadRedisConfig } from '@redlayer/connection'
+import { evictionRisk } from '@redlayer/keyspace'
 import { buildApp } from './app.js'
 import { type AppConfig, loadAppConfig, redactDatabaseUrl } from './app-config.js'
 import { openDatabase } from './db/database.js'
@@ -47,8 +48,23 @@ export async function startApp({ env, write, signal, onListening }: StartAppOpti
   let redis: ConnectedRedis | undefined
   try {
     redis = await connectRedis(configs.redis, env, { write, signal })
-    write(formatHealthReport(await checkRedisHealth(redis.client, { signal })))
-    write(formatKeyspaceReport(exampleKeyspaceFor(redis.config.keyPrefix)))
+    const health = await checkRedisHealth(redis.client, { signal })
+    write(formatHealthReport(health))
+    const keyspace = exampleKeyspaceFor(redis.config.keyPrefix)
+    write(formatKeyspaceReport(keyspace))
+    // ADR-0013 / ADR-0030: a server whose eviction policy breaks a declared guarantee (it may
+    // evict the locks) is refused at start, naming the namespaces and the guarantee.
+    const broken = (health.mode === 'cluster' ? health.nodes : [health])
+      .map((node) =>
+        node.maxmemoryPolicy === null ? undefined : evictionRisk(node.maxmemoryPolicy, keyspace.namespaces),
+      )
+      .find((risk) => risk?.status === 'fail')
+    if (broken !== undefined) {
+      write(
+        `Refusing to start: ${broken.message}.\nSet maxmemory-policy noeviction on the Redis (see ADR-0015).`,
+      )
+      return 1
+    }
     return await serve(redis, configs.app, { write, signal, onListening })
   } catch (error) {
     if (signal.aborted) {

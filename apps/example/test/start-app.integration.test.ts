@@ -133,6 +133,15 @@ describe('when the app cannot serve', () => {
     expect(isAlive(startedPid(output))).toBe(false)
   })
 
+  it('refuses to start on a Redis whose eviction policy may evict the locks, naming the namespace', async () => {
+    await using topology = await startTopology('standalone', { config: ['maxmemory-policy allkeys-lru'] })
+    const { code, output } = await run({ env: topology.env })
+    expect(code).toBe(1)
+    expect(output).toContain('Refusing to start: allkeys-lru may evict any key, including the keys of lock')
+    expect(output).toContain('evicting a lock breaks mutual exclusion')
+    expect(output).not.toContain('Listening on')
+  })
+
   it('reports a port in use', async () => {
     const blocker = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))

@@ -13,6 +13,7 @@ export {
   type TtlPolicy,
 } from './definition.js'
 export { type Duration, formatDuration, parseDuration } from './duration.js'
+export { type EvictionRisk, evictionRisk } from './eviction-risk.js'
 export {
   type FlushAuditRecord,
   type FlushNodeResult,

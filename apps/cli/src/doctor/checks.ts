@@ -1,5 +1,5 @@
 import type { RedisHealth, RedisNodeHealth } from '@redlayer/connection'
-import { formatByteSize, type ResolvedNamespace } from '@redlayer/keyspace'
+import { evictionRisk, formatByteSize, type ResolvedNamespace } from '@redlayer/keyspace'
 import type { SentinelReport } from './sentinel-probe.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail'
@@ -57,32 +57,13 @@ function perNode(
   return { id, status, message }
 }
 
-// ADR-0011: every redlayer key has a TTL, so volatile-* policies can evict any of them, locks included.
+// ADR-0011 / ADR-0013: the rule is the keyspace's (`evictionRisk`), shared with the example's start-up check.
 function evictionPolicy(input: DoctorInput): DoctorCheck {
-  const forbidden = input.namespaces.filter((ns) => ns.flushClass === 'forbidden')
-  const disruptive = input.namespaces.filter((ns) => ns.flushClass === 'disruptive')
   return perNode('eviction-policy', input.health, ({ maxmemoryPolicy: policy }) => {
     if (policy === null)
       return { status: 'warn', message: 'maxmemory-policy is unknown (INFO did not report it)' }
-    if (policy === 'noeviction')
-      return {
-        status: 'ok',
-        message: 'noeviction: when memory is full, writes fail instead of keys being evicted',
-      }
-    const scope = policy.startsWith('allkeys-')
-      ? 'any key'
-      : 'any key with a TTL (every redlayer key has one)'
-    if (forbidden.length > 0)
-      return {
-        status: 'fail',
-        message: `${policy} may evict ${scope}, including the keys of ${names(forbidden)} (flush-forbidden: evicting a lock breaks mutual exclusion); use noeviction`,
-      }
-    if (disruptive.length > 0)
-      return {
-        status: policy.startsWith('allkeys-') ? 'fail' : 'warn',
-        message: `${policy} may evict ${scope}, including the keys of ${names(disruptive)} (disruptive: users notice); prefer noeviction`,
-      }
-    return { status: 'ok', message: `${policy}: every namespace is safe to evict` }
+    const { status, message } = evictionRisk(policy, input.namespaces)
+    return { status, message }
   })
 }
 
