@@ -76,8 +76,18 @@ type ChaosKeyspace = ReturnType<typeof chaosKeyspace>
 interface Base {
   readonly client: RedisClient
   readonly guard: RedisGuard
-  readonly keyspace: ChaosKeyspace
-  readonly metrics: ReturnType<typeof createRedlayerMetrics>
+  /** What every package is created with, for one of the keyspace's namespaces. */
+  of<N extends 'entity' | 'ratelimit' | 'lock' | 'session'>(
+    namespace: N,
+  ): {
+    redis: RedisClient
+    keyspace: ChaosKeyspace
+    namespace: N
+    guard: RedisGuard
+    metrics: ReturnType<typeof createRedlayerMetrics>
+  }
+  /** Disposes the guard and closes the client (after the package itself was closed). */
+  close(): Promise<void>
 }
 
 /** A client, guard and metrics of their own per workload: a stuck client is counted per package. */
@@ -88,7 +98,16 @@ function base(env: Record<string, string>): Base {
   client.on('error', () => undefined) // the faults are reported per call
   const metrics = createRedlayerMetrics()
   const guard = createRedisGuard({ redis: client, metrics, resetTimeoutMs: 300 })
-  return { client, guard, keyspace: chaosKeyspace(), metrics }
+  const keyspace = chaosKeyspace()
+  return {
+    client,
+    guard,
+    of: (namespace) => ({ redis: client, keyspace, namespace, guard, metrics }),
+    async close() {
+      await guard[Symbol.asyncDispose]()
+      client.disconnect()
+    },
+  }
 }
 
 /** Degraded when the call ran with the breaker not closed (the package answered without Redis). */
@@ -102,21 +121,15 @@ const degradedUnlessClosed = (guard: RedisGuard): CallOutcome =>
  */
 function cacheWorkload(env: Record<string, string>): Workload {
   const b = base(env)
-  const cache = createCache({
-    redis: b.client,
-    keyspace: b.keyspace,
-    namespace: 'entity',
-    guard: b.guard,
-    metrics: b.metrics,
-    ttl: '1m',
-  })
+  const cache = createCache({ ...b.of('entity'), ttl: '1m' })
   const ids = Array.from({ length: 8 }, (_, index) => `item:${index}`)
   const source = new Map(ids.map((id) => [id, 1]))
   const acknowledged = new Map<string, number>()
   let wrong = 0
   return {
     name: 'cache',
-    ...b,
+    client: b.client,
+    guard: b.guard,
     async call(caller, iteration) {
       if (caller === 0 && iteration % 3 === 0) {
         const id = ids[(iteration / 3) % ids.length] as string
@@ -137,8 +150,7 @@ function cacheWorkload(env: Record<string, string>): Workload {
     },
     async [Symbol.asyncDispose]() {
       await cache.close()
-      await b.guard[Symbol.asyncDispose]()
-      b.client.disconnect()
+      await b.close()
     },
   }
 }
@@ -153,11 +165,7 @@ const BUCKET = { capacity: 20, tokensPerSecond: 20 }
 function rateLimitWorkload(env: Record<string, string>, keepsData: boolean): Workload {
   const b = base(env)
   const limiter = createRateLimiter({
-    redis: b.client,
-    keyspace: b.keyspace,
-    namespace: 'ratelimit',
-    guard: b.guard,
-    metrics: b.metrics,
+    ...b.of('ratelimit'),
     name: 'chaos',
     onRedisDown: 'fail-open',
     limits: {
@@ -170,7 +178,8 @@ function rateLimitWorkload(env: Record<string, string>, keepsData: boolean): Wor
   let admitted = 0
   return {
     name: 'ratelimit',
-    ...b,
+    client: b.client,
+    guard: b.guard,
     async call() {
       const result = await limiter.consume('subject')
       if (result.degraded !== false) return 'degraded'
@@ -186,8 +195,7 @@ function rateLimitWorkload(env: Record<string, string>, keepsData: boolean): Wor
     },
     async [Symbol.asyncDispose]() {
       await limiter[Symbol.asyncDispose]()
-      await b.guard[Symbol.asyncDispose]()
-      b.client.disconnect()
+      await b.close()
     },
   }
 }
@@ -201,13 +209,7 @@ const LEASE_MS = 2_000
  */
 function lockWorkload(env: Record<string, string>): Workload {
   const b = base(env)
-  const locks = createLockManager({
-    redis: b.client,
-    keyspace: b.keyspace,
-    namespace: 'lock',
-    guard: b.guard,
-    metrics: b.metrics,
-  })
+  const locks = createLockManager(b.of('lock'))
   let highest = 0n
   let wrong = 0
   let overlaps = 0
@@ -215,7 +217,8 @@ function lockWorkload(env: Record<string, string>): Workload {
   let holder: { until: number } | undefined
   return {
     name: 'lock',
-    ...b,
+    client: b.client,
+    guard: b.guard,
     async call() {
       const lock = await locks.tryAcquire('ledger', { ttlMs: LEASE_MS, waitMs: 100 })
       if (lock === null) return 'ok' // contended: an expected outcome
@@ -239,8 +242,7 @@ function lockWorkload(env: Record<string, string>): Workload {
     },
     async [Symbol.asyncDispose]() {
       await locks.close()
-      await b.guard[Symbol.asyncDispose]()
-      b.client.disconnect()
+      await b.close()
     },
   }
 }
@@ -252,13 +254,7 @@ function lockWorkload(env: Record<string, string>): Workload {
  */
 function sessionWorkload(env: Record<string, string>): Workload {
   const b = base(env)
-  const store = createSessionStore({
-    redis: b.client,
-    keyspace: b.keyspace,
-    namespace: 'session',
-    guard: b.guard,
-    metrics: b.metrics,
-  })
+  const store = createSessionStore(b.of('session'))
   const sessions = new Map<number, Promise<string>>()
   const sent = new Set<string>()
   const acknowledged = new Map<string, Set<string>>()
@@ -273,7 +269,8 @@ function sessionWorkload(env: Record<string, string>): Workload {
   }
   return {
     name: 'session',
-    ...b,
+    client: b.client,
+    guard: b.guard,
     async call(caller, iteration) {
       const id = await sessionOf(caller)
       const eventId = `c${caller}-${iteration}`
@@ -305,8 +302,7 @@ function sessionWorkload(env: Record<string, string>): Workload {
       return { wrong, lost }
     },
     async [Symbol.asyncDispose]() {
-      await b.guard[Symbol.asyncDispose]()
-      b.client.disconnect()
+      await b.close()
     },
   }
 }
