@@ -6,7 +6,7 @@ import { defineKeyspace } from '@redlayer/keyspace'
 import { createLockManager } from '@redlayer/lock'
 import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRateLimiter } from '@redlayer/ratelimit'
-import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
+import { createRedisGuard, isRedisUnavailableError, type RedisGuard } from '@redlayer/resilience'
 import { createSessionStore } from '@redlayer/session'
 import type { CallOutcome } from '@redlayer/testkit'
 
@@ -220,19 +220,22 @@ function lockWorkload(env: Record<string, string>): Workload {
     client: b.client,
     guard: b.guard,
     async call() {
+      // The lease surely runs until `asked + ttl`: Redis started it after this instant.
+      const asked = performance.now()
       const lock = await locks.tryAcquire('ledger', { ttlMs: LEASE_MS, waitMs: 100 })
       if (lock === null) return 'ok' // contended: an expected outcome
-      const now = performance.now()
-      if (holder !== undefined && holder.until > now) overlaps++
+      if (holder !== undefined && holder.until > performance.now()) overlaps++
       if (lock.fence <= highest) wrong++
       else highest = lock.fence
-      const mine = { until: now + LEASE_MS }
+      const mine = { until: asked + LEASE_MS }
       holder = mine
       await sleep(5) // the work under the lock
-      // A release that failed leaves the lease to end by itself: until then it still counts.
+      // A release Redis refused (or never got) leaves the lease to end by itself: until then it
+      // still counts. One whose outcome is unknown (it timed out, or the connection broke with it
+      // in flight) may have been applied: the next grant cannot be called a second holder.
       const released = await lock.release().then(
         (result) => result.released,
-        () => false,
+        (error: unknown) => isRedisUnavailableError(error) && error.details.outcome === 'unknown',
       )
       if (released && holder === mine) holder = undefined
       return 'ok'
