@@ -99,7 +99,9 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
     await using f = await rateLimitFixture(topology)
     const limiter = f.limiter({
       limits: [
-        { name: 'burst', capacity: 4, refill: { tokens: 4, interval: 400 } },
+        // 500 ms a token: the ten concurrent calls below must all be decided before one comes
+        // back, also on a loaded machine (at 100 ms a token, a slow burst on Cluster admitted 5).
+        { name: 'burst', capacity: 4, refill: { tokens: 4, interval: 2_000 } },
         { name: 'hourly', capacity: 6, refill: { tokens: 6, interval: '1h' } },
       ],
       denyCache: false,
@@ -111,7 +113,8 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
       remaining: 2,
       violated: false,
     })
-    await sleep(burstDenied.retryAfterMs + 400) // the burst bucket is full again
+    const burstFullInMs = burstDenied.limits.find((l) => l.name === 'burst')?.resetMs ?? 2_000
+    await sleep(burstFullInMs + 100) // the burst bucket is full again
     const heavy = await limiter.consume('m', { cost: 3 })
     expect(heavy).toMatchObject({ allowed: false, violated: ['hourly'], limit: 6, remaining: 2 })
     // The refused call took nothing from the burst bucket either.
