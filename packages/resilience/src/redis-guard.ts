@@ -63,8 +63,9 @@ export interface RedisGuard extends AsyncDisposable {
   readonly refusal: RedisRefusal | undefined
   /**
    * Runs one Redis operation through the breaker. `operation` is a bounded label such as
-   * `cache.get` (never a key). A Redis failure inside `fn` counts toward the breaker and yields
-   * the fallback or `E_REDIS_UNAVAILABLE` (`E_REDIS_FULL` for OOM), whose `details` say the
+   * `cache.get` (never a key). A Redis failure inside `fn` (counted toward the breaker when its
+   * condition says so, ADR-0013) yields the fallback or `E_REDIS_UNAVAILABLE` (`E_REDIS_FULL` for
+   * OOM), whose `details` say the
    * condition and whether the command may still be applied (`outcome`); any other error is
    * rethrown unchanged and not counted.
    * While the breaker is open or half-open, `fn` is not called.
