@@ -9,20 +9,50 @@ interface ReconnectTimer {
   reconnectTimeout?: NodeJS.Timeout | null
 }
 
+/** One subscription per sentinel of a group, shared by every client of the process that follows it. */
+interface Subscription {
+  readonly watchers: readonly Redis[]
+  readonly clients: Set<Redis>
+}
+
+const subscriptions = new Map<string, Subscription>()
+
 /**
  * ADR-0015: a Sentinel client follows `+switch-master` at once, also while it is reconnecting.
  * ioredis' own failover detector listens only while the client is connected: once the primary is
  * killed, the client retries the dead address on its backoff (up to 2 s between attempts) and
- * learns of the promotion at its next attempt. These subscriptions to every configured sentinel
- * stay up across the outage; when the sentinels announce a new primary for the client's group,
- * a client that is not ready connects at once (the connector asks the sentinels for the new
- * primary), and a client still on the old address is reconnected. They close when the client
- * is closed on purpose. Returns the client.
+ * learns of the promotion at its next attempt. A subscription to every configured sentinel stays
+ * up across the outage, one per group for the whole process (the main client, its subscriber and
+ * blocking duplicates share it); when the sentinels announce a new primary for the group, a
+ * client that is not ready connects at once (the connector asks the sentinels for the new
+ * primary), and a client still on the old address is reconnected. A client closed on purpose
+ * leaves; the last one closes the subscription. Returns the client.
  */
 export function followSwitchMaster(client: Redis): Redis {
   const { sentinels, name } = client.options
   if (!sentinels?.length || name === undefined) return client
-  const watchers = sentinels.map((sentinel) => {
+  const key = JSON.stringify([name, sentinels, client.options.sentinelUsername ?? null])
+  let subscription = subscriptions.get(key)
+  if (subscription === undefined) {
+    subscription = subscribe(client, name)
+    subscriptions.set(key, subscription)
+  }
+  const joined = subscription
+  joined.clients.add(client)
+  client.on('end', () => {
+    if (clientReadiness(client).recovering) return
+    joined.clients.delete(client)
+    if (joined.clients.size > 0 || subscriptions.get(key) !== joined) return
+    subscriptions.delete(key)
+    for (const watcher of joined.watchers) watcher.disconnect()
+  })
+  return client
+}
+
+/** Subscribes to every sentinel of `client`'s group, with the credentials and TLS it uses for them. */
+function subscribe(client: Redis, name: string): Subscription {
+  const clients = new Set<Redis>()
+  const watchers = (client.options.sentinels ?? []).map((sentinel) => {
     const watcher = new Redis({
       host: sentinel.host ?? '127.0.0.1',
       port: sentinel.port ?? 26379,
@@ -42,15 +72,11 @@ export function followSwitchMaster(client: Redis): Redis {
     watcher.subscribe(CHANNEL).catch(() => undefined)
     watcher.on('message', (channel: string, message: string) => {
       if (channel !== CHANNEL || message.split(' ')[0] !== name) return
-      switchNow(client, message)
+      for (const follower of clients) switchNow(follower, message)
     })
     return watcher
   })
-  client.on('end', () => {
-    if (clientReadiness(client).recovering) return
-    for (const watcher of watchers) watcher.disconnect()
-  })
-  return client
+  return { watchers, clients }
 }
 
 function switchNow(client: Redis, message: string): void {

@@ -1,8 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startFaultProxy, startRedis, startSentinelGroup } from '@redlayer/testkit'
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { checkRedisHealth, clientReadiness, loadRedisConfig, parseRedisConfig } from '../src/index.js'
+import {
+  checkRedisHealth,
+  clientReadiness,
+  duplicateForBlocking,
+  loadRedisConfig,
+  parseRedisConfig,
+} from '../src/index.js'
 import { openClient } from './open-client.js'
 
 /** Polls `check` every 20 ms until it holds, or fails after `timeoutMs` (generous: a busy machine). */
@@ -85,6 +91,23 @@ describe('a supervised client', () => {
     )
     const client = open.client as Redis
     await client.set('before-failover', '1')
+    // Its blocking duplicate follows the same group through the same subscriptions: one
+    // +switch-master connection per sentinel for the process, not one per client.
+    const blocking = duplicateForBlocking(client)
+    blocking.on('error', () => undefined)
+    const [sentinel] = group.sentinels
+    const watchers = async () => {
+      const admin = new Redis({ port: sentinel?.port, lazyConnect: true })
+      try {
+        await admin.connect()
+        const list = String(await admin.call('CLIENT', 'LIST'))
+        return list.split('\n').filter((line) => line.includes('name=redlayer:switch-master')).length
+      } finally {
+        admin.disconnect()
+      }
+    }
+    await until('the subscription to reach the sentinel', async () => (await watchers()) >= 1)
+    expect(await watchers()).toBe(1)
     const old = await group.primary()
     await endOnNextClose(client, () => old.kill())
     const promoted = await group.waitForPrimaryChange(old.port, 60_000)
@@ -97,5 +120,6 @@ describe('a supervised client', () => {
       60_000,
     )
     expect(client.stream.remotePort).toBe(promoted.port)
+    blocking.disconnect()
   })
 })
