@@ -19,6 +19,8 @@ export type FixtureOptions = Partial<Omit<AppOptions, 'redis' | 'db' | 'mode' | 
   server?: RedisProcess
   /** PostgreSQL at this URL (what DATABASE_URL holds); a fresh embedded database when omitted. */
   databaseUrl?: string
+  /** REDIS_COMMAND_TIMEOUT_MS (200: an outage costs the tests little time). */
+  commandTimeoutMs?: number
 }
 
 /** Starts the app over one database or another: `startAppFixture`, or over a PostgreSQL of its own. */
@@ -31,12 +33,12 @@ export type StartFixture = (options?: FixtureOptions) => Promise<AppFixture>
  * server when the fixture started it.
  */
 export async function startAppFixture(options: FixtureOptions = {}): Promise<AppFixture> {
-  const { server: given, databaseUrl, ...appOptions } = options
+  const { server: given, databaseUrl, commandTimeoutMs = 200, ...appOptions } = options
   const server = given ?? (await startRedis())
   const keyPrefix = `t${randomBytes(6).toString('hex')}`
   const config = loadRedisConfig({
     REDIS_URL: server.url,
-    REDIS_COMMAND_TIMEOUT_MS: '200',
+    REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs),
     REDIS_KEY_PREFIX: keyPrefix,
   })
   const client = createRedis(config)

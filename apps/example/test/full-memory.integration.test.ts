@@ -19,7 +19,9 @@ const logStream = new Writable({
 
 let fixture: AppFixture
 beforeAll(async () => {
-  fixture = await startAppFixture({ logger: { level: 'info', stream: logStream } })
+  // Room in the command timeout: the breaker must stay closed because OOM does not count, not
+  // open because a loaded machine answered one call late (the hang rule).
+  fixture = await startAppFixture({ logger: { level: 'info', stream: logStream }, commandTimeoutMs: 2_000 })
 })
 afterAll(async () => {
   await fixture?.[Symbol.asyncDispose]()

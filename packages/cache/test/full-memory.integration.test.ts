@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { cacheFixture, countingLoader, testKeyspace } from './fixtures.js'
 
 const M = 'redlayer_'
+// The breaker must stay closed on its own merits: a slow reply on a loaded machine must not look
+// like a hang (the hang rule), so the command timeout has room.
+const ROOMY_MS = 2_000
 
 // ADR-0013: a Redis at its maxmemory under `noeviction` refuses every write with OOM while reads,
 // deletes and expiries still work. The cache then degrades per call (loader values returned,
@@ -11,7 +14,10 @@ describe.each(topologiesFromEnv())('cache with a full Redis (OOM under noevictio
   const topology = useTopology(kind)
 
   it('returns loader values, keeps serving what is stored, skips writes, leaves the breaker closed', async () => {
-    await using f = await cacheFixture(topology.env, { keyspace: testKeyspace({ whenRedisDown: 'bypass' }) })
+    await using f = await cacheFixture(topology.env, {
+      commandTimeoutMs: ROOMY_MS,
+      keyspace: testKeyspace({ whenRedisDown: 'bypass' }),
+    })
     const cache = f.cache({ ttl: '1m' })
     await cache.ready()
     await cache.set('stored-before', 'from Redis')
@@ -37,6 +43,7 @@ describe.each(topologiesFromEnv())('cache with a full Redis (OOM under noevictio
 
   it('a fail-closed namespace still reads and loads: OOM refuses writes, not the namespace', async () => {
     await using f = await cacheFixture(topology.env, {
+      commandTimeoutMs: ROOMY_MS,
       keyspace: testKeyspace({ whenRedisDown: 'fail-closed' }),
     })
     const cache = f.cache({ ttl: '1m' })
@@ -52,7 +59,7 @@ describe.each(topologiesFromEnv())('cache with a full Redis (OOM under noevictio
   })
 
   it('deletes and tag invalidations land while memory is full: no invalidated value comes back', async () => {
-    await using f = await cacheFixture(topology.env)
+    await using f = await cacheFixture(topology.env, { commandTimeoutMs: ROOMY_MS })
     await using peer = await f.peer()
     const cache = f.cache({ ttl: '1m' })
     const other = peer.cache({ ttl: '1m' })

@@ -10,7 +10,7 @@ describe.each(topologiesFromEnv())('locks with a full Redis (OOM under noevictio
   const topology = useTopology(kind)
   let redis: RedisClient
   beforeAll(async () => {
-    redis = await openClient(topology.env)
+    redis = await openClient({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '2000' }) // room when loaded
   })
   afterAll(() => redis.disconnect())
 

@@ -11,7 +11,7 @@ describe.each(topologiesFromEnv())('rate limiter with a full Redis (OOM under no
   it.each(['fail-open', 'fail-closed', 'local'] as const satisfies readonly RedisDownMode[])(
     '%s: every decision follows onRedisDown and says it was refused',
     async (mode) => {
-      await using f = await rateLimitFixture(topology)
+      await using f = await rateLimitFixture(topology, { commandTimeoutMs: 2_000 }) // room on a loaded machine
       const limiter = f.limiter({
         name: mode,
         onRedisDown: mode,

@@ -10,7 +10,7 @@ describe.each(topologiesFromEnv())('session store with a full Redis (OOM under n
   const topology = useTopology(kind)
 
   it('refuses creates and appends with E_REDIS_FULL, still reads and deletes, and retries exactly once', async () => {
-    await using f = await sessionFixture(topology)
+    await using f = await sessionFixture(topology, {}, 2_000) // room on a loaded machine
     const { id } = await f.store.create({ appName: 'chat', userId: 'u' })
     const { id: doomed } = await f.store.create({ appName: 'chat', userId: 'u' })
     await f.store.appendEvent(id, { id: 'before', type: 't' })
