@@ -18,11 +18,15 @@ async function consumeAll(limiter: RateLimiter<'ratelimit'>, subject: string, co
   return results.filter((result) => result.allowed).length
 }
 
+// Decisions here must be Redis's: with a 300 ms command timeout, one late reply on a loaded
+// machine opens the breaker (ADR-0013's hang rule) and the calls after it are fail-open decisions.
+const ROOMY = { commandTimeoutMs: 2_000 }
+
 describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   const topology = useTopology(kind)
 
   it('admits the capacity, then denies with the wait of one token, and counts down remaining', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({
       limits: { name: 'burst', capacity: 3, refill: { tokens: 1, interval: '1h' } },
     })
@@ -48,7 +52,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('admits exactly the capacity out of many concurrent calls', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({
       limits: { name: 'burst', capacity: 50, refill: { tokens: 50, interval: '1h' } },
       denyCache: false,
@@ -57,7 +61,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('keeps fractional refill exactly: a client waiting retryAfterMs is then admitted', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     // 3 tokens every 700 ms: a token every 233.33 ms, never a whole number of milliseconds.
     const limiter = f.limiter({
       limits: { name: 'odd', capacity: 2, refill: { tokens: 3, interval: 700 } },
@@ -76,7 +80,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('refuses a weighted request without consuming anything', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({
       limits: { name: 'bytes', capacity: 10, refill: { tokens: 1, interval: '1h' } },
     })
@@ -96,7 +100,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('checks several limits all-or-nothing and names the violated one', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({
       limits: [
         // 500 ms a token: the ten concurrent calls below must all be decided before one comes
@@ -125,7 +129,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('keeps a TTL equal to the time until full on every key after every operation', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({
       limits: [
         { name: 'second', capacity: 10, refill: { tokens: 10, interval: '1s' } },
@@ -156,7 +160,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('stores a bucket as two doubles and replaces a value that is not one', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({
       limits: { name: 'burst', capacity: 5, refill: { tokens: 1, interval: '1h' } },
     })
@@ -180,7 +184,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('ignores the client clock: a Date.now() hours off changes nothing', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const options = {
       limits: { name: 'burst', capacity: 6, refill: { tokens: 1, interval: '1h' } },
       denyCache: false as const,
@@ -205,7 +209,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('survives SCRIPT FLUSH (EVALSHA falls back to EVAL) with the bucket intact', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({})
     expect((await limiter.consume('flush')).remaining).toBe(4)
     for (const master of mastersOf(f.redis)) await master.script('FLUSH')
@@ -215,7 +219,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('answers a known denial from the deny cache without a Redis call, until the wait is over', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({
       limits: { name: 'burst', capacity: 2, refill: { tokens: 2, interval: 600 } },
     })
@@ -238,7 +242,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('forgets a cached denial on refund and on reset', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({
       limits: { name: 'burst', capacity: 2, refill: { tokens: 1, interval: '1h' } },
     })
@@ -253,7 +257,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('rejects a bad cost with a typed error before any Redis call', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({})
     const before = await f.scriptCalls()
     for (const cost of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
@@ -268,7 +272,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('keeps the buckets of two limiters apart, even with limits of the same name', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const login = f.limiter({ name: 'login' })
     const search = f.limiter({ name: 'search' })
     expect(await consumeAll(login, 'same-user', 5)).toBe(5)
@@ -278,7 +282,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('stops at an aborted signal without calling Redis', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({})
     const before = await f.scriptCalls()
     const signal = AbortSignal.abort(new Error('client went away'))
@@ -289,7 +293,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
   })
 
   it('counts decisions by limiter and outcome', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({
       name: 'login',
       limits: { name: 'burst', capacity: 2, refill: { tokens: 1, interval: '1h' } },
@@ -306,7 +310,7 @@ describe.each(topologiesFromEnv())('rate limiter on %s', (kind) => {
 describe('rate limiter across a Redis restart', () => {
   it('works again after a restart emptied the script cache', async () => {
     await using topology = await startTopology('standalone')
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, ROOMY)
     const limiter = f.limiter({})
     expect((await limiter.consume('restart')).degraded).toBe(false)
     await topology.server.restart()
