@@ -207,7 +207,8 @@ export class SentinelGroup implements AsyncDisposable {
 
   /**
    * Waits until every reachable sentinel names the same primary, sees every other data node as
-   * its replica with the link up and everything written acknowledged, and knows the other sentinels. Use it after a fault is undone
+   * its replica with the link up and everything written acknowledged, and knows the other sentinels
+   * well enough to reach its quorum (CKQUORUM). Use it after a fault is undone
    * (`resume()`, `restart()`): a returning old primary is turned into a replica by the sentinels.
    */
   async waitUntilHealthy(options: WaitOptions = {}): Promise<void> {
@@ -227,7 +228,15 @@ export class SentinelGroup implements AsyncDisposable {
                 master.flags === 'master' &&
                 Number(master['num-other-sentinels']) === others &&
                 replicasSeen.length === liveNodes.length - 1
-              return settled ? Number(master.port) : undefined
+              if (!settled) return undefined
+              // Known is not usable: right after the start a sentinel counts the others it has
+              // not yet heard a hello from as down, and CKQUORUM answers NOQUORUM (seen by
+              // `redlayer doctor` under load). Healthy means each one could authorize a failover.
+              const quorum = await redis.call('SENTINEL', 'CKQUORUM', this.name).then(
+                () => true,
+                () => false,
+              )
+              return quorum ? Number(master.port) : undefined
             }),
           ),
         )
