@@ -5,8 +5,8 @@ import type { Registry } from 'prom-client'
 import type { RedisGuard } from '../src/index.js'
 
 /** A fast-fail client (ADR-0010 defaults from createRedis) with a 200 ms command timeout, ready. */
-export async function connect(url: string): Promise<RedisClient> {
-  const client = createRedis(parseRedisConfig({ url, commandTimeoutMs: 200 }), {
+export async function connect(url: string, commandTimeoutMs = 200): Promise<RedisClient> {
+  const client = createRedis(parseRedisConfig({ url, commandTimeoutMs }), {
     connectionName: 'resilience-test',
   })
   client.on('error', () => {}) // connection errors are expected here; the guard sees them per call

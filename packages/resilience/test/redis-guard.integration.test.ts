@@ -369,7 +369,9 @@ describe('createRedisGuard against a real redis-server', () => {
 
   it('bounds a hung fn with its own timeout, and honours an AbortSignal', async () => {
     await using server = await startRedis()
-    const redis = await connect(server.url)
+    // The guard's bound is what is tested: the connection's own command timeout (ioredis 6 also
+    // applies it to WAIT) gets room, or a loaded machine makes the 120 ms WAIT exceed it first.
+    const redis = await connect(server.url, 2_000)
     await using guard = createRedisGuard({ redis, commandTimeoutMs: 50, resetTimeoutMs: 10 })
     try {
       const hung = () => new Promise<string>(() => {})
@@ -377,8 +379,8 @@ describe('createRedisGuard against a real redis-server', () => {
       // Nothing answered while it waited: the hang rule opened the breaker; its PING closes it.
       expect(guard.state).toBe('open')
       await until(() => guard.state === 'closed', 10_000, 'the probe to close the breaker')
-      // A per-call backstop for a command that may wait longer (WAIT): 200 ms instead of 50.
-      const waited = await guard.run('test.wait', () => redis.wait(1, 120), { timeoutMs: 200 })
+      // A per-call backstop for a command that may wait longer (WAIT): 1 s instead of 50 ms.
+      const waited = await guard.run('test.wait', () => redis.wait(1, 120), { timeoutMs: 1_000 })
       expect(waited).toBe(0) // no replica: WAIT returns after its own 120 ms
       await expect(guard.run('test.get', () => redis.get('k'), { timeoutMs: 0 })).rejects.toMatchObject({
         code: 'E_INVALID_ARGUMENT',
