@@ -113,8 +113,8 @@ const MIN_DELETE_RETENTION_MS = 60_000
 const NULL_TTL_CAP_MS = 60_000
 /** The tag versions of a read that met no tag (shared, never written to). */
 const NO_TAGS: ReadonlyMap<string, number> = new Map()
-/** An explicit set() wins over any delete before it. */
-const ALWAYS = Number.MAX_SAFE_INTEGER
+/** An explicit set() wins over any delete before it (entry-write.lua checks nothing). */
+const ALWAYS = -1
 
 /**
  * A read-through cache over one keyspace namespace (ADR-0020, ADR-0021, ADR-0013). Create it with
@@ -289,7 +289,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     })
     if (missing.length === 0) return out
     const stale = missing.map((index) => read.found[index])
-    const versions = read.redisDown ? undefined : await this.#withTagVersions(read.versions, tags)
+    const versions = read.redisDown ? undefined : await this.#withVersions(read.versions, tags)
     const loading = this.#timedLoad(
       (signal) =>
         loader(
@@ -522,8 +522,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         tagVersions.set(extra[index] as string, versions[index] ?? 0)
     }
     const tags = tagVersions ?? NO_TAGS
-    // The epoch key exists only once the namespace was cleared: absent is the first epoch.
-    const epoch = Math.max(0, hinted[0] ?? 0)
+    // ADR-0020: a lost epoch key (ABSENT) cannot prove the namespace was not cleared since.
+    const epoch = hinted[0] ?? ABSENT
     const readAt = Date.now()
     for (let position = 0; position < stored.length; position++) {
       const index = indexOf(position)
@@ -575,7 +575,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     tags: ReadonlyMap<string, number>,
     now: number,
   ): boolean {
-    if (entry.graceEndsAt <= now || epoch > entry.epoch) return false
+    if (entry.graceEndsAt <= now || epoch === ABSENT || epoch > entry.epoch) return false
     for (const stamp of entry.tags) {
       // ADR-0020: a lost tag key (ABSENT) cannot prove the value was not invalidated.
       const current = tags.get(stamp.tag) ?? ABSENT
@@ -592,9 +592,9 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   async #readVersions(tags: readonly string[]): Promise<Versions | undefined> {
     const versions = await this.#store.readVersions([this.#epochKey, ...tags.map((tag) => this.#tagKey(tag))])
     if (versions === UNAVAILABLE) return undefined
-    return this.#withTagVersions(
+    return this.#withVersions(
       {
-        epoch: Math.max(0, versions[0] ?? 0),
+        epoch: versions[0] ?? ABSENT,
         tags: new Map(tags.map((tag, index) => [tag, versions[index + 1] ?? ABSENT])),
         readAt: Date.now(),
       },
@@ -603,15 +603,19 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   }
 
   /**
-   * ADR-0020: the versions a write will record, with every tag of `tags` whose key is missing
-   * given one from Redis TIME first (before the load, so that an invalidation after it is seen).
+   * ADR-0020: the versions a write will record, with the epoch and every tag of `tags` whose key
+   * is missing given one from Redis TIME first (before the load, so that an invalidation after it is seen).
    * Undefined (the write is skipped) when Redis could not make them.
    */
-  async #withTagVersions(
-    versions: Versions | undefined,
-    tags: readonly string[],
-  ): Promise<Versions | undefined> {
-    if (versions === undefined) return undefined
+  async #withVersions(read: Versions | undefined, tags: readonly string[]): Promise<Versions | undefined> {
+    if (read === undefined) return undefined
+    let versions = read
+    if (versions.epoch === ABSENT) {
+      // Once per namespace (or after its epoch key was lost): no expiry, as clear() leaves it.
+      const made = await this.#store.ensureVersions([this.#epochKey], 0)
+      if (made === UNAVAILABLE) return undefined
+      versions = { ...versions, epoch: made[0] ?? ABSENT }
+    }
     // No array for the common case (tags all present, or none): this runs before every load.
     let missing: string[] | undefined
     for (const tag of tags) {
@@ -675,7 +679,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       return { value: staleValue }
     }
     let published = false
-    const versions = read.redisDown ? undefined : await this.#withTagVersions(read.versions, tags)
+    const versions = read.redisDown ? undefined : await this.#withVersions(read.versions, tags)
     const loading = this.#timedLoad((signal) => loader({ signal, stale: staleValue }), options)
       .then(async (value) => {
         if (value !== undefined) {

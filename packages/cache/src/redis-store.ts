@@ -22,7 +22,10 @@ export interface EntryWrite {
   readonly keys: IdKeys
   readonly bytes: Buffer
   readonly lifetimeMs: number
-  /** Delete version seen before loading; the write is dropped if the id was deleted since. */
+  /**
+   * Delete version seen before loading (0: none); the write is dropped if the id was deleted
+   * since, or if the version seen was lost. -1: written whatever was deleted (an explicit set).
+   */
   readonly deletedSeen: number
   readonly tagKeys: readonly string[]
 }
