@@ -9,7 +9,13 @@ import {
   parseDuration,
 } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
-import { isRedisFailure, type RedisGuard, type StateChange, sharedRedisGuard } from '@redlayer/resilience'
+import {
+  isRedisFailure,
+  type RedisGuard,
+  type RedisOutcome,
+  type StateChange,
+  sharedRedisGuard,
+} from '@redlayer/resilience'
 import { type BusMessage, CacheBus } from './bus.js'
 import { type CacheId, idParts, normalizeTags } from './cache-id.js'
 import { type CacheEntry, decodeEntry, encodeEntry } from './entry-codec.js'
@@ -26,6 +32,7 @@ import {
   RedisStore,
   type StoredValue,
   UNAVAILABLE,
+  Unconfirmed,
 } from './redis-store.js'
 import { SingleFlight } from './single-flight.js'
 import { jitterTtl } from './ttl.js'
@@ -73,8 +80,24 @@ export interface ClearOptions {
   signal?: AbortSignal
 }
 
-/** What `clear()` did: the flush result, or `queued` when Redis was unavailable (applied on recovery). */
-export type ClearResult = { readonly queued: false; readonly flush: FlushResult } | { readonly queued: true }
+/**
+ * What became of a write (`set`, `delete`, `invalidateTags`; ADR-0013): applied now, or not
+ * confirmed: Redis could not take it, and the cache replays it (a delete, an invalidation) or
+ * deletes the ids (a skipped set) once Redis answers, and reads in this process honour it
+ * meanwhile. `outcome` says whether the command may still apply before that: `not-applied`
+ * (refused, or never sent) or `unknown` (it timed out, or the connection dropped after sending).
+ */
+export type WriteResult =
+  | { readonly applied: true }
+  | { readonly applied: false; readonly outcome: RedisOutcome }
+
+/** What `clear()` did: the flush result, or not confirmed (as for a write: the clear is replayed). */
+export type ClearResult =
+  | { readonly applied: true; readonly flush: FlushResult }
+  | { readonly applied: false; readonly outcome: RedisOutcome }
+
+const APPLIED: WriteResult = Object.freeze({ applied: true })
+const notConfirmed = (outcome: RedisOutcome): WriteResult => ({ applied: false, outcome })
 
 export interface CacheStats {
   readonly l1Entries: number
@@ -322,12 +345,15 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     return out
   }
 
-  /** Stores a value. Resolves true when Redis has it; false when Redis was unavailable (the write was skipped and the id invalidated on recovery). */
-  async set<T>(id: CacheId, value: T, options: SetOptions = {}): Promise<boolean> {
+  /** Stores a value: `applied` when Redis has it; otherwise the id is deleted once Redis answers (WriteResult). */
+  async set<T>(id: CacheId, value: T, options: SetOptions = {}): Promise<WriteResult> {
     return this.setMany([{ id, value }], options)
   }
 
-  async setMany<T>(items: readonly { id: CacheId; value: T }[], options: SetOptions = {}): Promise<boolean> {
+  async setMany<T>(
+    items: readonly { id: CacheId; value: T }[],
+    options: SetOptions = {},
+  ): Promise<WriteResult> {
     this.#assertOpen()
     this.#checkCallOptions(options)
     const tags = normalizeTags(options.tags)
@@ -338,7 +364,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     })
     const versions = await this.#readVersions(tags)
     const stored = await this.#writeValues(prepared, tags, versions, options)
-    if (!stored) {
+    if (!stored.applied) {
       // ADR-0013: Redis may hold an older value of these ids; they are deleted on recovery.
       for (const item of prepared) this.#l1?.delete(item.keys.value)
       this.#queue(() => this.#pending.addIds(prepared.map((item) => item.keys)))
@@ -346,46 +372,46 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     return stored
   }
 
-  /** Resolves true when applied now, false when Redis was unavailable and the delete is queued for recovery. */
-  async delete(id: CacheId): Promise<boolean> {
+  /** Deletes a value: `applied` now, or replayed once Redis answers (WriteResult). */
+  async delete(id: CacheId): Promise<WriteResult> {
     return this.deleteMany([id])
   }
 
-  async deleteMany(ids: readonly CacheId[]): Promise<boolean> {
+  async deleteMany(ids: readonly CacheId[]): Promise<WriteResult> {
     this.#assertOpen()
     const keys = ids.map((id) => this.#idKeys(id))
     for (const one of keys) this.#l1?.delete(one.value)
     const done = await this.#store.delete(keys, this.#deleteRetentionMs)
-    if (done === UNAVAILABLE) {
+    if (done instanceof Unconfirmed) {
       this.#queue(() => this.#pending.addIds(keys))
-      return false
+      return notConfirmed(done.outcome)
     }
     await this.#publish({ type: 'keys', keys: keys.map((one) => one.value) }, () =>
       this.#pending.addIds(keys),
     )
-    return true
+    return APPLIED
   }
 
   /**
    * After it resolves, no read returns a value stored with one of these tags before it (ADR-0020:
    * a value whose recorded tag version is older than the tag's is a miss). L1 copies in other
-   * processes go within the bus window. False: Redis was unavailable, queued for recovery.
+   * processes go within the bus window. Not applied: replayed once Redis answers (WriteResult).
    */
-  async invalidateTags(tags: readonly string[]): Promise<boolean> {
+  async invalidateTags(tags: readonly string[]): Promise<WriteResult> {
     this.#assertOpen()
     const list = normalizeTags(tags)
-    if (list.length === 0) return true
+    if (list.length === 0) return APPLIED
     this.#l1?.deleteTagged(new Set(list))
     const done = await this.#store.bumpVersions(
       list.map((tag) => this.#tagKey(tag)),
       TAG_RETENTION_MS,
     )
-    if (done === UNAVAILABLE) {
+    if (done instanceof Unconfirmed) {
       this.#queue(() => this.#pending.addTags(list))
-      return false
+      return notConfirmed(done.outcome)
     }
     await this.#publish({ type: 'tags', tags: list }, () => this.#pending.addTags(list))
-    return true
+    return APPLIED
   }
 
   /**
@@ -408,15 +434,16 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       // through the guard: a long SCAN would trip its per-run timeout.
       if (!isRedisFailure(error)) throw error
       this.#queue(this.#queueEpoch)
-      return { queued: true }
+      // A flush that failed part-way may have unlinked some keys: its outcome is unknown.
+      return { applied: false, outcome: 'unknown' }
     }
     const bumped = await this.#store.bumpVersions([this.#epochKey], 0)
-    if (bumped === UNAVAILABLE) {
+    if (bumped instanceof Unconfirmed) {
       this.#queue(this.#queueEpoch)
-      return { queued: true }
+      return { applied: false, outcome: 'unknown' }
     }
     await this.#publish({ type: 'clear' }, this.#queueEpoch)
-    return { queued: false, flush }
+    return { applied: true, flush }
   }
 
   async close(): Promise<void> {
@@ -684,7 +711,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       .then(async (value) => {
         if (value !== undefined) {
           const deletedSeen = read.deleted[0] ?? 0
-          published = await this.#writeValues([{ keys, value, deletedSeen }], tags, versions, options)
+          const written = await this.#writeValues([{ keys, value, deletedSeen }], tags, versions, options)
+          published = written.applied
         }
         return value
       })
@@ -808,14 +836,14 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
   // --- writing ---------------------------------------------------------------------------------
 
-  /** Serializes and writes values with one set of tags; false when Redis was unavailable. */
+  /** Serializes and writes values with one set of tags. */
   async #writeValues(
     items: readonly { keys: IdKeys; value: unknown; deletedSeen: number }[],
     tags: readonly string[],
     versions: Versions | undefined,
     options: GetOrSetOptions,
-  ): Promise<boolean> {
-    if (items.length === 0) return true
+  ): Promise<WriteResult> {
+    if (items.length === 0) return APPLIED
     const now = Date.now()
     const graceMs = options.grace === undefined ? this.#o.graceMs : parseDuration(options.grace)
     const baseTtl = this.#keyspace.ttl(
@@ -850,10 +878,11 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     // ADR-0020: a load slower than the delete retention cannot prove no delete happened meanwhile.
     const tooOld = versions !== undefined && now - versions.readAt > this.#deleteRetentionMs
     const l1Since = this.#l1?.generation
-    const written = versions === undefined || tooOld ? UNAVAILABLE : await this.#store.write(writes)
-    if (written === UNAVAILABLE) {
+    const written =
+      versions === undefined || tooOld ? new Unconfirmed('not-applied') : await this.#store.write(writes)
+    if (written instanceof Unconfirmed) {
       this.#metrics.cacheWritesSkipped.inc(this.#labels, items.length)
-      return false
+      return notConfirmed(written.outcome)
     }
     // A write invalidates reads still in flight in this process (their replies are older); the
     // new value goes to L1 unless another process invalidated meanwhile.
@@ -865,7 +894,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     await this.#publish({ type: 'keys', keys: items.map((item) => item.keys.value) }, () =>
       this.#pending.addIds(items.map((item) => item.keys)),
     )
-    return true
+    return APPLIED
   }
 
   /** ADR-0020: stored only if no invalidation reached L1 since `since` (read before Redis was asked). */
@@ -944,18 +973,19 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     const batch = this.#pending.snapshot()
     let message: BusMessage[]
     if (batch.epoch > 0) {
-      if ((await this.#store.bumpVersions([this.#epochKey], 0)) === UNAVAILABLE) return
+      if ((await this.#store.bumpVersions([this.#epochKey], 0)) instanceof Unconfirmed) return
       message = [{ type: 'clear' }]
     } else {
       const ids = [...batch.ids.values()].map((item) => item.keys)
       const tags = [...batch.tags.keys()]
-      if (ids.length > 0 && (await this.#store.delete(ids, this.#deleteRetentionMs)) === UNAVAILABLE) return
+      if (ids.length > 0 && (await this.#store.delete(ids, this.#deleteRetentionMs)) instanceof Unconfirmed)
+        return
       if (
         tags.length > 0 &&
         (await this.#store.bumpVersions(
           tags.map((tag) => this.#tagKey(tag)),
           TAG_RETENTION_MS,
-        )) === UNAVAILABLE
+        )) instanceof Unconfirmed
       ) {
         return
       }

@@ -10,6 +10,7 @@ export {
   type Loader,
   type LoaderContext,
   type SetOptions,
+  type WriteResult,
 } from './cache.js'
 export type { CacheId } from './cache-id.js'
 export { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from './entry-codec.js'

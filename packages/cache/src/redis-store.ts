@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { RedisClient } from '@redlayer/connection'
-import type { RedisGuard } from '@redlayer/resilience'
+import { type RedisGuard, type RedisOutcome, redisFailureOf } from '@redlayer/resilience'
 import { CHUNK, groupKeys, oneCommand } from './slots.js'
 
 /** What a guarded Redis call returns when Redis is unavailable (ADR-0013): the caller degrades. */
@@ -9,6 +9,18 @@ export type Guarded<T> = T | typeof UNAVAILABLE
 
 // One options object for every guarded call: nothing is allocated per call for it.
 const DEGRADE = { fallback: (): typeof UNAVAILABLE => UNAVAILABLE }
+
+/**
+ * A write Redis did not confirm (ADR-0013): `not-applied` (refused, or never sent) or `unknown`
+ * (it timed out, or the connection dropped after it was sent: it may still apply).
+ */
+export class Unconfirmed {
+  constructor(readonly outcome: RedisOutcome) {}
+}
+const UNCONFIRMED = {
+  fallback: (_reason: unknown, error?: unknown) =>
+    new Unconfirmed(redisFailureOf(error)?.outcome ?? 'not-applied'),
+}
 
 /** The Redis keys of one cache id: its value, its delete version and its lease, in one slot. */
 export interface IdKeys {
@@ -109,8 +121,8 @@ function defineScripts(redis: RedisClient): RedisClient & CacheCommands {
 
 /**
  * Every Redis command of the cache, each run through the guard (ADR-0013) with a fallback that
- * returns UNAVAILABLE: a Redis failure never reaches the caller as an exception, it becomes a
- * degraded path the cache decides on. Errors that are not Redis failures pass through.
+ * returns UNAVAILABLE (a read) or Unconfirmed (a write): a Redis failure never reaches the caller
+ * as an exception, it becomes a degraded path the cache decides on. Errors that are not Redis failures pass through.
  */
 export class RedisStore {
   readonly redis: RedisClient & CacheCommands
@@ -124,6 +136,10 @@ export class RedisStore {
 
   #run<T>(operation: string, fn: () => Promise<T>): Promise<Guarded<T>> {
     return this.#guard.run<Guarded<T>>(operation, fn, DEGRADE)
+  }
+
+  #write<T>(operation: string, fn: () => Promise<T>): Promise<T | Unconfirmed> {
+    return this.#guard.run<T | Unconfirmed>(operation, fn, UNCONFIRMED)
   }
 
   /**
@@ -258,8 +274,8 @@ export class RedisStore {
    * keys the values recorded are kept alive at least as long as the values. Resolves with how
    * many values were written.
    */
-  write(entries: readonly EntryWrite[]): Promise<Guarded<number>> {
-    return this.#run('cache.set', async () => {
+  write(entries: readonly EntryWrite[]): Promise<number | Unconfirmed> {
+    return this.#write('cache.set', async () => {
       const lifetimes = new Map<string, number>()
       for (const entry of entries) {
         for (const key of entry.tagKeys)
@@ -283,8 +299,8 @@ export class RedisStore {
   }
 
   /** Deletes ids, recording a delete version kept for `retentionMs` (ADR-0020). */
-  delete(ids: readonly IdKeys[], retentionMs: number): Promise<Guarded<true>> {
-    return this.#run('cache.delete', async () => {
+  delete(ids: readonly IdKeys[], retentionMs: number): Promise<true | Unconfirmed> {
+    return this.#write('cache.delete', async () => {
       await Promise.all(
         ids.map((id) => this.redis.redlayerCacheEntryDelete(id.value, id.deleted, retentionMs)),
       )
@@ -293,8 +309,8 @@ export class RedisStore {
   }
 
   /** New versions for tag or epoch keys (ADR-0020). `retentionMs` 0: the key never expires. */
-  bumpVersions(keys: readonly string[], retentionMs: number): Promise<Guarded<true>> {
-    return this.#run('cache.invalidate', async () => {
+  bumpVersions(keys: readonly string[], retentionMs: number): Promise<true | Unconfirmed> {
+    return this.#write('cache.invalidate', async () => {
       await Promise.all(keys.map((key) => this.redis.redlayerCacheVersionBump(key, retentionMs)))
       return true as const
     })

@@ -24,7 +24,7 @@ describe.each(topologiesFromEnv())('cache bookkeeping keys lost on %s', (kind) =
     const tagKey = f.keyspace.key('entity', 'tag', 'author:7')
     await cache.set('post:1', 'v1', { tags: ['author:7'] })
     expect(await cache.get('post:1')).toBe('v1')
-    expect(await cache.invalidateTags(['author:7'])).toBe(true)
+    expect(await cache.invalidateTags(['author:7'])).toEqual({ applied: true })
     expect(await cache.get('post:1')).toBeUndefined()
 
     await lose(f.redis, tagKey)
@@ -36,7 +36,7 @@ describe.each(topologiesFromEnv())('cache bookkeeping keys lost on %s', (kind) =
     expect(await cache.getOrSet('post:1', loader, { tags: ['author:7'] })).toBe('v2')
     expect(loader.calls).toBe(1)
     // And an invalidation after that still wins.
-    expect(await cache.invalidateTags(['author:7'])).toBe(true)
+    expect(await cache.invalidateTags(['author:7'])).toEqual({ applied: true })
     expect(await cache.get('post:1')).toBeUndefined()
   })
 
@@ -59,7 +59,7 @@ describe.each(topologiesFromEnv())('cache bookkeeping keys lost on %s', (kind) =
     await cache.set('warm', 'before')
     // The load read the epoch before clear() moved it; its value lands after the flush.
     const racing = await cache.getOrSet('post:2', async () => {
-      expect(await cache.clear()).toMatchObject({ queued: false })
+      expect(await cache.clear()).toMatchObject({ applied: true })
       return 'loaded before the clear'
     })
     expect(racing).toBe('loaded before the clear')
@@ -72,7 +72,7 @@ describe.each(topologiesFromEnv())('cache bookkeeping keys lost on %s', (kind) =
     expect(await cache.getOrSet('post:2', loader)).toBe('after')
     expect(await cache.getOrSet('post:2', loader)).toBe('after')
     expect(loader.calls).toBe(1)
-    expect(await cache.clear()).toMatchObject({ queued: false })
+    expect(await cache.clear()).toMatchObject({ applied: true })
     expect(await cache.get('post:2')).toBeUndefined()
   })
 
@@ -81,10 +81,10 @@ describe.each(topologiesFromEnv())('cache bookkeeping keys lost on %s', (kind) =
     const cache = f.cache({ ttl: '1m' })
     await cache.ready()
     await cache.set('post:3', 'v1')
-    expect(await cache.delete('post:3')).toBe(true)
+    expect(await cache.delete('post:3')).toEqual({ applied: true })
     const deletedKey = f.keyspace.family('entity', 'post:3').key('deleted')
     const racing = await cache.getOrSet('post:3', async () => {
-      expect(await cache.delete('post:3')).toBe(true)
+      expect(await cache.delete('post:3')).toEqual({ applied: true })
       await lose(f.redis, deletedKey)
       return 'loaded before the delete'
     })

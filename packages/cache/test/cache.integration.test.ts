@@ -236,7 +236,7 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     const gate = gatedLoader<string>()
     const racing = cache.getOrSet('d', gate.load)
     await gate.started // its read has missed: the load is in flight
-    expect(await cache.delete('d')).toBe(true)
+    expect(await cache.delete('d')).toEqual({ applied: true })
     gate.finish('loaded before the delete')
     await racing
     expect(await cache.get('d')).toBeUndefined()
@@ -257,7 +257,7 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     const racing = cache.getOrSet('racer', gate.load)
     await gate.started // its read has missed: the load is in flight
     const result = await cache.clear()
-    expect(result.queued).toBe(false)
+    expect(result.applied).toBe(true)
     gate.finish('stale')
     await racing
     expect(await cache.get('racer')).toBeUndefined()
@@ -274,7 +274,7 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
       isRedlayerError(error, 'E_FLUSH_REFUSED'),
     )
     expect(await cache.get('k')).toBe(1)
-    expect((await cache.clear({ force: true, reason: 'test' })).queued).toBe(false)
+    expect((await cache.clear({ force: true, reason: 'test' })).applied).toBe(true)
     expect(await cache.get('k')).toBeUndefined()
     await cache.close()
     await expect(cache.get('k')).rejects.toSatisfy((error) => isRedlayerError(error, 'E_CACHE_CLOSED'))

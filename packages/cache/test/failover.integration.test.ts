@@ -34,7 +34,7 @@ describe.each(runs)('cache on %s, primary %s under load', (kind, fault) => {
       breaker: f.guard,
       call: async (caller, iteration) => {
         const id = ['probe', `c${caller}`] as const
-        const stored = await cache.set(id, iteration)
+        const stored = (await cache.set(id, iteration)).applied
         let loaded = false
         const read = await cache.getOrSet(id, async () => {
           loaded = true

@@ -30,7 +30,7 @@ describe.each(topologiesFromEnv())('cache with a full Redis (OOM under noevictio
     expect(loader.calls).toBe(20)
     expect(await cache.getOrSet('stored-before', loader)).toBe('from Redis')
     expect(loader.calls).toBe(20)
-    expect(await cache.set('written-during', 1)).toBe(false)
+    expect(await cache.set('written-during', 1)).toEqual({ applied: false, outcome: 'not-applied' })
 
     expect(f.guard.state).toBe('closed')
     expect(f.guard.refusal).toMatchObject({ kind: 'oom' })
@@ -54,7 +54,7 @@ describe.each(topologiesFromEnv())('cache with a full Redis (OOM under noevictio
     expect(await cache.getOrSet('stored-before', countingLoader('unused'))).toBe('from Redis')
     expect(await cache.getOrSet('cold', countingLoader('loaded'))).toBe('loaded')
     expect(f.guard.state).toBe('closed')
-    await expect(cache.set('refused', 1)).resolves.toBe(false)
+    await expect(cache.set('refused', 1)).resolves.toEqual({ applied: false, outcome: 'not-applied' })
     expect(await cache.get('refused')).toBeUndefined()
   })
 
@@ -70,8 +70,8 @@ describe.each(topologiesFromEnv())('cache with a full Redis (OOM under noevictio
     await using _full = await fillMemory(topology.processes)
 
     // allow-oom scripts: an invalidation writes one short version and must not wait for memory.
-    expect(await cache.delete('deleted')).toBe(true)
-    expect(await cache.invalidateTags(['author:2'])).toBe(true)
+    expect(await cache.delete('deleted')).toEqual({ applied: true })
+    expect(await cache.invalidateTags(['author:2'])).toEqual({ applied: true })
     expect(await other.get('deleted')).toBeUndefined()
     expect(await other.get('tagged')).toBeUndefined()
     expect(await other.getOrSet('tagged', countingLoader('fresh'))).toBe('fresh')

@@ -135,7 +135,7 @@ function cacheWorkload(env: Record<string, string>): Workload {
         const id = ids[(iteration / 3) % ids.length] as string
         const version = (source.get(id) ?? 0) + 1
         source.set(id, version)
-        const landed = await cache.delete(id)
+        const { applied: landed } = await cache.delete(id)
         if (landed) acknowledged.set(id, Math.max(acknowledged.get(id) ?? 0, version))
         return landed ? 'ok' : 'degraded'
       }
