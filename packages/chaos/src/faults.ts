@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { CreateRedisOverrides, RedisClient } from '@redlayer/connection'
 import {
   type FaultProxy,
   failPrimary,
@@ -9,16 +10,17 @@ import {
   type TopologyKind,
   type TopologyOptions,
 } from '@redlayer/testkit'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 
 /** A fault in progress: `clear()` ends it (restart, restore, resume, heal). */
 export interface ActiveFault {
   clear(): Promise<void>
 }
 
-/** The environment the workloads connect with, and what to dispose after the run. */
+/** The environment (and client options) the workloads connect with, and what to dispose after the run. */
 export interface Wiring extends AsyncDisposable {
   readonly env: Record<string, string>
+  readonly overrides?: CreateRedisOverrides
 }
 
 /** One row of DESIGN.md's fault model. */
@@ -29,11 +31,12 @@ export interface Fault {
   /** What the topology must be started with (persistence, a password). */
   readonly topologyOptions?: TopologyOptions
   /**
-   * True when no acknowledged write may be lost under this fault: the data survives it (a pause,
-   * a full memory, refused connections, persistence with fsync always). False for what the fault
-   * model lets go: a restart without persistence, a failover with asynchronous replication.
+   * The topologies on which no acknowledged write may be lost under this fault: the data survives
+   * it (a pause, a full memory, refused connections, persistence with fsync always). Not listed:
+   * what the fault model lets go, a restart without persistence, a failover with asynchronous
+   * replication (a replicated topology fails over when its primary is killed, persistence or not).
    */
-  readonly keepsData: boolean
+  readonly keepsData: readonly TopologyKind[]
   /** How long the fault lasts before it is cleared (or, for a sequence, between steps), in ms. */
   readonly holdMs: number
   /** How the workloads reach the topology (through a fault proxy for a blackhole). */
@@ -45,7 +48,7 @@ export interface Fault {
   inject(
     topology: Topology,
     wiring: Wiring,
-    clients: readonly { options: object }[],
+    clients: readonly RedisClient[],
     mark: (name: string) => void,
   ): Promise<ActiveFault>
 }
@@ -82,7 +85,7 @@ const ALL: readonly TopologyKind[] = ['standalone', 'sentinel', 'cluster']
 const pause: Fault = {
   name: 'SIGSTOP 5 s',
   topologies: ALL,
-  keepsData: true,
+  keepsData: ALL,
   holdMs: 5_000,
   async inject(topology) {
     const nodes = dataNodes(topology)
@@ -99,9 +102,9 @@ const pause: Fault = {
 function killAndRestart(persistent: boolean): Fault {
   return {
     name: persistent ? 'kill -9 + restart, AOF fsync always' : 'kill -9 + restart, no persistence',
-    topologies: persistent ? ['standalone'] : ALL,
+    topologies: ALL,
     ...(persistent ? { topologyOptions: { config: ['appendonly yes', 'appendfsync always'] } } : {}),
-    keepsData: persistent,
+    keepsData: persistent ? ['standalone'] : [],
     holdMs: 1_000,
     async inject(topology) {
       if (topology.kind === 'standalone') {
@@ -126,7 +129,7 @@ function memory(policy: 'noeviction' | 'allkeys-lru'): Fault {
     name: policy === 'noeviction' ? 'OOM under noeviction' : 'eviction under allkeys-lru',
     topologies: ALL,
     // Eviction may take any key, acknowledged ones included: that is what the policy means.
-    keepsData: policy === 'noeviction',
+    keepsData: policy === 'noeviction' ? ALL : [],
     holdMs: 3_000,
     async inject(topology) {
       const full = await fillMemory(dataNodes(topology), policy)
@@ -138,7 +141,7 @@ function memory(policy: 'noeviction' | 'allkeys-lru'): Fault {
 const maxclients: Fault = {
   name: 'maxclients reached',
   topologies: ALL,
-  keepsData: true,
+  keepsData: ALL,
   holdMs: 3_000,
   async inject(topology) {
     const admins = await Promise.all(dataNodes(topology).map((node) => adminOf(node)))
@@ -154,27 +157,48 @@ const maxclients: Fault = {
   },
 }
 
+/** The blackhole's wiring: a fault proxy in front of every data node, and the proxies to switch. */
+interface ProxiedWiring extends Wiring {
+  readonly proxies: readonly FaultProxy[]
+}
+
 const blackhole: Fault = {
   name: 'blackholed TCP connection',
-  // Sentinel and Cluster hand out the nodes' own addresses, which a proxy in front cannot rewrite.
-  topologies: ['standalone'],
-  keepsData: true,
+  topologies: ALL,
+  keepsData: ALL,
   holdMs: 4_000,
-  async wire(topology) {
-    if (topology.kind !== 'standalone') throw new Error('a blackhole is wired on standalone only')
-    const proxy: FaultProxy = await startFaultProxy(topology.server.address)
-    return {
-      env: { ...topology.env, REDIS_URL: proxy.url },
-      proxy,
-      [Symbol.asyncDispose]: () => proxy[Symbol.asyncDispose](),
-    } as Wiring
+  async wire(topology): Promise<ProxiedWiring> {
+    const nodes = dataNodes(topology)
+    const proxies = await Promise.all(nodes.map((node) => startFaultProxy(node.address)))
+    const dispose = async () => {
+      await Promise.all(proxies.map((proxy) => proxy[Symbol.asyncDispose]()))
+    }
+    if (topology.kind === 'standalone') {
+      return {
+        env: { ...topology.env, REDIS_URL: (proxies[0] as FaultProxy).url },
+        proxies,
+        [Symbol.asyncDispose]: dispose,
+      }
+    }
+    // Sentinel and Cluster hand out the nodes' own addresses: the client maps each to its proxy
+    // (ioredis natMap, what a deployment behind NAT or in containers configures), while the
+    // sentinels and the cluster bus still reach the nodes directly and see nothing wrong.
+    const natMap = Object.fromEntries(
+      nodes.map((node, index) => {
+        const proxy = proxies[index] as FaultProxy
+        return [`${node.host}:${node.port}`, { host: proxy.host, port: proxy.port }]
+      }),
+    )
+    const overrides: CreateRedisOverrides =
+      topology.kind === 'sentinel' ? { redisOptions: { natMap } } : { clusterOptions: { natMap } }
+    return { env: topology.env, overrides, proxies, [Symbol.asyncDispose]: dispose }
   },
   async inject(_topology, wiring) {
-    const proxy = (wiring as Wiring & { proxy: FaultProxy }).proxy
-    proxy.set('blackhole')
+    const { proxies } = wiring as ProxiedWiring
+    for (const proxy of proxies) proxy.set('blackhole')
     return {
       async clear() {
-        proxy.set('pass')
+        for (const proxy of proxies) proxy.set('pass')
       },
     }
   },
@@ -183,23 +207,55 @@ const blackhole: Fault = {
 const OLD_PASSWORD = 'chaos-old-Secret1'
 const NEW_PASSWORD = 'chaos-new-Secret2'
 
+/**
+ * The deployment rolls a new secret out to a running client. ioredis has no public way to do it
+ * for a Cluster client: the nodes it creates later take their options from the connection pool's
+ * own copy, so that copy is changed too (a real deployment restarts the process, or lets the old
+ * and the new password both work during the roll with ACL SETUSER).
+ */
+function givePassword(client: RedisClient, password: string): void {
+  Object.assign(client instanceof Cluster ? (client.options.redisOptions ?? {}) : client.options, {
+    password,
+  })
+  if (!(client instanceof Cluster)) return
+  const pool = (client as unknown as { connectionPool?: { redisOptions?: object } }).connectionPool
+  if (pool?.redisOptions !== undefined) Object.assign(pool.redisOptions, { password })
+  for (const node of client.nodes()) Object.assign(node.options, { password })
+}
+
 const passwordRotation: Fault = {
   name: 'password rotated live',
-  // The sentinels and cluster bus would need the new password too: standalone shows the client side.
-  topologies: ['standalone'],
+  topologies: ALL,
   topologyOptions: { password: OLD_PASSWORD },
-  keepsData: true,
+  keepsData: ALL,
   holdMs: 2_000,
   async inject(topology, _wiring, clients) {
     const admins = await Promise.all(dataNodes(topology).map((node) => adminOf(node)))
-    // The server takes the new password only and drops every connection: clients that still
-    // present the old one are refused (WRONGPASS) until they are given the new one.
-    await Promise.all(admins.map((admin) => admin.config('SET', 'requirepass', NEW_PASSWORD)))
+    // The servers take the new password only (replicas authenticate to their primary with it,
+    // and the sentinels to both) and drop every connection: clients that still present the old
+    // one are refused (WRONGPASS) until they are given the new one.
+    await Promise.all(
+      admins.map(async (admin) => {
+        await admin.config('SET', 'masterauth', NEW_PASSWORD)
+        await admin.config('SET', 'requirepass', NEW_PASSWORD)
+      }),
+    )
+    if (topology.kind === 'sentinel') {
+      await Promise.all(
+        topology.group.sentinels.map(async (sentinel) => {
+          const admin = await adminOf(sentinel)
+          try {
+            await admin.call('SENTINEL', 'SET', topology.group.name, 'auth-pass', NEW_PASSWORD)
+          } finally {
+            admin.disconnect()
+          }
+        }),
+      )
+    }
     await Promise.all(admins.map(dropClients))
     return {
       async clear() {
-        // The deployment rolls the new secret out to the running clients.
-        for (const client of clients) Object.assign(client.options, { password: NEW_PASSWORD })
+        for (const client of clients) givePassword(client, NEW_PASSWORD)
         for (const admin of admins) admin.disconnect()
       },
     }
@@ -211,7 +267,7 @@ function consecutiveFailovers(count: number): Fault {
   return {
     name: `${count} consecutive Sentinel failovers`,
     topologies: ['sentinel'],
-    keepsData: false,
+    keepsData: [],
     holdMs: 500,
     async inject(topology, _wiring, _clients, mark) {
       if (topology.kind !== 'sentinel') throw new Error('failovers need a Sentinel group')

@@ -54,7 +54,8 @@ export async function runFault(fault: Fault, kind: TopologyKind): Promise<ChaosR
     [Symbol.asyncDispose]: async () => undefined,
   }
   await using _wiring = wiring
-  const workloads = startWorkloads(wiring.env, fault.keepsData)
+  const keepsData = fault.keepsData.includes(kind)
+  const workloads = startWorkloads(wiring.env, keepsData, wiring.overrides)
   const untyped = new Map<PackageName, number>()
   try {
     await Promise.all(workloads.map((workload) => workload.client.ping()))
@@ -90,7 +91,7 @@ export async function runFault(fault: Fault, kind: TopologyKind): Promise<ChaosR
         degraded: report.degraded,
         wrong: verdict?.wrong ?? Number.NaN,
         lost: verdict?.lost,
-        guaranteed: fault.keepsData && verdict?.lost !== undefined,
+        guaranteed: keepsData && verdict?.lost !== undefined,
         recoveredMs:
           report.recoveryMs === undefined ? undefined : Math.max(0, Math.round(report.recoveryMs - cleared)),
         recoveredAfterPromotionMs: afterPromotion[index] as readonly number[],

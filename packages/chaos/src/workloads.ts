@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createCache } from '@redlayer/cache'
-import { createRedis, loadRedisConfig, type RedisClient } from '@redlayer/connection'
+import {
+  type CreateRedisOverrides,
+  createRedis,
+  loadRedisConfig,
+  type RedisClient,
+} from '@redlayer/connection'
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createLockManager } from '@redlayer/lock'
 import { createRedlayerMetrics } from '@redlayer/metrics'
@@ -91,9 +96,10 @@ interface Base {
 }
 
 /** A client, guard and metrics of their own per workload: a stuck client is counted per package. */
-function base(env: Record<string, string>): Base {
+function base(env: Record<string, string>, overrides: CreateRedisOverrides): Base {
   const client = createRedis(loadRedisConfig({ ...env, REDIS_COMMAND_TIMEOUT_MS: '300' }), {
     connectionName: 'chaos',
+    ...overrides,
   })
   client.on('error', () => undefined) // the faults are reported per call
   const metrics = createRedlayerMetrics()
@@ -119,8 +125,7 @@ const degradedUnlessClosed = (guard: RedisGuard): CallOutcome =>
  * goes up, then `delete`), the others reading through `getOrSet`. Wrong: a read that started after
  * an acknowledged invalidation of version v returned an older one.
  */
-function cacheWorkload(env: Record<string, string>): Workload {
-  const b = base(env)
+function cacheWorkload(b: Base): Workload {
   const cache = createCache({ ...b.of('entity'), ttl: '1m' })
   const ids = Array.from({ length: 8 }, (_, index) => `item:${index}`)
   const source = new Map(ids.map((id) => [id, 1]))
@@ -162,8 +167,7 @@ const BUCKET = { capacity: 20, tokensPerSecond: 20 }
  * decided (not degraded) never exceed what the bucket allows over the run; an excess is wrong
  * where the fault keeps the data, and counted as tokens handed out again where it loses it.
  */
-function rateLimitWorkload(env: Record<string, string>, keepsData: boolean): Workload {
-  const b = base(env)
+function rateLimitWorkload(b: Base, keepsData: boolean): Workload {
   const limiter = createRateLimiter({
     ...b.of('ratelimit'),
     name: 'chaos',
@@ -207,8 +211,7 @@ const LEASE_MS = 2_000
  * above every fence granted before it (fences must never go backwards, ADR-0030). Lost: the lock
  * granted while another holder's lease was still running (a failover can do that, ADR-0030).
  */
-function lockWorkload(env: Record<string, string>): Workload {
-  const b = base(env)
+function lockWorkload(b: Base): Workload {
   const locks = createLockManager(b.of('lock'))
   let highest = 0n
   let wrong = 0
@@ -255,8 +258,7 @@ function lockWorkload(env: Record<string, string>): Workload {
  * twice, or an event nobody sent. Lost: an event acknowledged as appended that is not there after
  * the fault (a session that vanished loses all of them; its caller starts a new one).
  */
-function sessionWorkload(env: Record<string, string>): Workload {
-  const b = base(env)
+function sessionWorkload(b: Base): Workload {
   const store = createSessionStore(b.of('session'))
   const sessions = new Map<number, Promise<string>>()
   const sent = new Set<string>()
@@ -311,6 +313,15 @@ function sessionWorkload(env: Record<string, string>): Workload {
 }
 
 /** The four workloads on one topology's env. */
-export function startWorkloads(env: Record<string, string>, keepsData: boolean): Workload[] {
-  return [cacheWorkload(env), rateLimitWorkload(env, keepsData), lockWorkload(env), sessionWorkload(env)]
+export function startWorkloads(
+  env: Record<string, string>,
+  keepsData: boolean,
+  overrides: CreateRedisOverrides = {},
+): Workload[] {
+  return [
+    cacheWorkload(base(env, overrides)),
+    rateLimitWorkload(base(env, overrides), keepsData),
+    lockWorkload(base(env, overrides)),
+    sessionWorkload(base(env, overrides)),
+  ]
 }

@@ -80,11 +80,13 @@ function subscribe(client: Redis, name: string): Subscription {
 }
 
 function switchNow(client: Redis, message: string): void {
-  const [, , , , newPort] = message.split(' ')
+  const [, , , newHost, newPort] = message.split(' ')
   if (client.status === 'ready') {
     // ioredis' own detector does the same when it saw the message; this covers a client whose
-    // detector was not subscribed yet.
-    if (String(client.stream?.remotePort) !== newPort) client.disconnect(true)
+    // detector was not subscribed yet. Every sentinel announces the switch: a client already on
+    // the new primary (through its natMap, if it has one) stays connected.
+    if (String(client.stream?.remotePort) !== mappedPort(client, `${newHost}:${newPort}`, newPort))
+      client.disconnect(true)
     return
   }
   if (client.status === 'reconnecting') {
@@ -93,4 +95,12 @@ function switchNow(client: Redis, message: string): void {
     timer.reconnectTimeout = null
     client.connect().catch(() => undefined) // a failed attempt schedules the next one as usual
   }
+}
+
+/** The port the client reaches `address` at: its natMap's translation, or the port itself. */
+function mappedPort(client: Redis, address: string, port: string | undefined): string | undefined {
+  const natMap = client.options.natMap
+  if (natMap === undefined) return port
+  const mapped = typeof natMap === 'function' ? natMap(address)?.port : natMap[address]?.port
+  return mapped === undefined ? port : String(mapped)
 }
