@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { checkRedisHealth, describeRedisConfig, isRedlayerError, loadRedisConfig } from '@redlayer/connection'
-import { evictionRisk } from '@redlayer/keyspace'
+import { evictionRisk, persistenceRisk } from '@redlayer/keyspace'
 import { buildApp } from './app.js'
 import { type AppConfig, loadAppConfig, redactDatabaseUrl } from './app-config.js'
 import { openDatabase } from './db/database.js'
@@ -52,17 +52,23 @@ export async function startApp({ env, write, signal, onListening }: StartAppOpti
     write(formatHealthReport(health))
     const keyspace = exampleKeyspaceFor(redis.config.keyPrefix)
     write(formatKeyspaceReport(keyspace))
-    // ADR-0013 / ADR-0030: a server whose eviction policy breaks a declared guarantee (it may
-    // evict the locks) is refused at start, naming the namespaces and the guarantee.
-    const broken = (health.mode === 'cluster' ? health.nodes : [health])
-      .map((node) =>
-        node.maxmemoryPolicy === null ? undefined : evictionRisk(node.maxmemoryPolicy, keyspace.namespaces),
-      )
-      .find((risk) => risk?.status === 'fail')
+    // ADR-0013 / ADR-0030: a server whose settings break a declared guarantee (an eviction policy
+    // that may evict the locks, no persistence under them) is refused at start, naming the
+    // namespaces and the guarantee. The local redis-server started above lives and dies with this
+    // process, so a restart that forgets cannot happen under a running app: it needs no persistence.
+    const nodes = health.mode === 'cluster' ? health.nodes : [health]
+    const { local } = redis
+    const risks = nodes.flatMap((node) => [
+      ...(node.maxmemoryPolicy === null
+        ? []
+        : [{ risk: evictionRisk(node.maxmemoryPolicy, keyspace.namespaces), fix: 'maxmemory-policy noeviction' }]),
+      ...(local === undefined
+        ? [{ risk: persistenceRisk(node.persistence, keyspace.namespaces), fix: 'appendonly yes' }]
+        : []),
+    ])
+    const broken = risks.find(({ risk }) => risk.status === 'fail')
     if (broken !== undefined) {
-      write(
-        `Refusing to start: ${broken.message}.\nSet maxmemory-policy noeviction on the Redis (see ADR-0015).`,
-      )
+      write(`Refusing to start: ${broken.risk.message}.\nSet ${broken.fix} on the Redis (see ADR-0015).`)
       return 1
     }
     return await serve(redis, configs.app, { write, signal, onListening })

@@ -56,7 +56,8 @@ function startedPid(output: string): number {
 // ADR-0015: the same app on every topology, switched by the environment only.
 describe.each(topologiesFromEnv())('on %s', (kind) => {
   it('prints the health report and the keyspace, serves, and stops on SIGINT with 130', async () => {
-    await using topology = await startTopology(kind)
+    // A deployment the app accepts: locks need persistence (ADR-0030).
+    await using topology = await startTopology(kind, { config: ['appendonly yes'] })
     const { code, output, health } = await run({ env: { ...topology.env, REDIS_KEY_PREFIX: 'demo' } })
     expect(code, output).toBe(130)
     expect(output).toContain('Redis health: ok')
@@ -133,8 +134,20 @@ describe('when the app cannot serve', () => {
     expect(isAlive(startedPid(output))).toBe(false)
   })
 
+  it('refuses to start on a Redis without persistence under its locks, naming the namespace', async () => {
+    await using topology = await startTopology('standalone')
+    const { code, output } = await run({ env: topology.env })
+    expect(code).toBe(1)
+    expect(output).toContain('Refusing to start: no persistence (AOF and RDB off): a restart loses')
+    expect(output).toContain('and with it the locks held')
+    expect(output).toContain('Set appendonly yes on the Redis')
+    expect(output).not.toContain('Listening on')
+  })
+
   it('refuses to start on a Redis whose eviction policy may evict the locks, naming the namespace', async () => {
-    await using topology = await startTopology('standalone', { config: ['maxmemory-policy allkeys-lru'] })
+    await using topology = await startTopology('standalone', {
+      config: ['appendonly yes', 'maxmemory-policy allkeys-lru'],
+    })
     const { code, output } = await run({ env: topology.env })
     expect(code).toBe(1)
     expect(output).toContain('Refusing to start: allkeys-lru may evict any key, including the keys of lock')

@@ -98,9 +98,9 @@ function switchNow(client: Redis, message: string): void {
 }
 
 /** The port the client reaches `address` at: its natMap's translation, or the port itself. */
-function mappedPort(client: Redis, address: string, port: string | undefined): string | undefined {
+export function mappedPort(client: Redis, address: string, port: string | undefined): string | undefined {
   const natMap = client.options.natMap
-  if (natMap === undefined) return port
+  if (natMap == null) return port // ioredis defaults it to null
   const mapped = typeof natMap === 'function' ? natMap(address)?.port : natMap[address]?.port
   return mapped === undefined ? port : String(mapped)
 }

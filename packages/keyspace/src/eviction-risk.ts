@@ -1,7 +1,7 @@
 import type { ResolvedNamespace } from './definition.js'
 
-/** How badly an eviction policy treats a keyspace: `fail` breaks a declared guarantee. */
-export interface EvictionRisk {
+/** How badly a server setting (eviction, persistence) treats a keyspace: `fail` breaks a declared guarantee. */
+export interface GuaranteeRisk {
   readonly status: 'ok' | 'warn' | 'fail'
   readonly message: string
   /** The namespaces whose guarantee the policy breaks (`fail`) or dents (`warn`). */
@@ -18,7 +18,7 @@ const names = (namespaces: readonly ResolvedNamespace[]) => namespaces.map((ns) 
  * are logged out, their events gone) fails too, `volatile-*` there warns. `noeviction` refuses
  * writes instead (ADR-0013: every package then does what its namespace declares).
  */
-export function evictionRisk(policy: string, namespaces: readonly ResolvedNamespace[]): EvictionRisk {
+export function evictionRisk(policy: string, namespaces: readonly ResolvedNamespace[]): GuaranteeRisk {
   if (policy === 'noeviction') {
     return {
       status: 'ok',

@@ -13,7 +13,8 @@ export {
   type TtlPolicy,
 } from './definition.js'
 export { type Duration, formatDuration, parseDuration } from './duration.js'
-export { type EvictionRisk, evictionRisk } from './eviction-risk.js'
+export { evictionRisk, type GuaranteeRisk } from './eviction-risk.js'
+export { type Persistence, persistenceRisk } from './persistence-risk.js'
 export {
   type FlushAuditRecord,
   type FlushNodeResult,

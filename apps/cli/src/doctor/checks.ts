@@ -1,5 +1,5 @@
 import type { RedisHealth, RedisNodeHealth } from '@redlayer/connection'
-import { evictionRisk, formatByteSize, type ResolvedNamespace } from '@redlayer/keyspace'
+import { evictionRisk, formatByteSize, persistenceRisk, type ResolvedNamespace } from '@redlayer/keyspace'
 import type { SentinelReport } from './sentinel-probe.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail'
@@ -104,27 +104,11 @@ function maxmemory(input: DoctorInput): DoctorCheck {
   }
 }
 
+// ADR-0011 / ADR-0030: the rule is the keyspace's (`persistenceRisk`), shared with the example's start-up check.
 function persistence(input: DoctorInput): DoctorCheck {
-  const forbidden = input.namespaces.filter((ns) => ns.flushClass === 'forbidden')
-  const durable = input.namespaces.filter((ns) => ns.flushClass !== 'safe')
-  if (durable.length === 0)
-    return { id: 'persistence', status: 'ok', message: 'not needed: every namespace holds derived data' }
-  return perNode('persistence', input.health, ({ persistence: { aof, rdb } }) => {
-    if (aof === true) return { status: 'ok', message: `AOF is on (${names(durable)} survive a restart)` }
-    if (rdb === true)
-      return {
-        status: 'warn',
-        message: `RDB snapshots only: writes since the last snapshot to ${names(durable)} are lost on a crash; consider appendonly yes`,
-      }
-    if (aof === null || rdb === null)
-      return {
-        status: 'warn',
-        message: 'persistence is unknown (INFO or CONFIG GET save could not be read)',
-      }
-    return {
-      status: forbidden.length > 0 ? 'fail' : 'warn',
-      message: `no persistence (AOF and RDB off): a restart loses ${names(durable)}${forbidden.length > 0 ? ', and with it the locks held: a second holder can be granted one while the first still works (fences, drawn from Redis time, still go up: ADR-0030)' : ''}`,
-    }
+  return perNode('persistence', input.health, (node) => {
+    const { status, message } = persistenceRisk(node.persistence, input.namespaces)
+    return { status, message }
   })
 }
 
