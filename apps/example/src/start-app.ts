@@ -61,7 +61,12 @@ export async function startApp({ env, write, signal, onListening }: StartAppOpti
     const risks = nodes.flatMap((node) => [
       ...(node.maxmemoryPolicy === null
         ? []
-        : [{ risk: evictionRisk(node.maxmemoryPolicy, keyspace.namespaces), fix: 'maxmemory-policy noeviction' }]),
+        : [
+            {
+              risk: evictionRisk(node.maxmemoryPolicy, keyspace.namespaces),
+              fix: 'maxmemory-policy noeviction',
+            },
+          ]),
       ...(local === undefined
         ? [{ risk: persistenceRisk(node.persistence, keyspace.namespaces), fix: 'appendonly yes' }]
         : []),

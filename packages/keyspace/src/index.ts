@@ -14,7 +14,6 @@ export {
 } from './definition.js'
 export { type Duration, formatDuration, parseDuration } from './duration.js'
 export { evictionRisk, type GuaranteeRisk } from './eviction-risk.js'
-export { type Persistence, persistenceRisk } from './persistence-risk.js'
 export {
   type FlushAuditRecord,
   type FlushNodeResult,
@@ -34,3 +33,4 @@ export {
   isHashedPart,
   type KeyPart,
 } from './part-encoding.js'
+export { type Persistence, persistenceRisk } from './persistence-risk.js'

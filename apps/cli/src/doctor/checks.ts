@@ -25,8 +25,6 @@ export function worstStatus(statuses: readonly CheckStatus[]): CheckStatus {
   return statuses.reduce<CheckStatus>((worst, s) => (RANK[s] > RANK[worst] ? s : worst), 'ok')
 }
 
-const names = (namespaces: readonly ResolvedNamespace[]) => namespaces.map((ns) => ns.name).join(', ')
-
 /** The nodes a per-node check looks at: every master in cluster mode, else the one server. */
 function nodesOf(health: RedisHealth): readonly RedisNodeHealth[] {
   return health.mode === 'cluster' ? health.nodes : [health]
