@@ -7,9 +7,11 @@
 //                         every fault of the fault model (REDLAYER_CHAOS=full), then its table
 //   npm run test:failover -> install, the failover measurements of every data package on Sentinel
 //                            and Cluster (REDLAYER_FAILOVER=full), then the measured tables (ADR-0015)
+//   npm run test:ioredis5 -> the whole suite again on the ioredis 5 line (ADR-0002), in a copy of
+//                            the tree whose install overrides ioredis
 // Each step says what it runs; the first failing step stops the run with its exit code.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { arch, cpus, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,16 +21,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const command = process.argv[2]
 const extra = process.argv.slice(3)
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+/** The newest ioredis of the 5 line, for `test:ioredis5` (ADR-0002). */
+const IOREDIS_5 = '5.11.1'
 
-function run(title, bin, args, env = {}) {
+function run(title, bin, args, env = {}, cwd = root) {
   console.log(`\n▶ ${title}: ${[bin, ...args].join(' ')}`)
-  const result = spawnSync(bin, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } })
+  const result = spawnSync(bin, args, { cwd, stdio: 'inherit', env: { ...process.env, ...env } })
   if (result.error) throw result.error
   return result.status ?? 1
 }
 
-function must(title, bin, args, env) {
-  const status = run(title, bin, args, env)
+function must(title, bin, args, env, cwd) {
+  const status = run(title, bin, args, env, cwd)
   if (status !== 0) {
     console.error(`\n✖ ${title} failed (exit ${status})`)
     process.exit(status)
@@ -174,6 +178,41 @@ switch (command) {
     process.exit(status)
     break
   }
+  case 'test:ioredis5': {
+    for (const program of [REDIS_SERVER, PROMTOOL, CHROMIUM]) ensureProgram(program)
+    // ADR-0002: the workspace installs ioredis 6; the suite must pass on the 5 line too. A copy of
+    // the tree (tracked and untracked files, not ignored ones) installs with ioredis overridden.
+    const copy = mkdtempSync(join(tmpdir(), 'redlayer-ioredis5-'))
+    const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+      .stdout.split('\0')
+      .filter((file) => file !== '' && existsSync(join(root, file)))
+    for (const file of files) cpSync(join(root, file), join(copy, file), { recursive: true })
+    appendFileSync(join(copy, 'pnpm-workspace.yaml'), `overrides:\n  ioredis: ${IOREDIS_5}\n`)
+    const runDir = mkdtempSync(join(tmpdir(), 'redlayer-testkit-run-'))
+    const cleanup = () => {
+      killLeftovers(runDir)
+      rmSync(copy, { recursive: true, force: true })
+    }
+    process.on('SIGINT', () => {
+      cleanup()
+      process.exit(130)
+    })
+    must(`install with ioredis ${IOREDIS_5}`, ...pnpm(['install', '--no-frozen-lockfile']), {}, copy)
+    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']), {}, copy)
+    // The consumer test installs its own ioredis versions: it is not about the workspace's.
+    const status = run(
+      `tests on ioredis ${IOREDIS_5}`,
+      ...pnpm(['vitest', 'run', '--project', '!@redlayer/consumer', ...extra]),
+      { REDLAYER_TESTKIT_RUN_DIR: runDir },
+      copy,
+    )
+    cleanup()
+    process.exit(status)
+    break
+  }
   case 'start': {
     must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
     process.exit(run('example app', 'node', ['apps/example/dist/main.js', ...extra]))
@@ -186,6 +225,8 @@ switch (command) {
     break
   }
   default:
-    console.error('usage: node scripts/bootstrap.mjs start|test|test:failover|test:chaos|bench [args...]')
+    console.error(
+      'usage: node scripts/bootstrap.mjs start|test|test:failover|test:chaos|test:ioredis5|bench [args...]',
+    )
     process.exit(2)
 }
