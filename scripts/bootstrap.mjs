@@ -9,6 +9,8 @@
 //                            and Cluster (REDLAYER_FAILOVER=full), then the measured tables (ADR-0015)
 //   npm run test:ioredis5 -> the whole suite again on the ioredis 5 line (ADR-0002), in a copy of
 //                            the tree whose install overrides ioredis
+//   npm run release -> install, build, then `pnpm publish -r --dry-run`: what a release would
+//                      publish (the README's "Releasing" says how to publish for real)
 // Each step says what it runs; the first failing step stops the run with its exit code.
 import { spawnSync } from 'node:child_process'
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -213,6 +215,14 @@ switch (command) {
     process.exit(status)
     break
   }
+  case 'release': {
+    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
+    must(
+      'publish every public package (dry run)',
+      ...pnpm(['publish', '-r', '--dry-run', '--no-git-checks', '--access', 'public', ...extra]),
+    )
+    break
+  }
   case 'start': {
     must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
     process.exit(run('example app', 'node', ['apps/example/dist/main.js', ...extra]))
@@ -226,7 +236,7 @@ switch (command) {
   }
   default:
     console.error(
-      'usage: node scripts/bootstrap.mjs start|test|test:failover|test:chaos|test:ioredis5|bench [args...]',
+      'usage: node scripts/bootstrap.mjs start|test|test:failover|test:chaos|test:ioredis5|release|bench [args...]',
     )
     process.exit(2)
 }
