@@ -203,6 +203,15 @@ switch (command) {
       process.exit(130)
     })
     must(`install with ioredis ${IOREDIS_5}`, ...pnpm(['install', '--no-frozen-lockfile']), {}, copy)
+    const installed = readdirSync(join(copy, 'node_modules/.pnpm')).filter((dir) =>
+      dir.startsWith('ioredis@'),
+    )
+    if (installed.length !== 1 || installed[0] !== `ioredis@${IOREDIS_5}`) {
+      console.error(`\n✖ the copy installed ${installed.join(', ')}, not ioredis@${IOREDIS_5} alone`)
+      cleanup()
+      process.exit(1)
+    }
+    console.log(`\n  installed: ${installed[0]} (and no other ioredis)`)
     must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']), {}, copy)
     // The consumer test installs its own ioredis versions: it is not about the workspace's.
     const status = run(

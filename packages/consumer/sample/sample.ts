@@ -11,6 +11,7 @@ import { createRedisGuard } from '@redlayer/resilience'
 import { createSessionStore } from '@redlayer/session'
 import { Redis } from 'ioredis'
 import { Registry } from 'prom-client'
+import { createRedlayer } from 'redlayer'
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const keyspace = defineKeyspace({
@@ -79,6 +80,13 @@ const fenced = await locks.withLock(['invoice', 7], async (lock) => lock.fence)
 const { id } = await sessions.create({ appName: 'sample', userId: 'u-1', state: { step: 1 } })
 const session = await sessions.get(id)
 const health = await checkRedisHealth(managed)
+// The short way: one entry point, a namespace declared by its kind.
+const redlayer = createRedlayer({
+  redis,
+  keyspace: { prefix: 'short', namespaces: { products: { kind: 'cache' } } },
+})
+const product = await redlayer.cache('products').getOrSet(['product', 42], async () => ({ name: 'lamp' }))
+await redlayer.close()
 
 const result = {
   cache: loaded.name === 'Ada' && cached.name === 'Ada',
@@ -87,6 +95,7 @@ const result = {
   session: session?.state.step === 1,
   health: health.ok,
   metrics: (await registry.getMetricsAsJSON()).length > 0,
+  redlayer: product,
 }
 console.log(JSON.stringify(result))
 

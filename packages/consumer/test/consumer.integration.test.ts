@@ -18,7 +18,20 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   packageManager: string
 }
-const PUBLIC = ['cache', 'connection', 'keyspace', 'lock', 'metrics', 'ratelimit', 'resilience', 'session']
+/** Every public package: its directory under packages/ and its name on the registry. */
+const PUBLIC = Object.fromEntries(
+  [
+    'cache',
+    'connection',
+    'keyspace',
+    'lock',
+    'metrics',
+    'ratelimit',
+    'resilience',
+    'session',
+    'redlayer',
+  ].map((dir) => [dir, dir === 'redlayer' ? 'redlayer' : `@redlayer/${dir}`]),
+)
 /** The supported range's ends (ADR-0002): socketTimeout came in 5.4.0; 6 is the current line. */
 const IOREDIS_VERSIONS = ['5.4.0', '6.0.0']
 
@@ -30,15 +43,15 @@ beforeAll(async () => {
   const packed = join(work, 'tarballs')
   mkdirSync(packed)
   tarballs = {}
-  for (const name of PUBLIC) {
+  for (const [dir, name] of Object.entries(PUBLIC)) {
     // The package's own pnpm, as `pnpm publish` would: workspace:* becomes the version, and
     // publishConfig replaces the workspace-only exports.
     const { stdout } = await run(
       'npx',
       ['--yes', rootManifest.packageManager, 'pack', '--pack-destination', packed, '--json'],
-      { cwd: join(root, 'packages', name), maxBuffer: 16 * 1024 * 1024 },
+      { cwd: join(root, 'packages', dir), maxBuffer: 16 * 1024 * 1024 },
     )
-    tarballs[`@redlayer/${name}`] = (JSON.parse(stdout) as { filename: string }).filename
+    tarballs[name] = (JSON.parse(stdout) as { filename: string }).filename
   }
 }, 240_000)
 
@@ -114,10 +127,8 @@ describe.each(IOREDIS_VERSIONS)("with the user's own ioredis %s", (ioredisVersio
     expect(copiesOf(project, 'prom-client')).toHaveLength(1)
     const installed = JSON.parse(readFileSync(join(project, 'node_modules/ioredis/package.json'), 'utf8'))
     expect(installed.version).toBe(ioredisVersion)
-    for (const name of PUBLIC) {
-      const manifest = JSON.parse(
-        readFileSync(join(project, `node_modules/@redlayer/${name}/package.json`), 'utf8'),
-      )
+    for (const name of Object.values(PUBLIC)) {
+      const manifest = JSON.parse(readFileSync(join(project, `node_modules/${name}/package.json`), 'utf8'))
       expect(JSON.stringify(manifest), `${name}: nothing workspace-only`).not.toMatch(
         /workspace:|@redlayer\/source/,
       )
@@ -147,6 +158,7 @@ describe.each(IOREDIS_VERSIONS)("with the user's own ioredis %s", (ioredisVersio
       session: true,
       health: true,
       metrics: true,
+      redlayer: { name: 'lamp' },
     })
   }, 300_000)
 })

@@ -22,6 +22,53 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 describe('resolveKeyspace', () => {
+  it('fills a namespace declared by its kind from the kind, its prefix from its name', () => {
+    const resolved = resolveKeyspace({
+      namespaces: {
+        users: { kind: 'cache', ttl: '10m' },
+        api: { kind: 'ratelimit' },
+        jobs: { kind: 'lock' },
+        chats: { kind: 'session', ttl: '2h', prefix: 'chat' },
+      },
+    })
+    const [users, api, jobs, chats] = resolved.namespaces
+    expect(users).toMatchObject({
+      kind: 'cache',
+      prefix: 'users',
+      flushClass: 'safe',
+      whenRedisDown: 'serve-stale',
+      ttl: { defaultMs: 600_000, minMs: 1, maxMs: 600_000, mode: 'absolute' },
+    })
+    expect(api).toMatchObject({ flushClass: 'disruptive', whenRedisDown: 'local-fallback' })
+    expect(api?.ttl).toMatchObject({ defaultMs: 3_600_000, minMs: 1_000, maxMs: 86_400_000 })
+    expect(jobs).toMatchObject({ flushClass: 'forbidden', whenRedisDown: 'fail-closed' })
+    // A TTL given replaces the kind's bounds, and keeps its mode (sessions slide).
+    expect(chats).toMatchObject({
+      prefix: 'chat',
+      ttl: { defaultMs: 7_200_000, maxMs: 7_200_000, mode: 'sliding' },
+    })
+  })
+
+  it('lets a declared field override the kind, and still requires every field without a kind', () => {
+    const [risky] = resolveKeyspace({
+      namespaces: { risky: { kind: 'cache', whenRedisDown: 'fail-closed', flushClass: 'disruptive' } },
+    }).namespaces
+    expect(risky).toMatchObject({ whenRedisDown: 'fail-closed', flushClass: 'disruptive' })
+    const problems = problemsOf(() => resolveKeyspace({ namespaces: { bare: { prefix: 'bare' } } }))
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^namespaces\.bare\.description/),
+        expect.stringMatching(/^namespaces\.bare\.ttl/),
+        expect.stringMatching(/^namespaces\.bare\.flushClass/),
+        expect.stringMatching(/^namespaces\.bare\.whenRedisDown/),
+      ]),
+    )
+    // An unknown kind supplies nothing: the kind and every field it would have filled are reported.
+    const unknownKind = problemsOf(() => resolveKeyspace({ namespaces: { x: { kind: 'queue' as 'cache' } } }))
+    expect(unknownKind).toEqual(expect.arrayContaining([expect.stringMatching(/^namespaces\.x\.kind/)]))
+    expect(unknownKind).toHaveLength(5)
+  })
+
   it('resolves durations, defaults, key prefixes and patterns', () => {
     const resolved = resolveKeyspace({
       prefix: 'app:',

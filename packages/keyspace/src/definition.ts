@@ -25,15 +25,65 @@ export interface TtlPolicy {
   mode?: TtlMode
 }
 
+export const NAMESPACE_KINDS = ['cache', 'ratelimit', 'lock', 'session'] as const
+/** What a namespace is for; it supplies the defaults of every field but the prefix (ADR-0011). */
+export type NamespaceKind = (typeof NAMESPACE_KINDS)[number]
+
+/**
+ * ADR-0011: the defaults a kind of namespace gets. Derived data is safe to flush and read around
+ * (`serve-stale`); buckets and sessions are state users notice; locks are correctness itself.
+ */
+export const NAMESPACE_KIND_DEFAULTS: Readonly<
+  Record<
+    NamespaceKind,
+    { description: string; ttl: TtlPolicy; flushClass: FlushClass; whenRedisDown: DegradationMode }
+  >
+> = Object.freeze({
+  cache: {
+    description: 'cached values',
+    ttl: { default: '10m' },
+    flushClass: 'safe',
+    whenRedisDown: 'serve-stale',
+  },
+  ratelimit: {
+    description: 'rate-limit buckets',
+    ttl: { default: '1h', min: '1s', max: '1d' },
+    flushClass: 'disruptive',
+    whenRedisDown: 'local-fallback',
+  },
+  lock: {
+    description: 'locks and their fencing counters',
+    ttl: { default: '30s', min: '10ms', max: '10m' },
+    flushClass: 'forbidden',
+    whenRedisDown: 'fail-closed',
+  },
+  session: {
+    description: 'sessions',
+    ttl: { default: '30m', min: '1s', max: '1d', mode: 'sliding' },
+    flushClass: 'disruptive',
+    whenRedisDown: 'fail-closed',
+  },
+})
+
 export interface NamespaceDefinition {
-  /** Key prefix: segments of `A-Z a-z 0-9 _ . -` joined by single colons (`'entity'`, `'cache:query'`). */
-  prefix: string
+  /**
+   * What the namespace is for: with a kind, every other field is optional and defaults to the
+   * kind's (`NAMESPACE_KIND_DEFAULTS`); without one, `description`, `ttl`, `flushClass` and
+   * `whenRedisDown` are required.
+   */
+  kind?: NamespaceKind
+  /**
+   * Key prefix: segments of `A-Z a-z 0-9 _ . -` joined by single colons (`'entity'`,
+   * `'cache:query'`). The namespace's name by default.
+   */
+  prefix?: string
   /** What the namespace holds, for people (CLI listing, ADR table). */
-  description: string
-  ttl: TtlPolicy
-  flushClass: FlushClass
+  description?: string
+  /** The TTL policy, or just its default (`'10m'`). */
+  ttl?: TtlPolicy | Duration
+  flushClass?: FlushClass
   /** What the package using the namespace does while Redis is unavailable (ADR-0013). */
-  whenRedisDown: DegradationMode
+  whenRedisDown?: DegradationMode
   /** Memory the namespace may use; the audit reports use against it. */
   memoryBudgetBytes?: number
   /** The ADR that governs the namespace (`'ADR-0011'`). */
@@ -57,6 +107,8 @@ export interface ResolvedTtlPolicy {
 
 export interface ResolvedNamespace<N extends string = string> {
   readonly name: N
+  /** The kind it was declared with, if any. */
+  readonly kind: NamespaceKind | undefined
   readonly prefix: string
   readonly description: string
   readonly ttl: ResolvedTtlPolicy
@@ -99,6 +151,7 @@ const ttlSchema = z.strictObject({
 })
 
 const namespaceSchema = z.strictObject({
+  kind: z.enum(NAMESPACE_KINDS).optional(),
   prefix: z.string().regex(PREFIX, `must be ${PREFIX_RULE}`),
   description: z.string().trim().min(1, 'must not be empty'),
   ttl: ttlSchema,
@@ -130,6 +183,43 @@ const keyspaceSchema = z.strictObject({
     .refine((record) => Object.keys(record).length > 0, 'declare at least one namespace'),
 })
 
+/**
+ * The declaration with each namespace's omitted fields taken from its kind, its prefix from its
+ * name, and a TTL given as one duration expanded to a policy. Anything that is not an object is
+ * left for the schema to report.
+ */
+function withKindDefaults(definition: unknown): unknown {
+  const namespaces = (definition as { namespaces?: unknown } | null | undefined)?.namespaces
+  if (typeof namespaces !== 'object' || namespaces === null || Array.isArray(namespaces)) return definition
+  const completed = Object.fromEntries(
+    Object.entries(namespaces).map(([name, ns]) => {
+      if (typeof ns !== 'object' || ns === null || Array.isArray(ns)) return [name, ns]
+      const given = ns as Record<string, unknown>
+      const kind = NAMESPACE_KINDS.includes(given.kind as NamespaceKind)
+        ? NAMESPACE_KIND_DEFAULTS[given.kind as NamespaceKind]
+        : undefined
+      // A TTL given replaces the kind's bounds (they were chosen for its default), not its mode.
+      const shorthand = typeof given.ttl === 'string' || typeof given.ttl === 'number'
+      const ttl = shorthand ? { default: given.ttl } : given.ttl
+      const mode = kind?.ttl.mode
+      return [
+        name,
+        {
+          ...(kind ?? {}),
+          prefix: name,
+          ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+          ...(ttl === undefined
+            ? {}
+            : {
+                ttl: mode !== undefined && typeof ttl === 'object' && ttl !== null ? { mode, ...ttl } : ttl,
+              }),
+        },
+      ]
+    }),
+  )
+  return { ...(definition as object), namespaces: completed }
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String).join('.')
   return path === '' ? issue.message : `${path}: ${issue.message}`
@@ -148,10 +238,14 @@ function invalid(problems: string[]): RedlayerError<'E_INVALID_KEYSPACE'> {
  * patterns). Every problem is collected, then thrown at once as one `E_INVALID_KEYSPACE`.
  */
 export function resolveKeyspace<N extends string>(definition: KeyspaceDefinition<N>): ResolvedKeyspace<N> {
-  const parsed = keyspaceSchema.safeParse(definition)
+  const completed = withKindDefaults(definition)
+  const parsed = keyspaceSchema.safeParse(completed)
   const problems = parsed.success ? [] : parsed.error.issues.map(describeIssue)
   // Cross-field rules run on whatever parsed, so one error lists shape and policy problems together.
-  const raw = (definition?.namespaces ?? {}) as Record<string, Partial<NamespaceDefinition>>
+  const raw = ((completed as { namespaces?: unknown } | undefined)?.namespaces ?? {}) as Record<
+    string,
+    Partial<NamespaceDefinition>
+  >
   const owners = new Map<string, string>()
   for (const [name, ns] of Object.entries(raw)) {
     if (typeof ns?.prefix !== 'string') continue
@@ -182,6 +276,7 @@ export function resolveKeyspace<N extends string>(definition: KeyspaceDefinition
     const keyPrefix = `${appPrefix}${ns.prefix}${PARTS_MARKER}`
     return Object.freeze({
       name: name as N,
+      kind: ns.kind,
       prefix: ns.prefix,
       description: ns.description,
       ttl: Object.freeze({

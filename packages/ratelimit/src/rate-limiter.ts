@@ -44,6 +44,8 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   readonly #local: LocalBuckets | undefined
   readonly #redis: RateLimiterOptions<N>['redis']
 
+  #closed = false
+
   constructor(options: RateLimiterOptions<N>) {
     this.options = resolveOptions(options)
     this.#redis = options.redis
@@ -68,6 +70,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
    * request consumes nothing. A denial is a result (`allowed: false`), never an exception.
    */
   async consume(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
+    this.#assertOpen()
     const cost = options.cost ?? 1
     const costs = this.#costs(cost, this.options.limits)
     const family = this.#keyspace.family(this.#namespace, subject)
@@ -90,6 +93,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
 
   /** What `consume` would answer now, without taking anything. */
   async peek(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
+    this.#assertOpen()
     const cost = options.cost ?? 1
     const costs = this.#costs(cost, this.options.limits)
     const family = this.#keyspace.family(this.#namespace, subject)
@@ -102,6 +106,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
    * of that cost would pass now).
    */
   async refund(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
+    this.#assertOpen()
     const cost = options.cost ?? 1
     // Refunding more than a capacity is harmless: the bucket is capped at full.
     const costs = this.#costs(cost, this.options.limits, false)
@@ -112,6 +117,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
 
   /** Fills every bucket of `subject` again (deletes its keys). Throws `E_REDIS_UNAVAILABLE` without Redis. */
   async reset(subject: KeyPart, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#assertOpen()
     const family = this.#keyspace.family(this.#namespace, subject)
     this.#denyCache?.forget(family.tag)
     this.#local?.reset(family.tag)
@@ -120,8 +126,21 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     await this.#guard.run('ratelimit.reset', () => this.#redis.del(...keys), { signal: options.signal })
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  /**
+   * Ends the limiter's use: later calls throw `E_RATELIMIT_CLOSED`, and its in-process deny cache
+   * and local buckets are dropped. The client and the shared guard are the app's.
+   */
+  async close(): Promise<void> {
+    this.#closed = true
     this.#denyCache?.clear()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new RedlayerError('E_RATELIMIT_CLOSED', 'the rate limiter was closed')
   }
 
   // ADR-0012: one family (one slot) per subject; the limiter's name keeps two limiters with a

@@ -54,6 +54,8 @@ export interface RedisGuard extends AsyncDisposable {
   readonly state: BreakerState
   /** True once disposed: `run` then throws `E_GUARD_DISPOSED`. */
   readonly disposed: boolean
+  /** Disposes it (the same as `[Symbol.asyncDispose]`): its timers stop, `run` then throws `E_GUARD_DISPOSED`. */
+  close(): Promise<void>
   readonly metrics: RedlayerMetrics
   readonly options: Readonly<Omit<ResolvedRedisGuardOptions, 'redis' | 'metrics'>>
   /**
@@ -240,6 +242,10 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
     ) {
       this.#breaker.open()
     }
+  }
+
+  close(): Promise<void> {
+    return this[Symbol.asyncDispose]()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -65,6 +65,8 @@ export class SessionStore<N extends string = string> {
   readonly #options: ResolvedSessionStoreOptions
   readonly #scripts: SessionScripts
 
+  #closed = false
+
   constructor(options: SessionStoreOptions<N>) {
     this.#options = resolveSessionStoreOptions(options)
     this.#redis = options.redis
@@ -73,6 +75,23 @@ export class SessionStore<N extends string = string> {
     this.#metrics = options.metrics ?? createRedlayerMetrics()
     this.#guard = options.guard ?? sharedRedisGuard(options.redis, { metrics: this.#metrics })
     this.#scripts = sessionScripts(options.redis)
+  }
+
+  /**
+   * Ends the store's use: later calls throw `E_SESSION_STORE_CLOSED`. It holds no connection,
+   * timer or subscriber of its own (the client and the shared guard are the app's), so nothing
+   * else is released. Calls already running finish.
+   */
+  async close(): Promise<void> {
+    this.#closed = true
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new RedlayerError('E_SESSION_STORE_CLOSED', 'the session store was closed')
   }
 
   get options(): ResolvedSessionStoreOptions {
@@ -84,6 +103,7 @@ export class SessionStore<N extends string = string> {
     userId: string
     state?: State
   }): Promise<Session<State>> {
+    this.#assertOpen()
     const owner = valid(ownerSchema, input, 'session owner')
     const state = (input.state ?? {}) as State
     const pairs = Object.entries(state).flatMap(([field, value]) => [
@@ -125,6 +145,7 @@ export class SessionStore<N extends string = string> {
     sessionId: string,
     options: { events?: EventSelection } = {},
   ): Promise<SessionWithEvents<State> | null> {
+    this.#assertOpen()
     const id = parseSessionId(sessionId)
     const selection = valid(selectionSchema, options.events ?? 'none', 'event selection')
     const [first, last] =
@@ -157,6 +178,7 @@ export class SessionStore<N extends string = string> {
     event: SessionEventInput,
     options: { expectedVersion?: number } = {},
   ): Promise<AppendResult> {
+    this.#assertOpen()
     const id = parseSessionId(sessionId)
     const input = valid(eventSchema, event, 'event')
     const expectedVersion = valid(versionSchema, options.expectedVersion, 'expectedVersion')
@@ -211,6 +233,7 @@ export class SessionStore<N extends string = string> {
     patch: Record<string, unknown>,
     options: { expectedVersion?: number } = {},
   ): Promise<UpdateResult> {
+    this.#assertOpen()
     const id = parseSessionId(sessionId)
     const expectedVersion = valid(versionSchema, options.expectedVersion, 'expectedVersion')
     const entries = Object.entries(
@@ -254,6 +277,7 @@ export class SessionStore<N extends string = string> {
 
   /** Slides the idle deadline (never past the absolute cap). False when the session is gone. */
   async touch(sessionId: string): Promise<boolean> {
+    this.#assertOpen()
     const id = parseSessionId(sessionId)
     const [status] = (await this.#guard.run('session.touch', () =>
       this.#scripts.touch(this.#keys(id), [id.id, this.#options.idleTtlMs]),
@@ -263,6 +287,7 @@ export class SessionStore<N extends string = string> {
 
   /** Deletes every key of the session and its index entry. False when it did not exist. */
   async delete(sessionId: string): Promise<boolean> {
+    this.#assertOpen()
     const id = parseSessionId(sessionId)
     const existed = await this.#guard.run('session.delete', () =>
       this.#scripts.delete(this.#keys(id), [id.id]),
@@ -280,6 +305,7 @@ export class SessionStore<N extends string = string> {
     limit?: number
     cursor?: string
   }): Promise<SessionPage> {
+    this.#assertOpen()
     const { appName, userId, limit, cursor } = valid(listSchema, query, 'session listing')
     const index = ownerIndexKey(this.#keyspace, this.#namespace, ownerHash(appName, userId))
     let after = cursor === undefined ? undefined : decodeCursor(cursor)

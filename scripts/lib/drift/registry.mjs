@@ -12,5 +12,6 @@
 //   completeRow(values)     optional: fills what an empty cell means
 import { guardDefaults } from './guard-defaults.mjs'
 import { keyspaceNamespaces } from './keyspace-namespaces.mjs'
+import { namespaceKinds } from './namespace-kinds.mjs'
 
-export const DRIFT_CHECKS = [keyspaceNamespaces, guardDefaults]
+export const DRIFT_CHECKS = [keyspaceNamespaces, namespaceKinds, guardDefaults]

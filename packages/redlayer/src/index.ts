@@ -1,0 +1,1 @@
+export { createRedlayer, Redlayer, type RedlayerOptions } from './redlayer.js'
