@@ -84,7 +84,7 @@ export function describeRecountJob(start: StartFixture): void {
         keyspace: exampleKeyspaceFor(fixture.keyPrefix),
         namespace: 'lock',
       })
-      const paused = await locks.acquire(['jobs', RECOUNT_JOB], { ttlMs: 300 })
+      const paused = await locks.acquire(['jobs', RECOUNT_JOB], { ttl: 300 })
       await sleep(450)
       // Meanwhile the lease ended and a recount ran under a newer fence.
       const response = await recount('?waitMs=2000')

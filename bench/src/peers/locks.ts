@@ -21,14 +21,14 @@ export async function redlayerLocks(ctx: BenchContext): Promise<Acquire> {
     namespace: 'lock',
     guard,
     metrics,
-    ttlMs: LEASE_MS,
+    ttl: LEASE_MS,
   })
   ctx.defer(async () => {
     await locks.close()
     await guard[Symbol.asyncDispose]()
   })
   return async (resource) => {
-    const lock = await locks.acquire(resource, { waitMs: 10_000 })
+    const lock = await locks.acquire(resource, { wait: 10_000 })
     return () => lock.release()
   }
 }

@@ -14,7 +14,7 @@ export {
 } from './cache.js'
 export type { CacheId } from './cache-id.js'
 export { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from './entry-codec.js'
-export type { CacheErrorCode } from './errors.js'
+export { CACHE_ERROR_CODES, type CacheErrorCode } from './errors.js'
 export type {
   CacheOptions,
   DistributedSingleFlightOptions,

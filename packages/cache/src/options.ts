@@ -1,5 +1,5 @@
 import { parseOrThrow, type RedisClient } from '@redlayer/connection'
-import { type Duration, type Keyspace, parseDuration } from '@redlayer/keyspace'
+import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
@@ -80,15 +80,8 @@ const hasFunction =
     value !== null &&
     names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
 
-const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  try {
-    return parseDuration(value)
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message })
-    return z.NEVER
-  }
-})
-const positiveDuration = duration.refine((ms) => ms > 0, 'must be more than 0 ms')
+const duration = durationSchema()
+const positiveDuration = durationSchema({ min: 1 })
 
 const schema = z.strictObject({
   redis: z.custom<RedisClient>(

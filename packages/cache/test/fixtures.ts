@@ -63,8 +63,8 @@ export async function cacheFixture(
   const guard = createRedisGuard({
     redis,
     metrics,
-    commandTimeoutMs,
-    resetTimeoutMs: 300,
+    commandTimeout: commandTimeoutMs,
+    resetTimeout: 300,
     volumeThreshold: 3,
   })
   const caches: Cache<'entity'>[] = []

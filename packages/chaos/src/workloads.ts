@@ -103,7 +103,7 @@ function base(env: Record<string, string>, overrides: CreateRedisOverrides): Bas
   })
   client.on('error', () => undefined) // the faults are reported per call
   const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis: client, metrics, resetTimeoutMs: 300 })
+  const guard = createRedisGuard({ redis: client, metrics, resetTimeout: 300 })
   const keyspace = chaosKeyspace()
   return {
     client,
@@ -225,7 +225,7 @@ function lockWorkload(b: Base): Workload {
     async call() {
       // The lease surely runs until `asked + ttl`: Redis started it after this instant.
       const asked = performance.now()
-      const lock = await locks.tryAcquire('ledger', { ttlMs: LEASE_MS, waitMs: 100 })
+      const lock = await locks.tryAcquire('ledger', { ttl: LEASE_MS, wait: 100 })
       if (lock === null) return 'ok' // contended: an expected outcome
       if (holder !== undefined && holder.until > performance.now()) overlaps++
       if (lock.fence <= highest) wrong++

@@ -27,6 +27,8 @@ export {
 } from './create-redis.js'
 export { DEGRADATION_MODES, type DegradationMode, isDegradationMode } from './degradation.js'
 export { describeRedisConfig, redactRedisUrl } from './describe.js'
+export { type Duration, durationSchema, formatDuration, parseDuration } from './duration.js'
+export { CONNECTION_ERROR_CODES, type ConnectionErrorCode } from './error-codes.js'
 export { isRedlayerError, RedlayerError } from './errors.js'
 export {
   type CheckRedisHealthOptions,

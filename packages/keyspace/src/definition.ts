@@ -1,6 +1,11 @@
-import { DEGRADATION_MODES, type DegradationMode, RedlayerError } from '@redlayer/connection'
+import {
+  DEGRADATION_MODES,
+  type DegradationMode,
+  type Duration,
+  durationSchema,
+  RedlayerError,
+} from '@redlayer/connection'
 import { z } from 'zod'
-import { type Duration, parseDuration } from './duration.js'
 import { escapeGlob } from './glob.js'
 import { DEFAULT_MAX_PART_LENGTH } from './part-encoding.js'
 
@@ -134,14 +139,7 @@ const PREFIX_RULE = 'segments of A-Z a-z 0-9 _ . - joined by single colons'
 /** ADR-0011: separates a namespace prefix from the encoded parts; prefixes cannot contain it. */
 export const PARTS_MARKER = '::'
 
-const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  try {
-    return parseDuration(value)
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message })
-    return z.NEVER
-  }
-})
+const duration = durationSchema()
 
 const ttlSchema = z.strictObject({
   default: duration,

@@ -1,3 +1,5 @@
+// Durations are the connection package's (one form for every package, ADR-0003); re-exported here.
+export { type Duration, durationSchema, formatDuration, parseDuration } from '@redlayer/connection'
 export { type AuditOptions, auditKeyspace, type KeyspaceAudit, type NamespaceAudit } from './audit.js'
 export { formatByteSize, parseByteSize } from './byte-size.js'
 export {
@@ -15,7 +17,7 @@ export {
   type TtlMode,
   type TtlPolicy,
 } from './definition.js'
-export { type Duration, formatDuration, parseDuration } from './duration.js'
+export { KEYSPACE_ERROR_CODES, type KeyspaceErrorCode } from './errors.js'
 export { evictionRisk, type GuaranteeRisk } from './eviction-risk.js'
 export {
   type FlushAuditRecord,

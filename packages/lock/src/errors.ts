@@ -19,7 +19,7 @@ export const LOCK_ERROR_CODES = [
   /** The resources of one multi-lock cannot share a Cluster slot. */
   'E_CROSS_SLOT',
   /** Bad options (every problem listed in `details.problems`). */
-  'E_INVALID_LOCK_OPTIONS',
+  'E_INVALID_OPTIONS',
   /** A resource that is not a key part or a [group, name] pair. */
   'E_INVALID_RESOURCE',
   /** A script replied something no script of this version replies. */

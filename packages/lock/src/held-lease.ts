@@ -1,4 +1,5 @@
 import { RedlayerError } from '@redlayer/connection'
+import { type Duration, parseDuration } from '@redlayer/keyspace'
 import { extensionDueAt, extensionRetryMs, leaseDeadline, monotonicNow } from './lease-clock.js'
 import type { LeaseReply } from './replies.js'
 
@@ -107,11 +108,12 @@ export abstract class HeldLease implements AsyncDisposable {
   }
 
   /**
-   * Sets a new lease of `ttlMs` (the current TTL by default), compare-and-set on the token. A
+   * Sets a new lease of `ttl` (ms or a string such as `'30s'`; the current TTL by default), compare-and-set on the token. A
    * lease that is no longer held is never re-acquired: `{ extended: false, reason }`.
    * Throws `E_REDIS_UNAVAILABLE` when Redis cannot be reached (the lease may still be held).
    */
-  async extend(ttlMs: number = this.#ttlMs): Promise<ExtendResult> {
+  async extend(ttl: Duration = this.#ttlMs): Promise<ExtendResult> {
+    const ttlMs = typeof ttl === 'number' ? ttl : parseDuration(ttl)
     this.validateTtl(ttlMs)
     if (this.#state !== 'held') return { extended: false, reason: this.#reason ?? 'released' }
     const sentAt = monotonicNow()
@@ -140,7 +142,7 @@ export abstract class HeldLease implements AsyncDisposable {
     await this.release()
   }
 
-  /** Throws `E_INVALID_LOCK_OPTIONS` for a TTL the lease's owner does not accept. */
+  /** Throws `E_INVALID_OPTIONS` for a TTL the lease's owner does not accept. */
   protected abstract validateTtl(ttlMs: number): void
 
   /** Records a lease of `ttlMs` confirmed by a command sent at `sentAt` (monotonic). */

@@ -43,13 +43,9 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
   constructor(options: LockManagerOptions<N>) {
     const { redis, keyspace, namespace, guard, metrics: given, ...defaults } = options
     if (redis === undefined || keyspace === undefined || namespace === undefined) {
-      throw new RedlayerError(
-        'E_INVALID_LOCK_OPTIONS',
-        'createLockManager needs redis, keyspace and namespace',
-        {
-          details: { problems: ['redis, keyspace and namespace are required'] },
-        },
-      )
+      throw new RedlayerError('E_INVALID_OPTIONS', 'createLockManager needs redis, keyspace and namespace', {
+        details: { problems: ['redis, keyspace and namespace are required'] },
+      })
     }
     const policy = new LockPolicy(defaults, keyspace as Keyspace<string>, namespace)
     void LuaScript.prepare(redis) // ahead of the first command (see LuaScript)
@@ -82,7 +78,7 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
   /**
    * Acquires the lock on `resource`, waiting up to `waitMs` while another holder has it.
    * Throws `E_LOCK_TIMEOUT` (contended), `E_LOCK_ABORTED` (your signal), `E_REDIS_UNAVAILABLE`
-   * (at once: a lock is never granted without Redis) or `E_INVALID_LOCK_OPTIONS`.
+   * (at once: a lock is never granted without Redis) or `E_INVALID_OPTIONS`.
    */
   async acquire(resource: LockResource, options?: AcquireOptions): Promise<Lock> {
     return this.acquireMany([resource], options)

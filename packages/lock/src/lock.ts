@@ -71,12 +71,7 @@ export class Lock extends HeldLease {
    * It narrows, never closes, the window in which a failover loses the lock (ADR-0030).
    */
   async waitForReplicas(replicas: number, timeoutMs: number): Promise<ReplicaWaitResult> {
-    parseOrThrow(
-      replicaWaitSchema,
-      { replicas, timeoutMs },
-      'waitForReplicas arguments',
-      'E_INVALID_LOCK_OPTIONS',
-    )
+    parseOrThrow(replicaWaitSchema, { replicas, timeoutMs }, 'waitForReplicas arguments', 'E_INVALID_OPTIONS')
     if (this.state !== 'held') return { held: false, reason: this.notHeldReason }
     const { context, keys, token } = this.#init
     const [first] = keys

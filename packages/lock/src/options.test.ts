@@ -41,14 +41,14 @@ describe('LockPolicy', () => {
       signal: undefined,
       autoExtend: false,
     })
-    expect(policy.resolve({ ttlMs: 400 }, { waitMs: 0 })).toMatchObject({ ttlMs: 400, waitMs: 0 })
-    expect(policy.resolve({ waitMs: 50 }, { waitMs: 0 })).toMatchObject({ waitMs: 50 })
+    expect(policy.resolve({ ttl: 400 }, { waitMs: 0 })).toMatchObject({ ttlMs: 400, waitMs: 0 })
+    expect(policy.resolve({ wait: 50 }, { waitMs: 0 })).toMatchObject({ waitMs: 50 })
     expect(policy.backoff).toEqual({ baseMs: 10, maxMs: 500 })
   })
 
   it('refuses a namespace that could be flushed or that does not fail closed, listing both', () => {
     const error = thrown(() => new LockPolicy({}, keyspace, 'cache'))
-    expect(error.code).toBe('E_INVALID_LOCK_OPTIONS')
+    expect(error.code).toBe('E_INVALID_OPTIONS')
     expect(error.details.problems).toEqual([
       "namespace: flushClass must be 'forbidden', not 'safe'",
       "namespace: whenRedisDown must be 'fail-closed', not 'bypass'",
@@ -57,20 +57,20 @@ describe('LockPolicy', () => {
 
   it('refuses a TTL outside the namespace bounds instead of clamping it', () => {
     const policy = new LockPolicy({}, keyspace, 'lock')
-    expect(thrown(() => policy.resolve({ ttlMs: 600_000 })).message).toContain('[200, 300000]')
-    expect(thrown(() => policy.resolve({ ttlMs: 60 })).code).toBe('E_INVALID_LOCK_OPTIONS')
-    expect(thrown(() => new LockPolicy({ ttlMs: 10 * 60_000 }, keyspace, 'lock')).code).toBe(
-      'E_INVALID_LOCK_OPTIONS',
+    expect(thrown(() => policy.resolve({ ttl: 600_000 })).message).toContain('[200, 300000]')
+    expect(thrown(() => policy.resolve({ ttl: 60 })).code).toBe('E_INVALID_OPTIONS')
+    expect(thrown(() => new LockPolicy({ ttl: 10 * 60_000 }, keyspace, 'lock')).code).toBe(
+      'E_INVALID_OPTIONS',
     )
   })
 
   it('reports every bad option at once', () => {
     const error = thrown(
-      () => new LockPolicy({ waitMs: -1, backoffBaseMs: 0, autoExtend: 'yes' as never }, keyspace, 'lock'),
+      () => new LockPolicy({ wait: -1, backoffBase: 0, autoExtend: 'yes' as never }, keyspace, 'lock'),
     )
     expect(error.details.problems).toHaveLength(3)
     const call = thrown(() =>
-      new LockPolicy({}, keyspace, 'lock').resolve({ waitMs: 1.5, signal: 'no' as never }),
+      new LockPolicy({}, keyspace, 'lock').resolve({ wait: 'soon', signal: 'no' as never }),
     )
     expect(call.details.problems).toHaveLength(2)
   })
@@ -80,20 +80,23 @@ describe('LockPolicy', () => {
     const bad: unknown[] = [
       [],
       'fast',
-      { ttlMs: 1_000.5 },
-      { ttlMs: Number.NaN },
-      { ttlMs: 2 ** 60 },
-      { waitMs: -1 },
-      { waitMs: Number.POSITIVE_INFINITY },
-      { waitMs: '10' },
+      { ttl: 'forever' },
+      { ttl: Number.NaN },
+      { ttl: 2 ** 60 },
+      { ttl: '10 minutes' },
+      { wait: -1 },
+      { wait: Number.POSITIVE_INFINITY },
+      { wait: '-5s' },
       { signal: {} },
       { autoExtend: 1 },
     ]
     for (const options of bad) {
-      expect(thrown(() => policy.resolve(options as never)).code).toBe('E_INVALID_LOCK_OPTIONS')
+      expect(thrown(() => policy.resolve(options as never)).code).toBe('E_INVALID_OPTIONS')
     }
     const signal = new AbortController().signal
-    expect(policy.resolve({ ttlMs: 1_000, waitMs: 0, signal, autoExtend: true, extra: 1 } as never)).toEqual({
+    // Durations in either form (issue 14): milliseconds, or a string.
+    expect(policy.resolve({ ttl: '1s', wait: '250ms' })).toMatchObject({ ttlMs: 1_000, waitMs: 250 })
+    expect(policy.resolve({ ttl: 1_000, wait: 0, signal, autoExtend: true, extra: 1 } as never)).toEqual({
       ttlMs: 1_000,
       waitMs: 0,
       signal,
@@ -103,8 +106,8 @@ describe('LockPolicy', () => {
 
   it('validates a semaphore limit', () => {
     const policy = new LockPolicy({}, keyspace, 'lock')
-    expect(policy.semaphore({ limit: 3, ttlMs: 1_000 })).toMatchObject({ limit: 3, ttlMs: 1_000 })
-    expect(thrown(() => policy.semaphore({ limit: 0 })).code).toBe('E_INVALID_LOCK_OPTIONS')
-    expect(thrown(() => policy.semaphore({ limit: 1.5 })).code).toBe('E_INVALID_LOCK_OPTIONS')
+    expect(policy.semaphore({ limit: 3, ttl: 1_000 })).toMatchObject({ limit: 3, ttlMs: 1_000 })
+    expect(thrown(() => policy.semaphore({ limit: 0 })).code).toBe('E_INVALID_OPTIONS')
+    expect(thrown(() => policy.semaphore({ limit: 1.5 })).code).toBe('E_INVALID_OPTIONS')
   })
 })

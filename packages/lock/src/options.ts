@@ -1,33 +1,31 @@
 import { invalidInput, parseOrThrow } from '@redlayer/connection'
-import type { Keyspace } from '@redlayer/keyspace'
+import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
 import { z } from 'zod'
 import type { BackoffPolicy } from './backoff.js'
 import { leaseMarginMs, MIN_TTL_MS } from './lease-clock.js'
 
-const ms = z.number().int().nonnegative()
-
 /** Defaults a manager applies to every call; each call may override them. */
 export const lockDefaultsSchema = z.object({
-  /** The lease; the namespace's default TTL when omitted. */
-  ttlMs: z.number().int().min(MIN_TTL_MS).optional(),
-  /** How long `acquire` waits for a contended lock before `E_LOCK_TIMEOUT`. */
-  waitMs: ms.default(10_000),
+  /** The lease (a Duration); the namespace's default TTL when omitted. */
+  ttl: durationSchema({ min: MIN_TTL_MS }).optional(),
+  /** How long `acquire` waits for a contended lock before `E_LOCK_TIMEOUT` (10 s). */
+  wait: durationSchema().default(10_000),
   /** Renew the lease while it is held (at a third of the TTL left). `withLock` always does. */
   autoExtend: z.boolean().default(false),
-  /** Cap of the first backoff delay while contended. */
-  backoffBaseMs: z.number().int().positive().default(10),
-  /** Largest backoff delay while contended. */
-  backoffMaxMs: z.number().int().positive().default(500),
+  /** Cap of the first backoff delay while contended (10 ms). */
+  backoffBase: durationSchema({ min: 1 }).default(10),
+  /** Largest backoff delay while contended (500 ms). */
+  backoffMax: durationSchema({ min: 1 }).default(500),
 })
 
 export type LockDefaults = z.input<typeof lockDefaultsSchema>
 
 /** Per-call options of `acquire`, `tryAcquire`, `acquireMany` and `withLock`. */
 export interface AcquireOptions {
-  /** The lease in ms (within the namespace's TTL bounds). */
-  ttlMs?: number
+  /** The lease (within the namespace's TTL bounds): ms, or a string such as `'30s'`. */
+  ttl?: Duration
   /** How long to wait while contended (`tryAcquire`: 0 by default). */
-  waitMs?: number
+  wait?: Duration
   /** Aborts the wait: `E_LOCK_ABORTED`. */
   signal?: AbortSignal
   /** Renew the lease while held; `lock.signal` still aborts before it could end. */
@@ -35,8 +33,8 @@ export interface AcquireOptions {
 }
 
 const acquireOptionsSchema = z.object({
-  ttlMs: z.number().int().min(MIN_TTL_MS).optional(),
-  waitMs: ms.optional(),
+  ttl: durationSchema({ min: MIN_TTL_MS }).optional(),
+  wait: durationSchema().optional(),
   signal: z.instanceof(AbortSignal).optional(),
   autoExtend: z.boolean().optional(),
 })
@@ -80,25 +78,32 @@ export class LockPolicy {
     }
     this.#minMs = Math.max(MIN_TTL_MS, ns.ttl.minMs)
     this.#maxMs = ns.ttl.maxMs
-    this.#defaultTtlMs = this.#defaults.ttlMs ?? ns.ttl.defaultMs
-    if (this.#defaults.backoffMaxMs < this.#defaults.backoffBaseMs)
-      problems.push('backoffMaxMs: below backoffBaseMs')
+    this.#defaultTtlMs = this.#defaults.ttl ?? ns.ttl.defaultMs
+    if (this.#defaults.backoffMax < this.#defaults.backoffBase) problems.push('backoffMax: below backoffBase')
     const ttlProblem = this.#ttlProblem(this.#defaultTtlMs)
-    if (ttlProblem !== undefined) problems.push(`ttlMs: ${ttlProblem}`)
-    if (problems.length > 0) throw invalidInput('E_INVALID_LOCK_OPTIONS', 'lock options', problems)
-    this.backoff = { baseMs: this.#defaults.backoffBaseMs, maxMs: this.#defaults.backoffMaxMs }
+    if (ttlProblem !== undefined) problems.push(`ttl: ${ttlProblem}`)
+    if (problems.length > 0) throw invalidInput('E_INVALID_OPTIONS', 'lock options', problems)
+    this.backoff = { baseMs: this.#defaults.backoffBase, maxMs: this.#defaults.backoffMax }
   }
 
-  /** Resolves a call's options; `waitMs` falls back to `defaultWaitMs` (0 for `tryAcquire`). */
+  /** Resolves a call's options; `wait` falls back to `overrides.waitMs` (0 for `tryAcquire`), then the default. */
   resolve(options: AcquireOptions | undefined, overrides: { waitMs?: number; autoExtend?: boolean } = {}) {
-    // Options that are plainly valid skip zod (per call, it cost as much as the rest of the
-    // acquisition's own code); anything else goes through the schema, which reports the problems.
-    const parsed = isPlainlyValid(options) ? (options ?? {}) : parse(acquireOptionsSchema, options ?? {})
-    const ttlMs = parsed.ttlMs ?? this.#defaultTtlMs
+    // Options that are plainly valid (numbers of ms) skip zod (per call, it cost as much as the
+    // rest of the acquisition's own code); anything else goes through the schema, which parses
+    // duration strings and reports the problems.
+    const parsed = (
+      isPlainlyValid(options) ? (options ?? {}) : parse(acquireOptionsSchema, options ?? {})
+    ) as {
+      ttl?: number
+      wait?: number
+      signal?: AbortSignal
+      autoExtend?: boolean
+    }
+    const ttlMs = parsed.ttl ?? this.#defaultTtlMs
     this.assertTtl(ttlMs)
     return {
       ttlMs,
-      waitMs: parsed.waitMs ?? overrides.waitMs ?? this.#defaults.waitMs,
+      waitMs: parsed.wait ?? overrides.waitMs ?? this.#defaults.wait,
       signal: parsed.signal,
       autoExtend: parsed.autoExtend ?? overrides.autoExtend ?? this.#defaults.autoExtend,
     } satisfies ResolvedAcquireOptions
@@ -110,11 +115,10 @@ export class LockPolicy {
     return { ...this.resolve(rest), limit }
   }
 
-  /** Throws `E_INVALID_LOCK_OPTIONS` for a lease outside the namespace's bounds. */
+  /** Throws `E_INVALID_OPTIONS` for a lease outside the namespace's bounds. */
   assertTtl(ttlMs: number): void {
     const problem = this.#ttlProblem(ttlMs)
-    if (problem !== undefined)
-      throw invalidInput('E_INVALID_LOCK_OPTIONS', 'lock options', [`ttlMs: ${problem}`])
+    if (problem !== undefined) throw invalidInput('E_INVALID_OPTIONS', 'lock options', [`ttl: ${problem}`])
   }
 
   #ttlProblem(ttlMs: number): string | undefined {
@@ -132,15 +136,15 @@ export class LockPolicy {
 function isPlainlyValid(options: AcquireOptions | undefined): boolean {
   if (options === undefined) return true
   if (typeof options !== 'object' || options === null || Array.isArray(options)) return false
-  const { ttlMs, waitMs, signal, autoExtend } = options
+  const { ttl, wait, signal, autoExtend } = options
   return (
-    (ttlMs === undefined || (Number.isSafeInteger(ttlMs) && ttlMs >= MIN_TTL_MS)) &&
-    (waitMs === undefined || (Number.isSafeInteger(waitMs) && waitMs >= 0)) &&
+    (ttl === undefined || (Number.isSafeInteger(ttl) && (ttl as number) >= MIN_TTL_MS)) &&
+    (wait === undefined || (Number.isSafeInteger(wait) && (wait as number) >= 0)) &&
     (signal === undefined || signal instanceof AbortSignal) &&
     (autoExtend === undefined || typeof autoExtend === 'boolean')
   )
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  return parseOrThrow(schema, input, 'lock options', 'E_INVALID_LOCK_OPTIONS')
+  return parseOrThrow(schema, input, 'lock options', 'E_INVALID_OPTIONS')
 }

@@ -55,7 +55,7 @@ export class Semaphore {
   async #acquire(options: AcquireOptions | undefined, overrides: { waitMs?: number }) {
     const context = this.#context
     const resolved = context.policy.resolve(
-      { ttlMs: this.#defaults.ttlMs, autoExtend: this.#defaults.autoExtend, ...options },
+      { ttl: this.#defaults.ttlMs, autoExtend: this.#defaults.autoExtend, ...options },
       { waitMs: overrides.waitMs ?? this.#defaults.waitMs },
     )
     const keys = this.#keys

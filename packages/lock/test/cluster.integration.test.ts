@@ -16,12 +16,12 @@ describe.runIf(topologiesFromEnv().includes('cluster'))('locks on a Cluster', ()
       const before = (await serverErrorCounts(topology.processes)).CROSSSLOT ?? 0
       for (let group = 0; group < 20; group++) {
         const resources = ['a', 'b', 'c'].map((name) => [`order-${group}`, name] as const)
-        const lock = await f.locks.acquireMany(resources, { ttlMs: 5_000 })
+        const lock = await f.locks.acquireMany(resources, { ttl: 5_000 })
         expect(lock.fences).toHaveLength(3)
-        expect(await f.locks.tryAcquire(resources[1] ?? ['', ''], { ttlMs: 5_000 })).toBeNull()
+        expect(await f.locks.tryAcquire(resources[1] ?? ['', ''], { ttl: 5_000 })).toBeNull()
         expect((await lock.extend()).extended).toBe(true)
         expect(await lock.release()).toEqual({ released: true })
-        const semaphore = f.locks.semaphore(`pool-${group}`, { limit: 2, ttlMs: 5_000 })
+        const semaphore = f.locks.semaphore(`pool-${group}`, { limit: 2, ttl: 5_000 })
         const permits = [
           await semaphore.tryAcquire(),
           await semaphore.tryAcquire(),
@@ -41,10 +41,10 @@ describe.runIf(topologiesFromEnv().includes('cluster'))('locks on a Cluster', ()
     try {
       await using f = lockFixture(redis)
       const resource = ['moving', 'invoice'] as const
-      const first = await f.locks.acquire(resource, { ttlMs: 5_000 })
+      const first = await f.locks.acquire(resource, { ttl: 5_000 })
       const fences = [first.fence]
       await first.release()
-      const held = await f.locks.acquire(['moving', 'held'], { ttlMs: 30_000 })
+      const held = await f.locks.acquire(['moving', 'held'], { ttl: 30_000 })
       const refused: string[] = []
       const redirects = await migrateSlotUnderUse(
         topology.cluster,
@@ -52,9 +52,9 @@ describe.runIf(topologiesFromEnv().includes('cluster'))('locks on a Cluster', ()
         async (phase) => {
           // The held lock moved with its slot (both its keys exist on the new owner): still
           // nobody else's to take.
-          expect(await f.locks.tryAcquire(['moving', 'held'], { ttlMs: 5_000 })).toBeNull()
+          expect(await f.locks.tryAcquire(['moving', 'held'], { ttl: 5_000 })).toBeNull()
           try {
-            const lock = await f.locks.acquire(resource, { ttlMs: 5_000, waitMs: 2_000 })
+            const lock = await f.locks.acquire(resource, { ttl: 5_000, wait: 2_000 })
             fences.push(lock.fence)
             expect(await lock.release()).toEqual({ released: true })
           } catch (error) {

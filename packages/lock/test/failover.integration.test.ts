@@ -22,7 +22,7 @@ describe.runIf(topologiesFromEnv().includes('sentinel'))('a Sentinel failover', 
       replica.pause()
       const padding = 'x'.repeat(1024 * 1024)
       for (let i = 0; i < 64; i++) await redis.set(fixture.keyspace.key('cache', 'padding', i), padding)
-      const first = await fixture.locks.acquire('payment', { ttlMs: 60_000 })
+      const first = await fixture.locks.acquire('payment', { ttl: 60_000 })
       const wait = await first.waitForReplicas(1, 200)
       expect(wait).toEqual({ held: true, acknowledged: 0, requested: 1 })
 

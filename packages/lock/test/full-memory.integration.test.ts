@@ -16,11 +16,9 @@ describe.each(topologiesFromEnv())('locks with a full Redis (OOM under noevictio
 
   it('refuses new acquisitions with E_REDIS_FULL; a held lock extends and releases', async () => {
     await using f = lockFixture(redis)
-    const held = await f.locks.acquire('held', { ttlMs: 5_000 })
+    const held = await f.locks.acquire('held', { ttl: 5_000 })
     await using _full = await fillMemory(topology.processes)
-    const refused = await f.locks
-      .acquire('new', { ttlMs: 5_000, waitMs: 1_000 })
-      .catch((error: unknown) => error)
+    const refused = await f.locks.acquire('new', { ttl: 5_000, wait: 1_000 }).catch((error: unknown) => error)
     expect(isRedlayerError(refused, 'E_REDIS_FULL')).toBe(true)
     expect((refused as { details: object }).details).toMatchObject({ outcome: 'not-applied' })
     expect(await sample(f.metrics, 'lockAcquisitions', { namespace: 'lock', outcome: 'unavailable' })).toBe(1)

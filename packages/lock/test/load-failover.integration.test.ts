@@ -35,7 +35,7 @@ describe.each(runs)('locks on %s, primary %s under load', (kind, fault) => {
         key: f.keyspace.family('lock', 'probe').key('x'),
         breaker: f.guard,
         call: async (caller, iteration) => {
-          const lock = await f.locks.tryAcquire(['probe', `c${caller}-${iteration}`], { ttlMs: 5_000 })
+          const lock = await f.locks.tryAcquire(['probe', `c${caller}-${iteration}`], { ttl: 5_000 })
           if (!lock) throw new Error('an uncontended lock was refused')
           await lock.release()
           return 'ok'
@@ -73,7 +73,7 @@ describe.each(trials)(
           replicaLagMs,
           write: async (caller, iteration) => {
             const name = `c${caller}-${iteration}`
-            const lock = await f.locks.tryAcquire(['g', name], { ttlMs: 60_000 })
+            const lock = await f.locks.tryAcquire(['g', name], { ttl: 60_000 })
             if (!lock) return undefined
             if (!wait) return name
             // Only a lock a replica acknowledged counts as granted to a caller that asked for it.
@@ -82,7 +82,7 @@ describe.each(trials)(
           },
         })
         // A second process, on the promoted replica, tries every lock the first was granted.
-        const guard = createRedisGuard({ redis: second, resetTimeoutMs: 200 })
+        const guard = createRedisGuard({ redis: second, resetTimeout: 200 })
         await using locks = createLockManager({
           redis: second,
           keyspace: f.keyspace,
@@ -98,7 +98,7 @@ describe.each(trials)(
           .toBe(true)
         let twice = 0
         for (const name of trial.acknowledged) {
-          const lock = await locks.tryAcquire(['g', name], { ttlMs: 1_000 })
+          const lock = await locks.tryAcquire(['g', name], { ttl: 1_000 })
           if (lock) twice++
         }
         await guard[Symbol.asyncDispose]()

@@ -125,7 +125,7 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     const resource = new FencedResource()
     const holding = await nextMessage<{ type: string; fence: string }>(child, 'holding', 60_000)
     child.kill('SIGSTOP') // a GC pause, a swapped-out VM...
-    const lock = await fixture.locks.acquire('fenced', { ttlMs: 5_000, waitMs: 5_000 })
+    const lock = await fixture.locks.acquire('fenced', { ttl: 5_000, wait: 5_000 })
     expect(lock.fence).toBeGreaterThan(BigInt(holding.fence))
     expect(resource.write(lock.fence, 'from the new holder')).toBe(true)
     child.kill('SIGCONT')
@@ -143,11 +143,11 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('release and extend by a holder that lost the lock change nothing and say so', async () => {
     await using fixture = lockFixture(redis)
-    const stale = await fixture.locks.acquire('shared', { ttlMs: 200 })
+    const stale = await fixture.locks.acquire('shared', { ttl: 200 })
     await sleep(250)
     expect(stale.state).toBe('lost')
     expect(isRedlayerError(stale.signal.reason, 'E_LOCK_LOST')).toBe(true)
-    const current = await fixture.locks.acquire('shared', { ttlMs: 5_000 })
+    const current = await fixture.locks.acquire('shared', { ttl: 5_000 })
     // A fresh handle with the stale token, as another process would have.
     expect(await stale.release()).toEqual({ released: false, reason: 'taken' })
     expect(await fixture.locks.tryAcquire('shared')).toBeNull() // still the current holder's
@@ -159,18 +159,18 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('extend never re-acquires an expired lock (redis-semaphore#175)', async () => {
     await using fixture = lockFixture(redis)
-    const lock = await fixture.locks.acquire('expiring', { ttlMs: 200 })
+    const lock = await fixture.locks.acquire('expiring', { ttl: 200 })
     await sleep(250)
     expect(await lock.extend(5_000)).toEqual({ extended: false, reason: 'unconfirmed' })
     // Nobody holds it: a new acquirer gets it at once, with the next fence.
-    await using next = await fixture.locks.acquire('expiring', { waitMs: 0 })
+    await using next = await fixture.locks.acquire('expiring', { wait: 0 })
     expect(next.fence).toBeGreaterThan(lock.fence)
     expect(await sample(fixture.metrics, 'locksLost', { namespace: 'lock' })).toBe(1)
   })
 
   it('auto-extension keeps a lock past several TTLs, and its signal stays quiet', async () => {
     await using fixture = lockFixture(redis)
-    const lock = await fixture.locks.acquire('long-job', { ttlMs: 1_000, autoExtend: true })
+    const lock = await fixture.locks.acquire('long-job', { ttl: 1_000, autoExtend: true })
     await sleep(2_500)
     expect(lock.signal.aborted).toBe(false)
     expect(lock.validityMs).toBeGreaterThan(0)
@@ -184,15 +184,15 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('contention is E_LOCK_TIMEOUT or null, told apart from an abort', async () => {
     await using fixture = lockFixture(redis)
-    await using held = await fixture.locks.acquire('busy', { ttlMs: 5_000 })
+    await using held = await fixture.locks.acquire('busy', { ttl: 5_000 })
     expect(held.state).toBe('held')
     expect(await fixture.locks.tryAcquire('busy')).toBeNull()
     const started = performance.now()
-    const timeout = await fixture.locks.acquire('busy', { waitMs: 200 }).catch((error: unknown) => error)
+    const timeout = await fixture.locks.acquire('busy', { wait: 200 }).catch((error: unknown) => error)
     expect(isRedlayerError(timeout, 'E_LOCK_TIMEOUT')).toBe(true)
     expect(performance.now() - started).toBeGreaterThanOrEqual(199)
     const controller = new AbortController()
-    const waiting = fixture.locks.acquire('busy', { waitMs: 10_000, signal: controller.signal })
+    const waiting = fixture.locks.acquire('busy', { wait: 10_000, signal: controller.signal })
     controller.abort(new Error('shutting down'))
     const aborted = await waiting.catch((error: unknown) => error)
     expect(isRedlayerError(aborted, 'E_LOCK_ABORTED')).toBe(true)
@@ -205,11 +205,11 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
   })
 
   it('hands a contended lock over through pub/sub (p50 reported, not asserted)', async () => {
-    await using fixture = lockFixture(redis, { backoffBaseMs: 1_000, backoffMaxMs: 1_000 })
+    await using fixture = lockFixture(redis, { backoffBase: 1_000, backoffMax: 1_000 })
     const handoffs: number[] = []
     for (let i = 0; i < 20; i++) {
-      const holder = await fixture.locks.acquire('baton', { ttlMs: 10_000 })
-      const waiter = fixture.locks.acquire('baton', { ttlMs: 10_000, waitMs: 10_000 })
+      const holder = await fixture.locks.acquire('baton', { ttl: 10_000 })
+      const waiter = fixture.locks.acquire('baton', { ttl: 10_000, wait: 10_000 })
       await sleep(20) // the waiter has tried once and subscribed
       const released = performance.now()
       await holder.release()
@@ -266,13 +266,13 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
             await sleep(5)
             current -= 1
           },
-          { waitMs: 30_000 },
+          { wait: 30_000 },
         )
       }
     }
     const semaphores = [
-      a.locks.semaphore('pool', { limit, ttlMs: 2_000 }),
-      b.semaphore('pool', { limit, ttlMs: 2_000 }),
+      a.locks.semaphore('pool', { limit, ttl: 2_000 }),
+      b.semaphore('pool', { limit, ttl: 2_000 }),
     ]
     await Promise.all(Array.from({ length: 10 }, (_, i) => work(semaphores[i % 2] as (typeof semaphores)[0])))
     expect(peak).toBe(limit)
@@ -281,13 +281,13 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('semaphore permits expire on Redis time and are never refreshed back', async () => {
     await using fixture = lockFixture(redis)
-    const semaphore = fixture.locks.semaphore('slots', { limit: 1, ttlMs: 200 })
+    const semaphore = fixture.locks.semaphore('slots', { limit: 1, ttl: 200 })
     const first = await semaphore.acquire()
     expect(first.holders).toBe(1)
     expect(await semaphore.tryAcquire()).toBeNull()
     await sleep(250)
     expect(await first.extend(5_000)).toEqual({ extended: false, reason: 'unconfirmed' })
-    await using second = await semaphore.acquire({ waitMs: 0, ttlMs: 5_000 })
+    await using second = await semaphore.acquire({ wait: 0, ttl: 5_000 })
     expect(second.holders).toBe(1)
     expect(await first.release()).toEqual({ released: false, reason: 'expired' })
     expect(await semaphore.tryAcquire()).toBeNull()
@@ -295,7 +295,7 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('waitForReplicas reports how many replicas acknowledged the acquisition', async () => {
     await using fixture = lockFixture(redis)
-    await using lock = await fixture.locks.acquire('replicated', { ttlMs: 5_000 })
+    await using lock = await fixture.locks.acquire('replicated', { ttl: 5_000 })
     const result = await lock.waitForReplicas(1, kind === 'standalone' ? 100 : 2_000)
     if (kind === 'standalone') expect(result).toEqual({ held: true, acknowledged: 0, requested: 1 })
     else expect(result).toEqual({ held: true, acknowledged: 1, requested: 1 })
@@ -304,7 +304,7 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('keeps the fence counter without TTL, and the lock key with its lease', async () => {
     await using fixture = lockFixture(redis)
-    const lock = await fixture.locks.acquire(['accounts', 7], { ttlMs: 5_000 })
+    const lock = await fixture.locks.acquire(['accounts', 7], { ttl: 5_000 })
     const lockKey = fixture.keyspace.family('lock', 'accounts').key(7, 'lock')
     const fenceKey = fixture.keyspace.family('lock', 'accounts').key(7, 'fence')
     const pttl = await redis.pttl(lockKey)
@@ -322,8 +322,8 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
 
   it('close() ends pending waits with E_LOCK_CLOSED and releases what it holds', async () => {
     const fixture = lockFixture(redis)
-    const held = await fixture.locks.acquire('closing', { ttlMs: 30_000 })
-    const waiting = fixture.locks.acquire('closing', { waitMs: 10_000 }).catch((error: unknown) => error)
+    const held = await fixture.locks.acquire('closing', { ttl: 30_000 })
+    const waiting = fixture.locks.acquire('closing', { wait: 10_000 }).catch((error: unknown) => error)
     await sleep(20)
     await fixture[Symbol.asyncDispose]()
     expect(isRedlayerError(await waiting, 'E_LOCK_CLOSED')).toBe(true)
@@ -336,7 +336,7 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
       guard: other.guard,
     })
     // Free at once, not after the 30 s lease.
-    await using next = await locks.acquire('closing', { waitMs: 0 })
+    await using next = await locks.acquire('closing', { wait: 0 })
     expect(next.fence).toBeGreaterThan(held.fence)
     const late = await fixture.locks.tryAcquire('closing').catch((error: unknown) => error)
     expect(isRedlayerError(late, 'E_LOCK_CLOSED')).toBe(true)
@@ -364,18 +364,18 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     const before = await redisMicros(redis)
     const fence = await fixture.locks.withLock('job', (lock) => lock.fence)
     expect(fence).toBeGreaterThanOrEqual(before)
-    await using free = await fixture.locks.acquire('job', { waitMs: 0 })
+    await using free = await fixture.locks.acquire('job', { wait: 0 })
     expect(free.fence).toBeGreaterThan(fence)
     await free.release()
     const lost = await fixture.locks
-      .withLock('job', () => sleep(300), { ttlMs: 200, autoExtend: false })
+      .withLock('job', () => sleep(300), { ttl: 200, autoExtend: false })
       .catch((error: unknown) => error)
     expect(isRedlayerError(lost, 'E_LOCK_LOST')).toBe(true)
     const failing = await fixture.locks
       .withLock('job', () => Promise.reject(new Error('the work failed')))
       .catch((error: unknown) => error)
     expect((failing as Error).message).toBe('the work failed')
-    await using again = await fixture.locks.acquire('job', { waitMs: 0 })
+    await using again = await fixture.locks.acquire('job', { wait: 0 })
     expect(again.state).toBe('held')
   })
 })

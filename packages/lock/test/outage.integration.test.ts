@@ -55,7 +55,7 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
     it('lock.signal aborts before the lease could end, measured from the last confirmed extension', async () => {
       await using fixture = lockFixture(redis)
       const ttlMs = 5_000
-      const lock = await fixture.locks.acquire('job', { ttlMs, autoExtend: true })
+      const lock = await fixture.locks.acquire('job', { ttl: ttlMs, autoExtend: true })
       await sleep(3_600) // one auto-extension (at a third of the TTL left) has been confirmed
       expect(
         await sample(fixture.metrics, 'lockExtensions', { namespace: 'lock', outcome: 'extended' }),
@@ -90,7 +90,7 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
       expect(isRedlayerError(tried, 'E_REDIS_UNAVAILABLE')).toBe(true)
       const waitMs = 20_000
       const started = performance.now()
-      const acquired = await fixture.locks.acquire('job', { waitMs }).catch((error: unknown) => error)
+      const acquired = await fixture.locks.acquire('job', { wait: waitMs }).catch((error: unknown) => error)
       expect(isRedlayerError(acquired, 'E_REDIS_UNAVAILABLE')).toBe(true)
       expect(performance.now() - started).toBeLessThan(waitMs) // it did not wait out waitMs
       const permit = await fixture.locks
@@ -134,7 +134,7 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
     it('never returns a lock whose grant arrived after its lease would end (node-redlock#296)', async () => {
       await using fixture = lockFixture(redis)
       pause()
-      const late = fixture.locks.tryAcquire('slow', { ttlMs: 200 })
+      const late = fixture.locks.tryAcquire('slow', { ttl: 200 })
       await sleep(350) // under the command timeout: the reply arrives, after the 200 ms lease
       resume()
       expect(await late).toBeNull()
@@ -142,7 +142,7 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
       // to expire: the next acquirer gets the lock at once, with a fence above it.
       const lateFence = BigInt((await redis.get(fixture.keyspace.family('lock', 'slow').key('fence'))) ?? '0')
       expect(lateFence).toBeGreaterThan(0n)
-      await using next = await fixture.locks.acquire('slow', { ttlMs: 5_000, waitMs: 0 })
+      await using next = await fixture.locks.acquire('slow', { ttl: 5_000, wait: 0 })
       expect(next.fence).toBeGreaterThan(lateFence)
     })
   },

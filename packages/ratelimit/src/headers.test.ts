@@ -96,7 +96,7 @@ describe('rateLimitHeaders', () => {
     )
     expect(failClosed).toEqual({ 'RateLimit-Policy': '"burst";q=20;w=2', 'Retry-After': '1' })
     const local = rateLimitHeaders(
-      result({ degraded: { mode: 'local', reason: 'error', outcome: 'not-applied' } }),
+      result({ degraded: { mode: 'local-fallback', reason: 'error', outcome: 'not-applied' } }),
     )
     expect(local.RateLimit).toBe('"burst";r=3;t=1')
   })

@@ -31,7 +31,7 @@ export function rateLimitHeaders(result: RateLimitResult): RateLimitHeaders {
       .join(', '),
   }
   const retryAfter = result.allowed ? undefined : Math.max(1, seconds(result.retryAfterMs))
-  const stateKnown = result.degraded === false || result.degraded.mode === 'local'
+  const stateKnown = result.degraded === false || result.degraded.mode === 'local-fallback'
   if (stateKnown) {
     headers.RateLimit = result.limits
       .map((limit) => {

@@ -1,3 +1,4 @@
+export { RATELIMIT_ERROR_CODES, type RateLimitErrorCode } from './errors.js'
 export { type RateLimitHeaders, rateLimitHeaders } from './headers.js'
 export type { LimitDefinition, ResolvedLimit } from './limit.js'
 export type { RateLimiterOptions, ResolvedRateLimiterOptions } from './options.js'

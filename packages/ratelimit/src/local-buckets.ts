@@ -4,7 +4,7 @@ import type { ResolvedLimit } from './limit.js'
 import type { BucketOutcome } from './result.js'
 
 /**
- * ADR-0013: a limit for the `local` mode, the share of one of `instances` processes: the same
+ * ADR-0013: a limit for the `local-fallback` mode, the share of one of `instances` processes: the same
  * integer units with `instances` times more units per token, which divides both the capacity and
  * the refill rate by `instances` and keeps the arithmetic exact.
  */
@@ -18,7 +18,7 @@ interface LocalState {
 }
 
 /**
- * The in-process buckets of the `local` mode: the same algorithm as the Lua script, on the
+ * The in-process buckets of the `local-fallback` mode: the same algorithm as the Lua script, on the
  * process's monotonic clock (never `Date.now()`), for at most `maxSubjects` subjects (the least
  * recently used is forgotten first; a forgotten subject starts again from full buckets).
  */

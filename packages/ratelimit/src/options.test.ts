@@ -50,7 +50,7 @@ describe('resolveOptions', () => {
     const resolved = resolveOptions(base)
     expect(resolved).toMatchObject({
       name: 'ratelimit',
-      onRedisDown: 'local',
+      onRedisDown: 'local-fallback',
       instances: 1,
       denyCacheEntries: 10_000,
       localMaxSubjects: 10_000,

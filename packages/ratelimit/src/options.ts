@@ -21,18 +21,18 @@ export interface RateLimiterOptions<N extends string> {
   limits: LimitDefinition | readonly LimitDefinition[]
   /**
    * While Redis is unreachable: admit everything, refuse everything, or decide with an in-process
-   * bucket holding this process's share. Defaults to the namespace's `whenRedisDown`
-   * (`fail-open`, `fail-closed`, or `local-fallback` for `local`).
+   * bucket holding this process's share (`local-fallback`): the keyspace's outage modes (ADR-0013).
+   * Defaults to the namespace's `whenRedisDown`.
    */
   onRedisDown?: RedisDownMode
-  /** The number of processes sharing the limits: the `local` mode divides capacity and rate by it. */
+  /** The number of processes sharing the limits: `local-fallback` divides capacity and rate by it. */
   instances?: number
   /** The breaker every Redis call goes through; one is created (and owned) when omitted. */
   guard?: RedisGuard
   metrics?: RedlayerMetrics
   /** The in-process deny cache: `false` to turn it off; 10 000 subjects by default. */
   denyCache?: false | { maxEntries?: number }
-  /** Subjects the `local` mode keeps buckets for (least recently used forgotten first); 10 000. */
+  /** Subjects the `local-fallback` mode keeps buckets for (least recently used forgotten first); 10 000. */
   localMaxSubjects?: number
   /** The `Retry-After` of a `fail-closed` denial (milliseconds or `'1s'`); 1 s by default. */
   failClosedRetryAfter?: number | string
@@ -67,7 +67,7 @@ const optionsSchema = z.object({
     (limits) => (Array.isArray(limits) ? limits : [limits]),
     z.array(limitSchema).min(1, 'at least one limit'),
   ),
-  onRedisDown: z.enum(['fail-open', 'fail-closed', 'local']).optional(),
+  onRedisDown: z.enum(['fail-open', 'fail-closed', 'local-fallback']).optional(),
   instances: z.number().int().positive().default(1),
   denyCache: z
     .union([z.literal(false), z.object({ maxEntries: z.number().int().positive().default(10_000) })])
@@ -79,7 +79,7 @@ const optionsSchema = z.object({
 const FROM_NAMESPACE: Partial<Record<string, RedisDownMode>> = {
   'fail-open': 'fail-open',
   'fail-closed': 'fail-closed',
-  'local-fallback': 'local',
+  'local-fallback': 'local-fallback',
 }
 
 /** Validates the options once, at construction; every problem is reported in one `E_INVALID_OPTIONS`. */
@@ -127,12 +127,12 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
         `"${namespace.whenRedisDown}" (a limiter can fail-open, fail-closed or use local buckets)`,
     )
   }
-  if (onRedisDown === 'local') {
+  if (onRedisDown === 'local-fallback') {
     for (const limit of limits) {
       if (limit.capacity < data.instances) {
         problems.push(
           `instances: ${data.instances} instances would leave limit "${limit.name}" (capacity ${limit.capacity}) ` +
-            'less than one token each in the local mode',
+            'less than one token each in the local-fallback mode',
         )
       }
     }

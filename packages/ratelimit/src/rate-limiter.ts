@@ -57,7 +57,8 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     const { denyCacheEntries, onRedisDown, instances, localMaxSubjects } = this.options
     this.#denyCache = denyCacheEntries > 0 ? new DenyCache(denyCacheEntries) : undefined
     this.#localLimits = this.options.limits.map((limit) => localShare(limit, instances))
-    this.#local = onRedisDown === 'local' ? new LocalBuckets(this.#localLimits, localMaxSubjects) : undefined
+    this.#local =
+      onRedisDown === 'local-fallback' ? new LocalBuckets(this.#localLimits, localMaxSubjects) : undefined
   }
 
   /** The limits, as validated. */
@@ -182,7 +183,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     const mode = this.options.onRedisDown
     if (operation === 'consume') this.#metrics.rateLimitDegraded.inc({ limiter: this.options.name, mode })
     const degraded = { mode, reason, outcome }
-    if (mode === 'local' && this.#local) {
+    if (mode === 'local-fallback' && this.#local) {
       // A cost above this process's share is capped at it: admitted from a full local bucket
       // rather than refused for the whole outage.
       const costs = this.#costs(cost, this.#localLimits, false).map((units, i) =>

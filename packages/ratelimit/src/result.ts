@@ -1,9 +1,12 @@
-import type { RedisOutcome, UnavailableReason } from '@redlayer/resilience'
+import type { DegradationMode, RedisOutcome, UnavailableReason } from '@redlayer/resilience'
 import { msUntil, usUntil, wholeTokens } from './bucket-math.js'
 import type { ResolvedLimit } from './limit.js'
 
-/** What a limiter does while Redis is unreachable (ADR-0013). */
-export type RedisDownMode = 'fail-open' | 'fail-closed' | 'local'
+/**
+ * What a limiter does while Redis is unreachable (ADR-0013): the keyspace's outage modes that mean
+ * something for a limiter (admit everything, refuse everything, or an in-process bucket).
+ */
+export type RedisDownMode = Extract<DegradationMode, 'fail-open' | 'fail-closed' | 'local-fallback'>
 
 /** Why a decision was taken without Redis, and how. */
 export interface RateLimitDegradation {
@@ -20,7 +23,7 @@ export interface RateLimitDegradation {
 /** The state of one limit after a decision. */
 export interface LimitStatus {
   readonly name: string
-  /** Tokens a full bucket holds (divided by `instances` in `local` mode). */
+  /** Tokens a full bucket holds (divided by `instances` in `local-fallback` mode). */
   readonly capacity: number
   /** Milliseconds an empty bucket takes to fill: the window of the HTTP `RateLimit-Policy`. */
   readonly windowMs: number

@@ -70,7 +70,7 @@ describe.each(full ? FAILOVER_TOPOLOGIES : [])('rate limit buckets after a kill 
     // the writers' client (its own recovery is what the runs above measure).
     const fresh = createRedis(loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '2000' }))
     fresh.on('error', () => undefined)
-    await using guard = createRedisGuard({ redis: fresh, resetTimeoutMs: 200 })
+    await using guard = createRedisGuard({ redis: fresh, resetTimeout: 200 })
     const checker = createRateLimiter({
       redis: fresh,
       keyspace: f.keyspace,

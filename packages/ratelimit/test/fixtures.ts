@@ -50,7 +50,13 @@ export async function rateLimitFixture(
   await redis.ping()
   const keyspace = testKeyspace()
   const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis, metrics, commandTimeoutMs, resetTimeoutMs: 300, volumeThreshold })
+  const guard = createRedisGuard({
+    redis,
+    metrics,
+    commandTimeout: commandTimeoutMs,
+    resetTimeout: 300,
+    volumeThreshold,
+  })
   return {
     redis,
     keyspace,

@@ -8,7 +8,7 @@ import { rateLimitFixture } from './fixtures.js'
 describe.each(topologiesFromEnv())('rate limiter with a full Redis (OOM under noeviction) on %s', (kind) => {
   const topology = useTopology(kind)
 
-  it.each(['fail-open', 'fail-closed', 'local'] as const satisfies readonly RedisDownMode[])(
+  it.each(['fail-open', 'fail-closed', 'local-fallback'] as const satisfies readonly RedisDownMode[])(
     '%s: every decision follows onRedisDown and says it was refused',
     async (mode) => {
       await using f = await rateLimitFixture(topology, { commandTimeoutMs: 2_000 }) // room on a loaded machine
@@ -28,7 +28,7 @@ describe.each(topologiesFromEnv())('rate limiter with a full Redis (OOM under no
       if (mode === 'fail-open') expect(allowed).toEqual([true, true, true, true, true])
       if (mode === 'fail-closed') expect(allowed).toEqual([false, false, false, false, false])
       // The local bucket holds this process's share (all of it with one instance): 3, then none.
-      if (mode === 'local') expect(allowed).toEqual([true, true, true, false, false])
+      if (mode === 'local-fallback') expect(allowed).toEqual([true, true, true, false, false])
       expect(f.guard.state).toBe('closed')
       expect(f.guard.refusal).toMatchObject({ kind: 'oom' })
     },

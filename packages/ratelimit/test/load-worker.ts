@@ -33,7 +33,7 @@ Date.now = () => realNow() + input.clockOffsetMs
 // and the test counts every token taken.
 const redis = createRedis(loadRedisConfig({ ...input.redisEnv, REDIS_COMMAND_TIMEOUT_MS: '10000' }))
 const metrics = createRedlayerMetrics()
-const guard = createRedisGuard({ redis, metrics, commandTimeoutMs: 20_000 })
+const guard = createRedisGuard({ redis, metrics, commandTimeout: 20_000 })
 const limiter = createRateLimiter({
   redis,
   keyspace: testKeyspace(input.keyspacePrefix),

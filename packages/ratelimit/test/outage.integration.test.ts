@@ -94,8 +94,8 @@ describe.each(kinds)('onRedisDown on %s with Redis stopped (SIGSTOP)', (kind) =>
 
   it("local decides with an in-process bucket holding this instance's share", async () => {
     await using f = await rateLimitFixture(topology, { volumeThreshold: 3 })
-    const { limiter, decisions, shortCircuits } = await whileStopped(topology, f, 'local', 15)
-    expectDegraded(decisions, 'local', shortCircuits)
+    const { limiter, decisions, shortCircuits } = await whileStopped(topology, f, 'local-fallback', 15)
+    expectDegraded(decisions, 'local-fallback', shortCircuits)
     // Capacity 10 shared by 2 instances: this one admits 5.
     expect(decisions.filter(({ result }) => result.allowed)).toHaveLength(5)
     const last = decisions.at(-1)?.result ?? expect.unreachable()

@@ -1,4 +1,10 @@
-import { commandTimeoutOf, parseOrThrow, type RedisClient } from '@redlayer/connection'
+import {
+  commandTimeoutOf,
+  type Duration,
+  durationSchema,
+  parseOrThrow,
+  type RedisClient,
+} from '@redlayer/connection'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import { z } from 'zod'
 
@@ -10,11 +16,11 @@ export interface RedisGuardOptions {
   /** The `breaker` label of the state gauge and transitions; `redis` by default. */
   name?: string
   /**
-   * Backstop per run, in ms: a run that has not settled by then fails as a timeout. The
-   * connection's own command timeout is the primary bound; the default is twice it, at least
-   * 1000 ms.
+   * Backstop per run (ms, or a string such as `'2s'`): a run that has not settled by then fails
+   * as a timeout. The connection's own command timeout is the primary bound; the default is twice
+   * it, at least 1000 ms.
    */
-  commandTimeoutMs?: number
+  commandTimeout?: Duration
   /** Calls in the rolling window before the breaker may open at all (default 10). */
   volumeThreshold?: number
   /** Failure percentage over the rolling window above which it opens (default 50). */
@@ -24,10 +30,10 @@ export interface RedisGuardOptions {
    * holds (default 5). A call that times out while nothing else got an answer opens it at once.
    */
   consecutiveFailures?: number
-  /** Length of the rolling window, in ms (default 5000, in 10 buckets). */
-  rollingCountTimeoutMs?: number
-  /** How long it stays open before probing with a PING, in ms (default 1000). */
-  resetTimeoutMs?: number
+  /** Length of the rolling window (default 5 s, in 10 buckets). */
+  rollingCountTimeout?: Duration
+  /** How long it stays open before probing with a PING (default 1 s). */
+  resetTimeout?: Duration
 }
 
 export interface ResolvedRedisGuardOptions {
@@ -67,12 +73,18 @@ const schema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits, or _ . : -')
     .optional(),
-  commandTimeoutMs: z.number().int().min(1).max(600_000).optional(),
+  commandTimeout: durationSchema({ min: 1 })
+    .refine((ms) => ms <= 600_000, 'must be at most 10m')
+    .optional(),
   volumeThreshold: z.number().int().min(1).max(1_000_000).optional(),
   errorThresholdPercentage: z.number().gt(0).max(100).optional(),
   consecutiveFailures: z.number().int().min(1).max(1_000_000).optional(),
-  rollingCountTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
-  resetTimeoutMs: z.number().int().min(10).max(3_600_000).optional(),
+  rollingCountTimeout: durationSchema({ min: 100 })
+    .refine((ms) => ms <= 3_600_000, 'must be at most 1h')
+    .optional(),
+  resetTimeout: durationSchema({ min: 10 })
+    .refine((ms) => ms <= 3_600_000, 'must be at most 1h')
+    .optional(),
 })
 
 /** Validates every option at once; one `E_INVALID_OPTIONS` error lists all the problems. */
@@ -84,11 +96,11 @@ export function resolveGuardOptions(options: RedisGuardOptions): ResolvedRedisGu
     metrics: value.metrics,
     name: value.name ?? GUARD_DEFAULTS.name,
     commandTimeoutMs:
-      value.commandTimeoutMs ?? Math.max(GUARD_DEFAULTS.minCommandTimeoutMs, 2 * (connectionTimeout ?? 0)),
+      value.commandTimeout ?? Math.max(GUARD_DEFAULTS.minCommandTimeoutMs, 2 * (connectionTimeout ?? 0)),
     volumeThreshold: value.volumeThreshold ?? GUARD_DEFAULTS.volumeThreshold,
     errorThresholdPercentage: value.errorThresholdPercentage ?? GUARD_DEFAULTS.errorThresholdPercentage,
     consecutiveFailures: value.consecutiveFailures ?? GUARD_DEFAULTS.consecutiveFailures,
-    rollingCountTimeoutMs: value.rollingCountTimeoutMs ?? GUARD_DEFAULTS.rollingCountTimeoutMs,
-    resetTimeoutMs: value.resetTimeoutMs ?? GUARD_DEFAULTS.resetTimeoutMs,
+    rollingCountTimeoutMs: value.rollingCountTimeout ?? GUARD_DEFAULTS.rollingCountTimeoutMs,
+    resetTimeoutMs: value.resetTimeout ?? GUARD_DEFAULTS.resetTimeoutMs,
   }
 }

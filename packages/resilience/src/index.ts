@@ -1,4 +1,5 @@
 export { DEGRADATION_MODES, type DegradationMode } from '@redlayer/connection'
+export { GUARD_ERROR_CODES, type GuardErrorCode } from './errors.js'
 export { GUARD_DEFAULTS, type RedisGuardOptions, type ResolvedRedisGuardOptions } from './guard-options.js'
 export {
   isRedisFailure,

@@ -84,7 +84,7 @@ describe('createRedisGuard against a real redis-server', () => {
       redis,
       volumeThreshold: 10,
       consecutiveFailures: 100,
-      resetTimeoutMs: 60_000,
+      resetTimeout: 60_000,
     })
     try {
       await server.kill()
@@ -107,7 +107,7 @@ describe('createRedisGuard against a real redis-server', () => {
   it('a run of consecutive failures opens it whatever the window holds (the hang rule, ADR-0013)', async () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
-    await using guard = createRedisGuard({ redis, volumeThreshold: 1000, resetTimeoutMs: 60_000 })
+    await using guard = createRedisGuard({ redis, volumeThreshold: 1000, resetTimeout: 60_000 })
     try {
       // A long healthy stretch first: 200 successes that the percentage over the window would weigh.
       for (let i = 0; i < 200; i++) await guard.run('test.get', () => redis.get('k'))
@@ -133,7 +133,7 @@ describe('createRedisGuard against a real redis-server', () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
     const admin = await connect(server.url)
-    await using guard = createRedisGuard({ redis, volumeThreshold: 1000, resetTimeoutMs: 60_000 })
+    await using guard = createRedisGuard({ redis, volumeThreshold: 1000, resetTimeout: 60_000 })
     try {
       for (let i = 0; i < 200; i++) await guard.run('test.get', () => redis.get('k'))
       await admin.call('CLIENT', 'PAUSE', '3000', 'ALL')
@@ -173,7 +173,7 @@ describe('createRedisGuard against a real redis-server', () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
     // A reset timer of a minute: only the ready probe can close it within the test.
-    await using guard = createRedisGuard({ redis, resetTimeoutMs: 60_000 })
+    await using guard = createRedisGuard({ redis, resetTimeout: 60_000 })
     try {
       await server.kill()
       await until(() => redis.status !== 'ready', 5_000, 'the client to see the connection drop')
@@ -195,7 +195,7 @@ describe('createRedisGuard against a real redis-server', () => {
   it('throws E_REDIS_UNAVAILABLE with the cause when there is no fallback, at once while open', async () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
-    await using guard = createRedisGuard({ redis, volumeThreshold: 2, resetTimeoutMs: 60_000 })
+    await using guard = createRedisGuard({ redis, volumeThreshold: 2, resetTimeout: 60_000 })
     try {
       await server.kill()
       await until(() => redis.status !== 'ready', 5_000, 'the client to see the connection drop')
@@ -228,7 +228,7 @@ describe('createRedisGuard against a real redis-server', () => {
     const redis = await connect(server.url)
     const admin = await connect(server.url)
     const metrics = createRedlayerMetrics()
-    await using guard = createRedisGuard({ redis, metrics, volumeThreshold: 5, resetTimeoutMs: 300 })
+    await using guard = createRedisGuard({ redis, metrics, volumeThreshold: 5, resetTimeout: 300 })
     const transitions: string[] = []
     guard.on('stateChange', ({ from, to }) => transitions.push(`${from}->${to}`))
     let sent = 0
@@ -349,7 +349,7 @@ describe('createRedisGuard against a real redis-server', () => {
   it('killed and restarted: opens, then recovers by itself', async () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
-    await using guard = createRedisGuard({ redis, volumeThreshold: 3, resetTimeoutMs: 200 })
+    await using guard = createRedisGuard({ redis, volumeThreshold: 3, resetTimeout: 200 })
     const fallback = (reason: UnavailableReason) => reason
     try {
       await server.kill()
@@ -372,7 +372,7 @@ describe('createRedisGuard against a real redis-server', () => {
     // The guard's bound is what is tested: the connection's own command timeout (ioredis 6 also
     // applies it to WAIT) gets room, or a loaded machine makes the 120 ms WAIT exceed it first.
     const redis = await connect(server.url, 2_000)
-    await using guard = createRedisGuard({ redis, commandTimeoutMs: 50, resetTimeoutMs: 10 })
+    await using guard = createRedisGuard({ redis, commandTimeout: 50, resetTimeout: 10 })
     try {
       const hung = () => new Promise<string>(() => {})
       await expect(guard.run('test.hung', hung, { fallback: (reason) => reason })).resolves.toBe('timeout')
@@ -404,7 +404,7 @@ describe('createRedisGuard against a real redis-server', () => {
     const refTimers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length
     await sleep(50) // let the client's connection timers settle
     const baseline = refTimers()
-    const guard = createRedisGuard({ redis, volumeThreshold: 2, commandTimeoutMs: 30, resetTimeoutMs: 100 })
+    const guard = createRedisGuard({ redis, volumeThreshold: 2, commandTimeout: 30, resetTimeout: 100 })
     try {
       const hung = () => new Promise<string>(() => {})
       const pending = guard.run('test.hung', hung, { fallback: (reason) => reason })
@@ -424,7 +424,7 @@ describe('createRedisGuard against a real redis-server', () => {
   it('absorbs a rejection that arrives after the backstop timeout', async () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
-    await using guard = createRedisGuard({ redis, commandTimeoutMs: 20 })
+    await using guard = createRedisGuard({ redis, commandTimeout: 20 })
     try {
       let rejectLate: (error: Error) => void = () => {}
       const late = () => new Promise<string>((_, reject) => (rejectLate = reject))

@@ -1,3 +1,4 @@
+export { SESSION_ERROR_CODES, type SessionErrorCode } from './errors.js'
 export type { ResolvedSessionStoreOptions, SessionStoreOptions } from './options.js'
 export { newSessionId, parseSessionId } from './session-id.js'
 export { createSessionStore, SessionStore } from './session-store.js'

@@ -1,5 +1,5 @@
 import { commandTimeoutOf, invalidInput, parseOrThrow, type RedisClient } from '@redlayer/connection'
-import type { Keyspace } from '@redlayer/keyspace'
+import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
@@ -11,21 +11,21 @@ export interface SessionStoreOptions<N extends string> {
   namespace: N
   guard?: RedisGuard
   metrics?: RedlayerMetrics
-  /** Sliding idle timeout; the namespace's default TTL when omitted. */
-  idleTtlMs?: number
+  /** Sliding idle timeout (ms, or a string such as `'30m'`); the namespace's default TTL when omitted. */
+  idleTtl?: Duration
   /** Absolute cap from creation; the namespace's maximum TTL when omitted. */
-  absoluteTtlMs?: number
+  absoluteTtl?: Duration
   /** Keep only the newest N events of a session (older ones are trimmed by the append). */
   maxEvents?: number
   /** Largest accepted event or state value, serialized (default 1 MiB). */
   maxValueBytes?: number
   /** After each write, WAIT for this many replicas (Sentinel deployments; ADR-0033). */
-  durability?: { replicas: number; timeoutMs: number }
+  durability?: { replicas: number; timeout: Duration }
 }
 
 const schema = z.object({
-  idleTtlMs: z.number().int().positive().optional(),
-  absoluteTtlMs: z.number().int().positive().optional(),
+  idleTtl: durationSchema({ min: 1 }).optional(),
+  absoluteTtl: durationSchema({ min: 1 }).optional(),
   maxEvents: z.number().int().positive().optional(),
   maxValueBytes: z
     .number()
@@ -33,7 +33,7 @@ const schema = z.object({
     .positive()
     .default(1024 * 1024),
   durability: z
-    .object({ replicas: z.number().int().positive(), timeoutMs: z.number().int().positive() })
+    .object({ replicas: z.number().int().positive(), timeout: durationSchema({ min: 1 }) })
     .optional(),
 })
 
@@ -52,19 +52,19 @@ export function resolveSessionStoreOptions<N extends string>(
   const data = parseOrThrow(schema, options, 'session store options')
   const { keyspace, namespace } = options
   // ADR-0011: the namespace's TTL policy bounds both timeouts.
-  const idleTtlMs = keyspace.ttl(namespace, data.idleTtlMs)
-  const absoluteTtlMs = keyspace.ttl(namespace, data.absoluteTtlMs ?? Number.MAX_SAFE_INTEGER)
+  const idleTtlMs = keyspace.ttl(namespace, data.idleTtl)
+  const absoluteTtlMs = keyspace.ttl(namespace, data.absoluteTtl ?? Number.MAX_SAFE_INTEGER)
   const problems: string[] = []
   if (absoluteTtlMs < idleTtlMs) {
-    problems.push(`absoluteTtlMs (${absoluteTtlMs}) is shorter than idleTtlMs (${idleTtlMs})`)
+    problems.push(`absoluteTtl (${absoluteTtlMs} ms) is shorter than idleTtl (${idleTtlMs} ms)`)
   }
   // WAIT blocks the connection that carried the write; it must answer within that connection's
   // command timeout, or the client would report a timeout for a write that succeeded.
   const commandTimeoutMs = commandTimeoutOf(options.redis)
-  const waitMs = data.durability?.timeoutMs
+  const waitMs = data.durability?.timeout
   if (waitMs !== undefined && commandTimeoutMs !== undefined && waitMs >= commandTimeoutMs) {
     problems.push(
-      `durability.timeoutMs (${waitMs}) must be below the connection's command timeout (${commandTimeoutMs})`,
+      `durability.timeout (${waitMs} ms) must be below the connection's command timeout (${commandTimeoutMs} ms)`,
     )
   }
   if (problems.length > 0) throw invalidInput('E_INVALID_OPTIONS', 'session store options', problems)
@@ -73,6 +73,6 @@ export function resolveSessionStoreOptions<N extends string>(
     absoluteTtlMs,
     maxEvents: data.maxEvents ?? 0,
     maxValueBytes: data.maxValueBytes,
-    durability: data.durability,
+    durability: data.durability && { replicas: data.durability.replicas, timeoutMs: data.durability.timeout },
   }
 }

@@ -7,7 +7,7 @@ import { sessionFixture } from './fixtures.js'
 describe('session durability on sentinel', () => {
   it('refuses a WAIT longer than the command timeout', async () => {
     await using topology = await startTopology('standalone')
-    await expect(sessionFixture(topology, { durability: { replicas: 1, timeoutMs: 300 } })).rejects.toSatisfy(
+    await expect(sessionFixture(topology, { durability: { replicas: 1, timeout: 300 } })).rejects.toSatisfy(
       (e: unknown) => isRedlayerError(e, 'E_INVALID_OPTIONS'),
     )
   })
@@ -15,7 +15,7 @@ describe('session durability on sentinel', () => {
   it('reports how many replicas acknowledged each write', async () => {
     await using topology = await startTopology('sentinel')
     // WAIT must fit in the command timeout; a generous one keeps a loaded machine from failing it.
-    await using f = await sessionFixture(topology, { durability: { replicas: 1, timeoutMs: 1500 } }, 2000)
+    await using f = await sessionFixture(topology, { durability: { replicas: 1, timeout: 1500 } }, 2000)
     const { id } = await f.store.create({ appName: 'chat', userId: 'u' })
     const appended = await f.store.appendEvent(id, { type: 'message', data: 'hello' })
     expect(appended).toMatchObject({

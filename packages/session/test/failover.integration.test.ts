@@ -72,7 +72,7 @@ describe.each(trials)(
       await using topology = await startTopology(kind)
       await using f = await sessionFixture(
         topology,
-        durable ? { durability: { replicas: 1, timeoutMs: 100 } } : {},
+        durable ? { durability: { replicas: 1, timeout: 100 } } : {},
       )
       f.redis.on('error', () => undefined)
       const { id } = await f.store.create({ appName: 'chat', userId: 'loss' })
@@ -92,7 +92,7 @@ describe.each(trials)(
       // the writers' client (its own recovery is what the runs above measure).
       const fresh = createRedis(loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '2000' }))
       fresh.on('error', () => undefined)
-      await using guard = createRedisGuard({ redis: fresh, resetTimeoutMs: 200 })
+      await using guard = createRedisGuard({ redis: fresh, resetTimeout: 200 })
       const checker = createSessionStore({ redis: fresh, keyspace: f.keyspace, namespace: 'session', guard })
       await expect
         .poll(

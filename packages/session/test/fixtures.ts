@@ -45,7 +45,7 @@ export async function sessionFixture(
   await redis.ping()
   const keyspace = testKeyspace()
   const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis, metrics, resetTimeoutMs: 200 })
+  const guard = createRedisGuard({ redis, metrics, resetTimeout: 200 })
   let store: ReturnType<typeof createSessionStore<'session' | 'http'>>
   try {
     store = createSessionStore({ redis, keyspace, namespace: 'session', guard, metrics, ...options })

@@ -86,7 +86,7 @@ describe.each(kinds)('session store on %s', (kind) => {
   })
 
   it('ends a session at the earlier of its idle timeout and its absolute cap; every key has a TTL', async () => {
-    await using f = await sessionFixture(topology, { idleTtlMs: 400, absoluteTtlMs: 900 })
+    await using f = await sessionFixture(topology, { idleTtl: 400, absoluteTtl: 900 })
     const idle = await f.store.create({ appName: 'chat', userId: 'u-5' })
     const active = await f.store.create({ appName: 'chat', userId: 'u-5', state: { a: 1 } })
     await f.store.appendEvent(active.id, { type: 't' })

@@ -1,6 +1,7 @@
 export type { AdminTarget, NodeAddress } from './admin-client.js'
 export { type ClusterNode, ownsSlot } from './cluster-node.js'
 export { CONFIG_DIR, type SharedConfigName, sharedConfig } from './config-files.js'
+export { errorCodesIn } from './error-codes.js'
 export { serverErrorCounts } from './error-stats.js'
 export {
   type CallOutcome,

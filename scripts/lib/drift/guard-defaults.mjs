@@ -31,9 +31,9 @@ export const guardDefaults = {
       ['volumeThreshold', { default: defaults.volumeThreshold }],
       ['errorThresholdPercentage', { default: defaults.errorThresholdPercentage }],
       ['consecutiveFailures', { default: defaults.consecutiveFailures }],
-      ['rollingCountTimeoutMs', { default: defaults.rollingCountTimeoutMs }],
-      ['resetTimeoutMs', { default: defaults.resetTimeoutMs }],
-      ['commandTimeoutMs', { default: defaults.minCommandTimeoutMs }],
+      ['rollingCountTimeout', { default: defaults.rollingCountTimeoutMs }],
+      ['resetTimeout', { default: defaults.resetTimeoutMs }],
+      ['commandTimeout', { default: defaults.minCommandTimeoutMs }],
     ])
   },
 }

@@ -38,7 +38,7 @@ export type RecountResult =
  */
 export async function recountEntities(options: RecountOptions): Promise<RecountResult> {
   const { locks, db, repository, batchSize } = options
-  const lock = await locks.tryAcquire(['jobs', RECOUNT_JOB], { waitMs: options.waitMs, autoExtend: true })
+  const lock = await locks.tryAcquire(['jobs', RECOUNT_JOB], { wait: options.waitMs, autoExtend: true })
   if (!lock) return { status: 'busy' }
   await using held = lock
   const heldFrom = Date.now()

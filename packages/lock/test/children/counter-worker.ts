@@ -9,7 +9,7 @@ const env = JSON.parse(process.env.LOCK_TEST_ENV ?? '{}') as Record<string, stri
 const increments = Number(process.env.LOCK_TEST_INCREMENTS ?? '25')
 const redis = await openClient(env)
 const keyspace = lockKeyspace(process.env.LOCK_TEST_PREFIX)
-const locks = createLockManager({ redis, keyspace, namespace: 'lock', waitMs: 30_000 })
+const locks = createLockManager({ redis, keyspace, namespace: 'lock', wait: 30_000 })
 const counter = keyspace.key('cache', 'counter')
 const seen: [number, string][] = []
 for (let i = 0; i < increments; i++) {
@@ -22,7 +22,7 @@ for (let i = 0; i < increments; i++) {
       await redis.set(counter, String(value + 1))
       seen.push([value, lock.fence.toString()])
     },
-    { ttlMs: 2_000 },
+    { ttl: 2_000 },
   )
 }
 await locks.close()

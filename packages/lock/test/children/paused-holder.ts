@@ -9,8 +9,8 @@ const redis = await openClient(env)
 const keyspace = lockKeyspace(process.env.LOCK_TEST_PREFIX)
 const locks = createLockManager({ redis, keyspace, namespace: 'lock' })
 const lock = await locks.acquire('fenced', {
-  ttlMs: Number(process.env.LOCK_TEST_TTL_MS ?? '300'),
-  waitMs: 5_000,
+  ttl: Number(process.env.LOCK_TEST_TTL_MS ?? '300'),
+  wait: 5_000,
 })
 const send = (message: object) => process.send?.(message)
 process.on('message', async (message: { type: string }) => {

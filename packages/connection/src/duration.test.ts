@@ -1,7 +1,7 @@
-import { isRedlayerError } from '@redlayer/connection'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { formatDuration, parseDuration } from './duration.js'
+import { isRedlayerError } from './errors.js'
 
 describe('parseDuration', () => {
   it.each([

@@ -1,4 +1,5 @@
-import { RedlayerError } from '@redlayer/connection'
+import { z } from 'zod'
+import { RedlayerError } from './errors.js'
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 type Unit = keyof typeof UNIT_MS
@@ -63,4 +64,26 @@ export function formatDuration(ms: number): string {
     }
   }
   return out
+}
+
+/**
+ * A `Duration` option in a zod schema (issue 14: one form of duration in every package): a number
+ * of milliseconds or a string such as `'30s'`, parsed to whole milliseconds; with `min`, shorter
+ * ones are refused (`'must be at least …'`).
+ */
+export function durationSchema({ min = 0 }: { min?: number } = {}) {
+  return z
+    .union([z.number(), z.string()], { error: 'must be a duration: milliseconds, or a string such as "30s"' })
+    .transform((value, ctx) => {
+      try {
+        return parseDuration(value)
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message })
+        return z.NEVER
+      }
+    })
+    .refine(
+      (ms) => ms >= min,
+      min <= 1 ? 'must be more than 0 ms' : `must be at least ${formatDuration(min)}`,
+    )
 }
