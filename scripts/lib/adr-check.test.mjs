@@ -258,6 +258,7 @@ describe('table drift: the keyspace record against the example keyspace', () => 
     expect(neither.problems).toEqual([])
     expect(neither.notes).toEqual([
       `${adrId(11)} namespace table against exampleKeyspace: skipped, ${adrId(11)} has no file yet`,
+      `${adrId(11)} namespace kinds table against NAMESPACE_KIND_DEFAULTS: skipped, ${adrId(11)} has no file yet`,
       `${adrId(13)} threshold table against GUARD_DEFAULTS: skipped, ${adrId(13)} has no file yet`,
     ])
   })
