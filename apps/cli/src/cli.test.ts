@@ -40,6 +40,25 @@ describe('runCli without Redis', () => {
     }
   })
 
+  it("needs the service's keyspace (--keyspace or REDLAYER_KEYSPACE) for every command but health", async () => {
+    const none = await run(['namespaces', '--json'], { REDLAYER_KEYSPACE: '' })
+    expect(none.exitCode).toBe(2)
+    expect(none.json()).toMatchObject({ error: { code: 'E_KEYSPACE_MODULE' } })
+    expect(none.json().error.message).toContain(
+      'pass --keyspace ./path/to/module.js#export or set REDLAYER_KEYSPACE',
+    )
+    // health reads no keyspace: it goes on to Redis (nothing listens there: exit 3).
+    expect((await run(['health', '--json'], { REDLAYER_KEYSPACE: '' })).exitCode).toBe(3)
+    // The option wins over the variable.
+    const given = await run(
+      ['namespaces', '--json', '--keyspace', '../example/src/keyspace.ts#exampleKeyspaceFor'],
+      {
+        REDLAYER_KEYSPACE: './missing.js',
+      },
+    )
+    expect(given.exitCode).toBe(0)
+  })
+
   it('says what is wrong on stderr, without a stack trace, and with the usage for a bad option', async () => {
     const unknown = await run(['flush', 'nope'])
     expect(unknown.stdout).toBe('')

@@ -10,7 +10,7 @@ import {
 import type { Command, CommandResult, OptionSpecs, OptionValues } from './command.js'
 import { COMMANDS } from './commands/index.js'
 import { EXIT, type ExitCode, exitCodeFor } from './exit-codes.js'
-import { DEFAULT_KEYSPACE_SOURCE, loadKeyspace, parseKeyspaceSource } from './keyspace-module.js'
+import { keyspaceSourceOf, loadKeyspace, noKeyspaceError } from './keyspace-module.js'
 import { openRedis } from './redis-session.js'
 import { usageError } from './usage-error.js'
 
@@ -35,7 +35,8 @@ const GLOBAL_USAGE = [
   'Options of every command:',
   '  --json                   one JSON document on stdout: { command, ok, exitCode, result | error }',
   '  --keyspace MODULE#EXPORT the keyspace: a module exporting a Keyspace or a function of the',
-  "                           application prefix (default: the example app's exampleKeyspaceFor)",
+  '                           application prefix (or REDLAYER_KEYSPACE); every command but health',
+  '                           needs one',
   '  -h, --help               this help',
   'Redis is configured by the REDIS_* environment variables of @redlayer/connection.',
   'Exit codes: 0 ok, 1 a check failed or a flush was refused, 2 usage or configuration error,',
@@ -108,8 +109,8 @@ function parseInvocation(argv: readonly string[]): Invocation {
 async function execute(command: Command, invocation: Invocation, io: CliIo): Promise<CommandResult> {
   const config = loadRedisConfig(io.env)
   const spec = invocation.values.keyspace
-  const source = typeof spec === 'string' ? parseKeyspaceSource(spec) : DEFAULT_KEYSPACE_SOURCE
-  const keyspace = await loadKeyspace(source, config.keyPrefix, io.cwd)
+  const source = keyspaceSourceOf(typeof spec === 'string' ? spec : undefined, io.env)
+  const loaded = source === undefined ? undefined : await loadKeyspace(source, config.keyPrefix, io.cwd)
   const signal = io.signal ?? new AbortController().signal
   let client: Promise<RedisClient> | undefined
   try {
@@ -117,7 +118,11 @@ async function execute(command: Command, invocation: Invocation, io: CliIo): Pro
       positionals: invocation.positionals,
       values: invocation.values,
       config,
-      keyspace,
+      // A command that reads no keyspace (health) runs without one.
+      get keyspace() {
+        if (loaded === undefined) throw noKeyspaceError(command.name)
+        return loaded
+      },
       redis: () => {
         client ??= openRedis(config, signal)
         return client

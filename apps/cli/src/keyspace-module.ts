@@ -10,12 +10,26 @@ export interface KeyspaceSource {
   readonly exportName: string
 }
 
-// ADR-0011: without --keyspace the CLI works on the example app's keyspace. `#example-keyspace`
-// is a subpath import of this package (package.json `imports`): the example's source under the
-// `@redlayer/source` condition, its build otherwise.
-export const DEFAULT_KEYSPACE_SOURCE: KeyspaceSource = {
-  module: '#example-keyspace',
-  exportName: 'exampleKeyspaceFor',
+/** The environment variable that names the keyspace module when `--keyspace` is not given. */
+export const KEYSPACE_VARIABLE = 'REDLAYER_KEYSPACE'
+
+/**
+ * ADR-0011: the keyspace is the service's, named by `--keyspace` or REDLAYER_KEYSPACE; the CLI has
+ * none of its own. Undefined when neither is given (a command that needs one then says so).
+ */
+export function keyspaceSourceOf(
+  option: string | undefined,
+  env: Record<string, string | undefined>,
+): KeyspaceSource | undefined {
+  const spec = option ?? env[KEYSPACE_VARIABLE]?.trim()
+  return spec ? parseKeyspaceSource(spec) : undefined
+}
+
+/** `E_KEYSPACE_MODULE` for a command that needs a keyspace run without one. */
+export function noKeyspaceError(command: string): RedlayerError<'E_KEYSPACE_MODULE'> {
+  return moduleError(
+    `redlayer ${command} works on the service's keyspace: pass --keyspace ./path/to/module.js#export or set ${KEYSPACE_VARIABLE}`,
+  )
 }
 
 /** The export `keyspace` is used when `--keyspace` names a module without `#export`. */

@@ -10,7 +10,7 @@ import {
 import { type StandaloneTopology, startTopology } from '@redlayer/testkit'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleKeyspaceFor } from '#example-keyspace'
+import { exampleKeyspaceFor } from '../../example/src/keyspace.js'
 import { jsonOf, runCli, runCliInProcess } from './run-cli.js'
 
 const PREFIX = 'svc'

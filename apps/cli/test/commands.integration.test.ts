@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createRedis, loadRedisConfig, type RedisClient, RedlayerError } from '@redlayer/connection'
 import { freePort, type StandaloneTopology, startRedis, startTopology } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleKeyspaceFor } from '#example-keyspace'
+import { exampleKeyspaceFor } from '../../example/src/keyspace.js'
 import { jsonOf, runCli, runCliInProcess } from './run-cli.js'
 
 let topology: StandaloneTopology

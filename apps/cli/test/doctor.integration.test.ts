@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { createRedis, loadRedisConfig } from '@redlayer/connection'
 import { startRedis, useTopology } from '@redlayer/testkit'
 import { describe, expect, it } from 'vitest'
-import { exampleKeyspaceFor } from '#example-keyspace'
+import { exampleKeyspaceFor } from '../../example/src/keyspace.js'
 import { jsonOf, runCli, runCliInProcess } from './run-cli.js'
 
 interface DoctorResult {

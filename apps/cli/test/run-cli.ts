@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { runCli as runCliFunction } from '../src/cli.js'
 
 const CLI_DIR = fileURLToPath(new URL('..', import.meta.url))
+/** The keyspace the tests give the CLI (a service's own, as REDLAYER_KEYSPACE): the example app's. */
+const EXAMPLE_KEYSPACE = { REDLAYER_KEYSPACE: '../example/src/keyspace.ts#exampleKeyspaceFor' }
 
 export interface CliRun {
   readonly exitCode: number
@@ -26,7 +28,8 @@ export function jsonOf<R = Record<string, unknown>>(run: CliRun): CliDocument<R>
 /**
  * Runs `redlayer` as a child process on its source (tsx, with the `@redlayer/source` condition,
  * so sibling packages and the example keyspace come from source too) with exactly the REDIS_*
- * variables given: none of the test process's own leak in.
+ * variables given (none of the test process's own leak in), and the example's keyspace as
+ * REDLAYER_KEYSPACE unless `env` says otherwise.
  */
 export function runCli(
   args: readonly string[],
@@ -40,7 +43,12 @@ export function runCli(
     execFile(
       process.execPath,
       ['--conditions=@redlayer/source', '--import', 'tsx', 'src/main.ts', ...args],
-      { cwd: CLI_DIR, env: { ...inherited, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' },
+      {
+        cwd: CLI_DIR,
+        env: { ...inherited, ...EXAMPLE_KEYSPACE, ...env },
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : (error as { code?: unknown }).code
         if (typeof code !== 'number') {
@@ -65,7 +73,7 @@ export async function runCliInProcess(
   const out: string[] = []
   const err: string[] = []
   const exitCode = await runCliFunction(args, {
-    env,
+    env: { ...EXAMPLE_KEYSPACE, ...env },
     cwd: CLI_DIR,
     ...(signal === undefined ? {} : { signal }),
     stdout: (text) => out.push(`${text}\n`),

@@ -6,7 +6,7 @@ import {
   RedlayerError,
   redactRedisUrl,
 } from '@redlayer/connection'
-import { type RedisProcess, startRedis } from '@redlayer/testkit'
+import type { RedisProcess } from '@redlayer/testkit'
 
 /** The Redis the example talks to, and the throwaway server it started, if it had to. */
 export interface ConnectedRedis extends AsyncDisposable {
@@ -111,7 +111,7 @@ export async function connectRedis(
   options.write(`Nothing answered at ${where} (${first.reason}).`)
   let local: RedisProcess
   try {
-    local = await abortable(startRedis(), options.signal)
+    local = await abortable(startLocalRedis(), options.signal)
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason
     throw new RedlayerError(
@@ -153,4 +153,18 @@ function connected(
       await local?.[Symbol.asyncDispose]()
     },
   }
+}
+
+/**
+ * The throwaway redis-server of `npm start` on a machine whose Redis does not answer: a
+ * development aid, so the testkit that starts it is a development dependency, loaded only here.
+ */
+async function startLocalRedis(): Promise<RedisProcess> {
+  let testkit: typeof import('@redlayer/testkit')
+  try {
+    testkit = await import('@redlayer/testkit')
+  } catch (error) {
+    throw new Error('@redlayer/testkit (a development dependency) is not installed', { cause: error })
+  }
+  return testkit.startRedis()
 }
