@@ -1,9 +1,4 @@
-/** Latency percentiles (ms) of a sample; `q` in [0, 1], nearest-rank on the sorted values. */
-export function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
-  return sorted[rank] as number
-}
+import { percentile } from '@redlayer/testkit'
 
 /** Collects latencies (ms) and elapsed time over many batches of one contender. */
 export class Sample {

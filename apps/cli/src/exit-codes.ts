@@ -1,4 +1,5 @@
 import { isRedlayerError } from '@redlayer/connection'
+import { redisFailureOf } from '@redlayer/resilience'
 
 /** The exit codes of `redlayer`, documented in the README. */
 export const EXIT = {
@@ -23,26 +24,14 @@ const USAGE_CODES = [
   'E_INVALID_OPTIONS',
 ] as const
 
-// Errors ioredis raises when the server is gone or silent: the outage exit code, not a failure.
-const CONNECTION_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-])
-const CONNECTION_MESSAGES =
-  /^(Connection is closed|Command timed out|Stream isn't writeable|Failed to refresh slots cache|All sentinels are unreachable)/
-
-/** True when `error` says Redis is unreachable rather than that it refused something. */
-export function isConnectionFailure(error: unknown): boolean {
-  if (isRedlayerError(error, 'E_REDIS_UNAVAILABLE')) return true
-  if (!(error instanceof Error)) return false
-  const errno = (error as { code?: unknown }).code
-  return (
-    (typeof errno === 'string' && CONNECTION_ERRNOS.has(errno)) || CONNECTION_MESSAGES.test(error.message)
-  )
+/**
+ * True when `error` says Redis is unreachable (or stopped answering) rather than that it refused
+ * something: the Redis-failure classification of @redlayer/resilience (ADR-0013), one for the
+ * packages and the CLI.
+ */
+function isConnectionFailure(error: unknown): boolean {
+  const kind = redisFailureOf(error)?.kind
+  return kind === 'connection' || kind === 'timeout'
 }
 
 /** The exit code an error ends the command with. */

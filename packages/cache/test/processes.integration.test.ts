@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Topology, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { percentile, type Topology, topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import { describe, expect, it } from 'vitest'
 import { type Child, request, startChild } from './child-process.js'
 import { cacheFixture, testKeyspace } from './fixtures.js'
@@ -17,10 +17,6 @@ async function startWorkers(topology: Topology, prefix: string, count: number): 
     }),
   )
   return children
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number
 }
 
 describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
@@ -76,8 +72,8 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))(
         windows.push(Math.max(0, seen.at - resolvedAt))
       }
       windows.sort((x, y) => x - y)
-      const p50 = percentile(windows, 50)
-      const p99 = percentile(windows, 99)
+      const p50 = percentile(windows, 0.5)
+      const p99 = percentile(windows, 0.99)
       console.log(
         `L1 coherence window on ${kind} over ${rounds} changes: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${windows.at(-1)?.toFixed(2)} ms`,
       )

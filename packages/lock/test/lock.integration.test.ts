@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, type RedisClient } from '@redlayer/connection'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
+import { percentile, startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLockManager, type Lock } from '../src/index.js'
 import { nextMessage, outputOf, startChild } from './child-process.js'
@@ -29,11 +29,6 @@ class FencedResource {
     this.value = value
     return true
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
 }
 
 // ADR-0015: the same suite on a single Redis, a Sentinel group and a Cluster.
@@ -219,8 +214,8 @@ describe.each(topologiesFromEnv())('locks on %s', (kind) => {
     }
     // With a 1 s backoff floor, only the wake-up can make these short.
     console.info(
-      `[lock ${kind}] hand-off after release: p50 ${percentile(handoffs, 50).toFixed(2)} ms, ` +
-        `p90 ${percentile(handoffs, 90).toFixed(2)} ms`,
+      `[lock ${kind}] hand-off after release: p50 ${percentile(handoffs, 0.5).toFixed(2)} ms, ` +
+        `p90 ${percentile(handoffs, 0.9).toFixed(2)} ms`,
     )
     expect(handoffs).toHaveLength(20)
   })

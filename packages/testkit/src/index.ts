@@ -33,6 +33,7 @@ export {
 } from './measurements.js'
 export { fillMemory, type MemoryPressure } from './memory-pressure.js'
 export { type MigrationPhase, type MigrationRedirects, migrateSlotUnderUse } from './migrate-under-use.js'
+export { percentile } from './percentile.js'
 export type { WaitOptions } from './poll.js'
 export {
   type FailoverSettings,
