@@ -13,12 +13,10 @@ export {
   type WriteResult,
 } from './cache.js'
 export type { CacheId } from './cache-id.js'
-export { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from './entry-codec.js'
 export { CACHE_ERROR_CODES, type CacheErrorCode } from './errors.js'
 export type {
   CacheOptions,
   DistributedSingleFlightOptions,
   L1Options,
-  ResolvedCacheOptions,
 } from './options.js'
 export { jsonSerializer, type Serializer } from './serializer.js'

@@ -1,4 +1,5 @@
-import { parseOrThrow, type RedisClient } from '@redlayer/connection'
+import type { RedisClient } from '@redlayer/connection'
+import { parseOrThrow } from '@redlayer/connection/internal'
 import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, mastersOf } from '@redlayer/connection'
 import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from '../src/index.js'
+import { DEFAULT_COMPRESSION_THRESHOLD, FORMAT_VERSION } from '../src/entry-codec.js'
 import { cacheFixture, countingLoader, gatedLoader, testKeyspace } from './fixtures.js'
 
 const M = 'redlayer_'

@@ -19,7 +19,6 @@ export {
 } from './config.js'
 export {
   type CreateRedisOverrides,
-  commandTimeoutOf,
   createRedis,
   duplicateForBlocking,
   mastersOf,
@@ -37,7 +36,4 @@ export {
   type RedisNodeHealth,
 } from './health.js'
 export { formatHostPort, type HostPort } from './host-port.js'
-export { infoInteger, parseInfo } from './info.js'
-export { RECONNECT_MAX_DELAY_MS, reconnectDelayMs } from './reconnect-delay.js'
 export { type ClientReadiness, clientReadiness, superviseRedis } from './supervise.js'
-export { invalidInput, parseOrThrow, zodProblems } from './validation.js'

@@ -1,4 +1,5 @@
-import { parseOrThrow, type RedisClient } from '@redlayer/connection'
+import type { RedisClient } from '@redlayer/connection'
+import { parseOrThrow } from '@redlayer/connection/internal'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { FlushClass } from './definition.js'

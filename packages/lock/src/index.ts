@@ -1,7 +1,6 @@
 export type { BackoffPolicy } from './backoff.js'
 export { LOCK_ERROR_CODES, type LockErrorCode } from './errors.js'
 export type { ExtendResult, LeaseState, NotHeldReason, ReleaseResult } from './held-lease.js'
-export { leaseDeadline, leaseMarginMs, MIN_TTL_MS } from './lease-clock.js'
 export { Lock, type ReplicaWaitResult } from './lock.js'
 export { createLockManager, LockManager, type LockManagerOptions } from './lock-manager.js'
 export type { AcquireOptions, LockDefaults, SemaphoreOptions } from './options.js'

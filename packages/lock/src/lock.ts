@@ -1,4 +1,5 @@
-import { parseOrThrow, RedlayerError } from '@redlayer/connection'
+import { RedlayerError } from '@redlayer/connection'
+import { parseOrThrow } from '@redlayer/connection/internal'
 import { z } from 'zod'
 import type { LockContext } from './context.js'
 import {

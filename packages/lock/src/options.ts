@@ -1,4 +1,4 @@
-import { invalidInput, parseOrThrow } from '@redlayer/connection'
+import { invalidInput, parseOrThrow } from '@redlayer/connection/internal'
 import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
 import { z } from 'zod'
 import type { BackoffPolicy } from './backoff.js'

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, type RedisClient } from '@redlayer/connection'
 import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { leaseMarginMs } from '../src/index.js'
+import { leaseMarginMs } from '../src/lease-clock.js'
 import { lockFixture, openClient, sample, trackUnhandledRejections } from './fixtures.js'
 
 const unhandled = trackUnhandledRejections()

@@ -1,4 +1,5 @@
-import { invalidInput, type RedisClient, zodProblems } from '@redlayer/connection'
+import type { RedisClient } from '@redlayer/connection'
+import { invalidInput, zodProblems } from '@redlayer/connection/internal'
 import { type Keyspace, parseDuration } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'

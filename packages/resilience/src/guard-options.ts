@@ -1,10 +1,5 @@
-import {
-  commandTimeoutOf,
-  type Duration,
-  durationSchema,
-  parseOrThrow,
-  type RedisClient,
-} from '@redlayer/connection'
+import { type Duration, durationSchema, type RedisClient } from '@redlayer/connection'
+import { commandTimeoutOf, parseOrThrow } from '@redlayer/connection/internal'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import { z } from 'zod'
 

@@ -1,4 +1,5 @@
-import { commandTimeoutOf, invalidInput, parseOrThrow, type RedisClient } from '@redlayer/connection'
+import type { RedisClient } from '@redlayer/connection'
+import { commandTimeoutOf, invalidInput, parseOrThrow } from '@redlayer/connection/internal'
 import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { parseOrThrow, type RedisClient, RedlayerError } from '@redlayer/connection'
+import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { parseOrThrow } from '@redlayer/connection/internal'
 import type { Keyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'

@@ -1,4 +1,5 @@
-import { infoInteger, mastersOf, parseInfo, type RedisClient } from '@redlayer/connection'
+import { mastersOf, type RedisClient } from '@redlayer/connection'
+import { infoInteger, parseInfo } from '@redlayer/connection/internal'
 import type { RedisGuard } from '@redlayer/resilience'
 
 /** What the Redis servers (every master, summed) say about memory, clients and evictions. */

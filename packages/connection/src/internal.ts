@@ -1,0 +1,6 @@
+// ADR-0004: what the redlayer packages share and a user does not call: validation helpers, INFO
+// parsing, the connection's own command timeout. Published as `@redlayer/connection/internal`,
+// outside the public API (no compatibility promise between versions; the packages pin each other).
+export { commandTimeoutOf } from './create-redis.js'
+export { infoInteger, parseInfo } from './info.js'
+export { invalidInput, parseOrThrow, zodProblems } from './validation.js'
