@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import type { RedisClient } from '@redlayer/connection'
+import { LuaScript } from '@redlayer/connection/internal'
 import { type RedisGuard, type RedisOutcome, redisFailureOf } from '@redlayer/resilience'
 import { CHUNK, groupKeys, oneCommand } from './slots.js'
 
@@ -85,39 +85,17 @@ export interface StoredValue {
   readonly deleted: number
 }
 
-interface CacheCommands {
-  redlayerCacheEntryWrite(
-    value: string,
-    deleted: string,
-    bytes: Buffer,
-    lifetimeMs: number,
-    seen: number,
-  ): Promise<number>
-  redlayerCacheEntryDelete(value: string, deleted: string, retentionMs: number): Promise<number>
-  redlayerCacheVersionBump(key: string, retentionMs: number): Promise<string>
-  redlayerCacheVersionTouch(key: string, lifetimeMs: number): Promise<number>
-  redlayerCacheVersionEnsure(key: string, retentionMs: number): Promise<string>
-  redlayerCacheLeaseRelease(key: string, token: string): Promise<number>
-}
+const script = (name: string, file: string) => new LuaScript(name, new URL(`./${file}`, import.meta.url))
 
+// ADR-0020: the cache's scripts, beside this module (the build copies them to dist).
 const SCRIPTS = {
-  redlayerCacheEntryWrite: ['entry-write.lua', 2],
-  redlayerCacheEntryDelete: ['entry-delete.lua', 2],
-  redlayerCacheVersionBump: ['version-bump.lua', 1],
-  redlayerCacheVersionTouch: ['version-touch.lua', 1],
-  redlayerCacheVersionEnsure: ['version-ensure.lua', 1],
-  redlayerCacheLeaseRelease: ['lease-release.lua', 1],
+  entryWrite: script('redlayerCacheEntryWrite', 'entry-write.lua'),
+  entryDelete: script('redlayerCacheEntryDelete', 'entry-delete.lua'),
+  versionBump: script('redlayerCacheVersionBump', 'version-bump.lua'),
+  versionTouch: script('redlayerCacheVersionTouch', 'version-touch.lua'),
+  versionEnsure: script('redlayerCacheVersionEnsure', 'version-ensure.lua'),
+  leaseRelease: script('redlayerCacheLeaseRelease', 'lease-release.lua'),
 } as const
-
-function defineScripts(redis: RedisClient): RedisClient & CacheCommands {
-  for (const [name, [file, numberOfKeys]] of Object.entries(SCRIPTS)) {
-    if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') continue
-    // Lua beside the TypeScript; scripts/copy-lua.mjs ships it beside the compiled code.
-    const lua = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8')
-    redis.defineCommand(name, { numberOfKeys, lua })
-  }
-  return redis as RedisClient & CacheCommands
-}
 
 /**
  * Every Redis command of the cache, each run through the guard (ADR-0013) with a fallback that
@@ -125,12 +103,13 @@ function defineScripts(redis: RedisClient): RedisClient & CacheCommands {
  * as an exception, it becomes a degraded path the cache decides on. Errors that are not Redis failures pass through.
  */
 export class RedisStore {
-  readonly redis: RedisClient & CacheCommands
+  readonly redis: RedisClient
   readonly #guard: RedisGuard
   #batch: ReadBatch | undefined
 
   constructor(redis: RedisClient, guard: RedisGuard) {
-    this.redis = defineScripts(redis)
+    this.redis = redis
+    void LuaScript.prepare(redis) // ahead of the first write (see LuaScript)
     this.#guard = guard
   }
 
@@ -249,7 +228,7 @@ export class RedisStore {
   ensureVersions(keys: readonly string[], retentionMs: number): Promise<Guarded<number[]>> {
     return this.#run('cache.versions', () =>
       Promise.all(
-        keys.map(async (key) => Number(await this.redis.redlayerCacheVersionEnsure(key, retentionMs))),
+        keys.map(async (key) => Number(await SCRIPTS.versionEnsure.run(this.redis, [key], [retentionMs]))),
       ),
     )
   }
@@ -282,19 +261,17 @@ export class RedisStore {
           lifetimes.set(key, Math.max(lifetimes.get(key) ?? 0, entry.lifetimeMs))
       }
       // Versions first: a value must never be readable while the versions it recorded could expire.
-      await Promise.all([...lifetimes].map(([key, ms]) => this.redis.redlayerCacheVersionTouch(key, ms)))
+      await Promise.all([...lifetimes].map(([key, ms]) => SCRIPTS.versionTouch.run(this.redis, [key], [ms])))
       const written = await Promise.all(
         entries.map((entry) =>
-          this.redis.redlayerCacheEntryWrite(
-            entry.keys.value,
-            entry.keys.deleted,
-            entry.bytes,
-            entry.lifetimeMs,
-            entry.deletedSeen,
+          SCRIPTS.entryWrite.run(
+            this.redis,
+            [entry.keys.value, entry.keys.deleted],
+            [entry.bytes, entry.lifetimeMs, entry.deletedSeen],
           ),
         ),
       )
-      return written.reduce((sum, one) => sum + one, 0)
+      return written.reduce<number>((sum, one) => sum + Number(one), 0)
     })
   }
 
@@ -302,7 +279,7 @@ export class RedisStore {
   delete(ids: readonly IdKeys[], retentionMs: number): Promise<true | Unconfirmed> {
     return this.#write('cache.delete', async () => {
       await Promise.all(
-        ids.map((id) => this.redis.redlayerCacheEntryDelete(id.value, id.deleted, retentionMs)),
+        ids.map((id) => SCRIPTS.entryDelete.run(this.redis, [id.value, id.deleted], [retentionMs])),
       )
       return true as const
     })
@@ -311,7 +288,7 @@ export class RedisStore {
   /** New versions for tag or epoch keys (ADR-0020). `retentionMs` 0: the key never expires. */
   bumpVersions(keys: readonly string[], retentionMs: number): Promise<true | Unconfirmed> {
     return this.#write('cache.invalidate', async () => {
-      await Promise.all(keys.map((key) => this.redis.redlayerCacheVersionBump(key, retentionMs)))
+      await Promise.all(keys.map((key) => SCRIPTS.versionBump.run(this.redis, [key], [retentionMs])))
       return true as const
     })
   }
@@ -327,7 +304,7 @@ export class RedisStore {
   releaseLease(key: string, token: string): Promise<Guarded<boolean>> {
     return this.#run(
       'cache.lease',
-      async () => (await this.redis.redlayerCacheLeaseRelease(key, token)) === 1,
+      async () => (await SCRIPTS.leaseRelease.run(this.redis, [key], [token])) === 1,
     )
   }
 

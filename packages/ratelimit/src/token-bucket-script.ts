@@ -1,38 +1,32 @@
-import { readFileSync } from 'node:fs'
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { LuaScript } from '@redlayer/connection/internal'
 import type { ResolvedLimit } from './limit.js'
 import type { BucketOutcome } from './result.js'
 
 // ADR-0012: one constant script, read once from the file beside this module (the build copies it
-// to dist). ioredis `defineCommand` sends EVALSHA and falls back to EVAL of the same text on
-// NOSCRIPT, so a SCRIPT FLUSH, a restart or a failover to a node without the script costs one
-// extra round trip, never an error.
-const SOURCE = readFileSync(new URL('./token-bucket.lua', import.meta.url), 'utf8')
-const COMMAND = 'redlayerRatelimitTokenBucket'
+// to dist). EVALSHA falls back to EVAL of the same text on NOSCRIPT, so a SCRIPT FLUSH, a restart
+// or a failover to a node without the script costs one extra round trip, never an error.
+const SCRIPT = new LuaScript('redlayerRatelimitTokenBucket', new URL('./token-bucket.lua', import.meta.url))
 
 export type BucketOperation = 'consume' | 'peek' | 'refund'
 
-type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: string[]) => Promise<unknown>
-
 /**
- * The script for the buckets of `limits` on one client (the command is defined on the client once;
+ * The script for the buckets of `limits` on one client (the script is defined on the client once;
  * every limiter may share it). The limits' settings are turned into arguments once, here.
  */
 export function tokenBucketScript(redis: RedisClient, limits: readonly ResolvedLimit[]) {
-  const client = redis as unknown as Record<string, ScriptCommand | undefined>
-  if (typeof client[COMMAND] !== 'function') redis.defineCommand(COMMAND, { lua: SOURCE })
-  const command = client[COMMAND] as ScriptCommand
+  void LuaScript.prepare(redis) // ahead of the first decision (see LuaScript)
   const settings = limits.flatMap((limit) => [String(limit.capacityUnits), String(limit.refillPerUs)])
   return async (
     keys: readonly string[],
     operation: BucketOperation,
     costs: readonly number[],
   ): Promise<BucketOutcome> => {
-    const args: string[] = [...keys, operation]
+    const args: string[] = [operation]
     for (let i = 0; i < limits.length; i++) {
       args.push(settings[2 * i] as string, settings[2 * i + 1] as string, String(costs[i] ?? 0))
     }
-    return parseReply(await command.call(redis, keys.length, ...args), keys.length)
+    return parseReply(await SCRIPT.run(redis, keys, args), keys.length)
   }
 }
 

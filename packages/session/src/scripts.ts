@@ -1,36 +1,29 @@
-import { readFileSync } from 'node:fs'
 import type { RedisClient } from '@redlayer/connection'
+import { LuaScript } from '@redlayer/connection/internal'
 
 export type ScriptRunner = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>
 
-const source = (file: string) => readFileSync(new URL(file, import.meta.url), 'utf8')
-const prelude = source('./session-common.lua')
+const here = (file: string) => new URL(file, import.meta.url)
+const prelude = here('./session-common.lua')
 
+// Each script is the shared helpers plus its own body; every script takes the session's five keys
+// (one slot). EVALSHA, falling back to EVAL of the same constant text (LuaScript).
 const SCRIPTS = {
-  create: 'create-session.lua',
-  append: 'append-event.lua',
-  update: 'update-state.lua',
-  touch: 'touch-session.lua',
-  delete: 'delete-session.lua',
-  read: 'read-session.lua',
-} as const satisfies Record<string, string>
+  create: new LuaScript('redlayerSession_create', here('./create-session.lua'), { prelude }),
+  append: new LuaScript('redlayerSession_append', here('./append-event.lua'), { prelude }),
+  update: new LuaScript('redlayerSession_update', here('./update-state.lua'), { prelude }),
+  touch: new LuaScript('redlayerSession_touch', here('./touch-session.lua'), { prelude }),
+  delete: new LuaScript('redlayerSession_delete', here('./delete-session.lua'), { prelude }),
+  read: new LuaScript('redlayerSession_read', here('./read-session.lua'), { prelude }),
+} as const
 
 export type SessionScripts = { readonly [Name in keyof typeof SCRIPTS]: ScriptRunner }
 
-// Registered with defineCommand: EVALSHA, falling back to EVAL of the same constant text after a
-// SCRIPT FLUSH or a restart. Every script takes the session's five keys (one slot).
+/** The session scripts bound to one client (defined on it ahead of the first call). */
 export function sessionScripts(redis: RedisClient): SessionScripts {
-  const commands = redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>
-  const entries = Object.entries(SCRIPTS).map(([name, file]) => {
-    const command = `redlayerSession_${name}`
-    if (typeof commands[command] !== 'function') {
-      redis.defineCommand(command, { numberOfKeys: 5, lua: `${prelude}\n${source(`./${file}`)}` })
-    }
-    const runner: ScriptRunner = (keys, args) => {
-      const fn = commands[command]
-      if (!fn) throw new Error(`script ${command} is not registered`)
-      return fn.call(redis, ...keys, ...args)
-    }
+  void LuaScript.prepare(redis)
+  const entries = Object.entries(SCRIPTS).map(([name, script]) => {
+    const runner: ScriptRunner = (keys, args) => script.run(redis, keys, args)
     return [name, runner] as const
   })
   return Object.fromEntries(entries) as SessionScripts

@@ -1,5 +1,5 @@
 import type { RedisClient } from '@redlayer/connection'
-import { LuaScript } from '../lua-script.js'
+import { LuaScript } from '@redlayer/connection/internal'
 import { type LeaseReply, leaseReply } from '../replies.js'
 import type { ResourceKeys } from '../resource-keys.js'
 
