@@ -6,6 +6,7 @@ import {
   RedlayerError,
   redactRedisUrl,
 } from '@redlayer/connection'
+import { settleWithin } from '@redlayer/connection/internal'
 import type { RedisProcess } from '@redlayer/testkit'
 
 /** The Redis the example talks to, and the throwaway server it started, if it had to. */
@@ -40,17 +41,6 @@ export function isLocalStandalone(config: RedisConfig): boolean {
   )
 }
 
-function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    // Handlers go on `work` in every case, so that its later rejection is never unhandled.
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort, { once: true })
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
-}
-
 /**
  * Connects with the config and PINGs within the config's own bounds (connect plus command
  * timeout). Resolves to the client when it answered, or closes it and resolves to why not.
@@ -70,7 +60,7 @@ async function probe(config: RedisConfig, signal?: AbortSignal): Promise<RedisCl
     timer.unref()
   })
   try {
-    await abortable(Promise.race([client.ping(), deadline]), signal)
+    await settleWithin(Promise.race([client.ping(), deadline]), { signal })
     return client
   } catch (error) {
     client.disconnect()
@@ -111,7 +101,7 @@ export async function connectRedis(
   options.write(`Nothing answered at ${where} (${first.reason}).`)
   let local: RedisProcess
   try {
-    local = await abortable(startLocalRedis(), options.signal)
+    local = await settleWithin(startLocalRedis(), { signal: options.signal })
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason
     throw new RedlayerError(

@@ -1,3 +1,4 @@
+import { settleWithin } from '@redlayer/connection/internal'
 import { cacheError } from './errors.js'
 
 /**
@@ -11,25 +12,15 @@ export function runWithHardTimeout<T>(
   const controller = new AbortController()
   const loading = Promise.resolve().then(() => load(controller.signal))
   if (hardTimeoutMs === undefined) return loading
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
+  return settleWithin(loading, {
+    timeoutMs: hardTimeoutMs,
+    onTimeout: () => {
       const error = cacheError('E_LOADER_TIMEOUT', `loader did not finish within ${hardTimeoutMs} ms`, {
         details: { hardTimeoutMs },
       })
       controller.abort(error)
-      reject(error)
-    }, hardTimeoutMs)
-    timer.unref()
-    loading.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
+      throw error
+    },
   })
 }
 
@@ -37,38 +28,10 @@ export const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout')
 
 /** Resolves with SOFT_TIMEOUT after `ms` unless `promise` settles first (its rejection is passed on). */
 export function raceSoftTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof SOFT_TIMEOUT> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(SOFT_TIMEOUT), ms)
-    timer.unref()
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
+  return settleWithin(promise, { timeoutMs: ms, onTimeout: () => SOFT_TIMEOUT })
 }
 
 /** Waits for `promise` but stops waiting (rejects with the reason) when the signal aborts. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  signal.throwIfAborted()
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
+  return settleWithin(promise, { signal })
 }

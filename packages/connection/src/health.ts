@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { Cluster, type Redis } from 'ioredis'
 import type { RedisMode } from './config.js'
 import { infoInteger, parseInfo } from './info.js'
+import { settleWithin } from './settle-within.js'
 import { type ClientReadiness, clientReadiness } from './supervise.js'
 
 /** What one server reports about itself. `null` means it did not say (or could not be asked). */
@@ -54,7 +55,7 @@ export async function checkRedisHealth(
   // A client that cannot send is answered without a command: every one would fail at once.
   if (!readiness.ready) return notServing(client, readiness)
   const check = client instanceof Cluster ? clusterHealth(client, readiness) : singleHealth(client, readiness)
-  return options.signal ? abortable(check, options.signal) : check
+  return settleWithin(check, { signal: options.signal })
 }
 
 function modeOf(client: Redis | Cluster): RedisMode {
@@ -181,12 +182,4 @@ function failedNode(address: string, error: string): RedisNodeHealth {
     replicas: null,
     error,
   }
-}
-
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }

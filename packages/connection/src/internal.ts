@@ -4,4 +4,5 @@
 export { commandTimeoutOf } from './create-redis.js'
 export { infoInteger, parseInfo } from './info.js'
 export { LuaScript, type ScriptArg } from './lua-script.js'
+export { settleWithin } from './settle-within.js'
 export { invalidInput, parseOrThrow, zodProblems } from './validation.js'
