@@ -1,5 +1,5 @@
 import type { RedisClient } from '@redlayer/connection'
-import { parseOrThrow } from '@redlayer/connection/internal'
+import { hasMethods, parseOrThrow } from '@redlayer/connection/internal'
 import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
@@ -74,29 +74,22 @@ export interface ResolvedCacheOptions<N extends string = string> {
   replayIntervalMs: number
 }
 
-const hasFunction =
-  (...names: string[]) =>
-  (value: unknown) =>
-    typeof value === 'object' &&
-    value !== null &&
-    names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
-
 const duration = durationSchema()
 const positiveDuration = durationSchema({ min: 1 })
 
 const schema = z.strictObject({
   redis: z.custom<RedisClient>(
-    hasFunction('mgetBuffer', 'duplicate'),
+    hasMethods('mgetBuffer', 'duplicate'),
     'must be an ioredis Redis or Cluster client',
   ),
-  keyspace: z.custom<Keyspace>(hasFunction('key', 'ttl', 'namespace'), 'must come from defineKeyspace()'),
+  keyspace: z.custom<Keyspace>(hasMethods('key', 'ttl', 'namespace'), 'must come from defineKeyspace()'),
   namespace: z.string().min(1),
-  guard: z.custom<RedisGuard>(hasFunction('run', 'on'), 'must come from createRedisGuard()').optional(),
+  guard: z.custom<RedisGuard>(hasMethods('run', 'on'), 'must come from createRedisGuard()').optional(),
   metrics: z
-    .custom<RedlayerMetrics>(hasFunction('observeRedisOperation'), 'must come from createRedlayerMetrics()')
+    .custom<RedlayerMetrics>(hasMethods('observeRedisOperation'), 'must come from createRedlayerMetrics()')
     .optional(),
   serializer: z
-    .custom<Serializer>(hasFunction('serialize', 'deserialize'), 'must have serialize and deserialize')
+    .custom<Serializer>(hasMethods('serialize', 'deserialize'), 'must have serialize and deserialize')
     .optional(),
   compressionThreshold: z.union([z.number().int().nonnegative(), z.literal(false)]).optional(),
   ttl: duration.optional(),

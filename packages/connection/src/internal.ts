@@ -2,6 +2,7 @@
 // parsing, the connection's own command timeout, the one way to run a Lua script. Published as `@redlayer/connection/internal`,
 // outside the public API (no compatibility promise between versions; the packages pin each other).
 export { commandTimeoutOf } from './create-redis.js'
+export { hasMethods } from './has-methods.js'
 export { infoInteger, parseInfo } from './info.js'
 export { LuaScript, type ScriptArg } from './lua-script.js'
 export { settleWithin } from './settle-within.js'

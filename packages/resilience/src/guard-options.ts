@@ -1,5 +1,5 @@
 import { type Duration, durationSchema, type RedisClient } from '@redlayer/connection'
-import { commandTimeoutOf, parseOrThrow } from '@redlayer/connection/internal'
+import { commandTimeoutOf, hasMethods, parseOrThrow } from '@redlayer/connection/internal'
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import { z } from 'zod'
 
@@ -54,15 +54,10 @@ export const GUARD_DEFAULTS = {
   resetTimeoutMs: 1000,
 } as const
 
-const hasFunction = (name: string) => (value: unknown) =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as Record<string, unknown>)[name] === 'function'
-
 const schema = z.strictObject({
-  redis: z.custom<RedisClient>(hasFunction('ping'), 'must be an ioredis Redis or Cluster client'),
+  redis: z.custom<RedisClient>(hasMethods('ping'), 'must be an ioredis Redis or Cluster client'),
   metrics: z
-    .custom<RedlayerMetrics>(hasFunction('observeRedisOperation'), 'must come from createRedlayerMetrics()')
+    .custom<RedlayerMetrics>(hasMethods('observeRedisOperation'), 'must come from createRedlayerMetrics()')
     .optional(),
   name: z
     .string()
