@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache'
+
 /** One value held in process: the serialized payload (decoded again on every hit, so callers never share a mutable object) and its times. */
 export interface L1Entry {
   readonly payload: Uint8Array
@@ -12,15 +14,15 @@ export interface L1Options {
 }
 
 // Fixed per-entry cost besides the key's characters and the payload's bytes: the entry object, its
-// tags array, the Uint8Array and its ArrayBuffer, the Map slot, a key built by concatenation.
+// tags array, the Uint8Array and its ArrayBuffer, the cache's slot, a key built by concatenation.
 // Measured on Node 20 x64 (bench/ memory scenario): 370 to 450 bytes of heap per entry; rounded up,
 // so that maxBytes bounds what the tier really keeps alive. It also bounds a flood of tiny values.
 const ENTRY_OVERHEAD_BYTES = 512
 
 /**
  * The in-process tier (ADR-0020): least recently used first out, bounded by a count of entries AND
- * by bytes (key + payload + a fixed overhead). A JavaScript Map keeps insertion order, so reading
- * an entry re-inserts it at the young end and eviction takes from the old end.
+ * by bytes (key + payload + a fixed overhead): an `lru-cache` with `max` and `maxSize`. What is ours
+ * is the expiry by grace and the coherence below.
  *
  * ADR-0020: every invalidation (of a key, tags or everything) moves `generation` forward. A value
  * read from Redis is only stored if no invalidation happened since the read started
@@ -28,13 +30,16 @@ const ENTRY_OVERHEAD_BYTES = 512
  * after the change's bus message, would put the old value back in L1 for good.
  */
 export class L1 {
-  readonly #entries = new Map<string, L1Entry>()
-  readonly #options: L1Options
-  #bytes = 0
+  readonly #entries: LRUCache<string, L1Entry>
   #generation = 0
 
   constructor(options: L1Options) {
-    this.#options = options
+    this.#entries = new LRUCache<string, L1Entry>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      // An entry above maxBytes is not stored at all (lru-cache's maxEntrySize is maxSize).
+      sizeCalculation: (entry, key) => sizeOf(key, entry),
+    })
   }
 
   get size(): number {
@@ -42,7 +47,7 @@ export class L1 {
   }
 
   get bytes(): number {
-    return this.#bytes
+    return this.#entries.calculatedSize
   }
 
   /** Moves on every invalidation; pass the value seen before a read to `set`. */
@@ -55,58 +60,44 @@ export class L1 {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
     if (entry.graceEndsAt <= now) {
-      this.#remove(key)
+      this.#entries.delete(key)
       return undefined
     }
-    this.#entries.delete(key)
-    this.#entries.set(key, entry)
     return entry
   }
 
   /** Stores an entry, unless `since` is given and an invalidation happened after it. */
   set(key: string, entry: L1Entry, since?: number): void {
     if (since !== undefined && since !== this.#generation) return
-    this.#remove(key)
-    const size = sizeOf(key, entry)
-    if (size > this.#options.maxBytes) return
+    this.#entries.delete(key)
+    if (sizeOf(key, entry) > this.#entries.maxSize) return
     this.#entries.set(key, { ...entry, payload: ownBytes(entry.payload) })
-    this.#bytes += size
-    for (const [oldKey] of this.#entries) {
-      if (this.#entries.size <= this.#options.maxEntries && this.#bytes <= this.#options.maxBytes) break
-      this.#remove(oldKey)
-    }
   }
 
   /** Invalidates one key. */
   delete(key: string): void {
     this.#generation++
-    this.#remove(key)
+    this.#entries.delete(key)
   }
 
   /** Forgets a copy Redis no longer has (not an invalidation: concurrent reads may still store). */
   discard(key: string): void {
-    this.#remove(key)
-  }
-
-  #remove(key: string): void {
-    const entry = this.#entries.get(key)
-    if (entry === undefined) return
     this.#entries.delete(key)
-    this.#bytes -= sizeOf(key, entry)
   }
 
   /** Drops every entry carrying one of the tags. */
   deleteTagged(tags: ReadonlySet<string>): void {
     this.#generation++
-    for (const [key, entry] of this.#entries) {
-      if (entry.tags.some((tag) => tags.has(tag))) this.#remove(key)
+    const tagged: string[] = []
+    for (const [key, entry] of this.#entries.entries()) {
+      if (entry.tags.some((tag) => tags.has(tag))) tagged.push(key)
     }
+    for (const key of tagged) this.#entries.delete(key)
   }
 
   clear(): void {
     this.#generation++
     this.#entries.clear()
-    this.#bytes = 0
   }
 }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import type { RateLimitResult } from './result.js'
 
 interface DenyEntry {
@@ -13,14 +14,14 @@ interface DenyEntry {
 /**
  * ADR-0012: a bounded, in-process memory of recent denials. A subject refused until T (Redis time,
  * counted from when the refused request was sent, so never later than T) is refused locally until T
- * without a Redis call. Oldest entries go first when full; a refund or reset forgets the subject.
+ * without a Redis call. The least recently used go first when full (`lru-cache`); a refund or
+ * reset forgets the subject.
  */
 export class DenyCache {
-  readonly #maxEntries: number
-  readonly #entries = new Map<string, DenyEntry>()
+  readonly #entries: LRUCache<string, DenyEntry>
 
   constructor(maxEntries: number) {
-    this.#maxEntries = maxEntries
+    this.#entries = new LRUCache<string, DenyEntry>({ max: maxEntries })
   }
 
   get size(): number {
@@ -38,12 +39,7 @@ export class DenyCache {
     sentAtMs: number,
     retryAfterUs: number,
   ): void {
-    this.#entries.delete(subject)
     this.#entries.set(subject, { untilMs: sentAtMs + retryAfterUs / 1000, cost, result, sentAtMs })
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next()
-      if (!oldest.done) this.#entries.delete(oldest.value)
-    }
   }
 
   /** The cached denial of a request of `cost`, with its waits counted down, or `undefined`. */

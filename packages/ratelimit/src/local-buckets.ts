@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks'
+import { LRUCache } from 'lru-cache'
 import { refill } from './bucket-math.js'
 import type { ResolvedLimit } from './limit.js'
 import type { BucketOutcome } from './result.js'
@@ -20,17 +21,17 @@ interface LocalState {
 /**
  * The in-process buckets of the `local-fallback` mode: the same algorithm as the Lua script, on the
  * process's monotonic clock (never `Date.now()`), for at most `maxSubjects` subjects (the least
- * recently used is forgotten first; a forgotten subject starts again from full buckets).
+ * recently used is forgotten first, `lru-cache`; a forgotten subject starts again from full
+ * buckets).
  */
 export class LocalBuckets {
   readonly #limits: readonly ResolvedLimit[]
-  readonly #maxSubjects: number
-  readonly #subjects = new Map<string, LocalState>()
+  readonly #subjects: LRUCache<string, LocalState>
   readonly #now: () => number
 
   constructor(limits: readonly ResolvedLimit[], maxSubjects: number, nowUs: () => number = monotonicUs) {
     this.#limits = limits
-    this.#maxSubjects = maxSubjects
+    this.#subjects = new LRUCache<string, LocalState>({ max: maxSubjects })
     this.#now = nowUs
   }
 
@@ -57,15 +58,10 @@ export class LocalBuckets {
       })
       refused = short()
     }
-    this.#subjects.delete(subject)
     const full = levels.every((level, i) => level >= (this.#limits[i]?.capacityUnits ?? 0))
-    if (!full) {
-      this.#subjects.set(subject, { levels, atUs: now })
-      if (this.#subjects.size > this.#maxSubjects) {
-        const oldest = this.#subjects.keys().next()
-        if (!oldest.done) this.#subjects.delete(oldest.value)
-      }
-    }
+    // A full bucket is what a forgotten subject starts from: it needs no entry.
+    if (full) this.#subjects.delete(subject)
+    else this.#subjects.set(subject, { levels, atUs: now })
     return { refused, levels }
   }
 
