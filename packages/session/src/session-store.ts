@@ -6,6 +6,7 @@ import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { eventOf, fieldsOf, serialize, stateOf, summaryOf } from './codec.js'
+import { decodeCursor, encodeCursor, pairsOf } from './listing-cursor.js'
 import {
   type ResolvedSessionStoreOptions,
   resolveSessionStoreOptions,
@@ -372,34 +373,6 @@ export class SessionStore<N extends string = string> {
       waitForReplicas(this.#redis, key, wanted.replicas, wanted.timeoutMs),
     )
   }
-}
-
-interface Position {
-  readonly score: number
-  readonly member: string
-}
-
-function pairsOf(flat: readonly string[]): Position[] {
-  const pairs: Position[] = []
-  for (let i = 0; i + 1 < flat.length; i += 2)
-    pairs.push({ member: flat[i] as string, score: Number(flat[i + 1]) })
-  return pairs
-}
-
-function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify([position.score, position.member])).toString('base64url')
-}
-
-function decodeCursor(cursor: string): Position {
-  try {
-    const [score, member] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [unknown, unknown]
-    if (typeof score === 'number' && Number.isFinite(score) && typeof member === 'string') {
-      return { score, member: parseSessionId(member).id }
-    }
-  } catch {
-    // reported below as one typed error
-  }
-  throw new RedlayerError('E_INVALID_ARGUMENT', 'Invalid session listing cursor.')
 }
 
 export function createSessionStore<N extends string>(options: SessionStoreOptions<N>): SessionStore<N> {
