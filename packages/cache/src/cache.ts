@@ -20,11 +20,11 @@ import { type BusMessage, CacheBus } from './bus.js'
 import { type CacheId, idParts, normalizeTags } from './cache-id.js'
 import { type CacheEntry, decodeEntry, encodeEntry } from './entry-codec.js'
 import { cacheError } from './errors.js'
+import { InvalidationLog } from './invalidation-log.js'
 import { KeyWaiters } from './key-waiters.js'
 import { L1 } from './l1.js'
 import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
-import { PendingInvalidations } from './pending-invalidations.js'
 import {
   ABSENT,
   type EntryWrite,
@@ -157,7 +157,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #waiters = new KeyWaiters()
   /** Loads still running after their caller got the graced value (soft timeout), by key. */
   readonly #refreshing = new Map<string, Promise<void>>()
-  readonly #pending: PendingInvalidations
+  readonly #log: InvalidationLog
   readonly #epochKey: string
   readonly #deleteRetentionMs: number
   readonly #onStateChange: (change: StateChange) => void
@@ -168,8 +168,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   /** The epoch key alone: the version keys of a read without tags (no array per read). */
   readonly #epochOnly: readonly string[]
   readonly #whenRedisDown: DegradationMode
-  #replayTimer: NodeJS.Timeout | undefined
-  #replaying: Promise<void> | undefined
   #closed = false
 
   constructor(options: CacheOptions<N>) {
@@ -187,7 +185,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     }
     this.#misses = this.#metrics.cacheMisses.labels(this.#labels)
     this.#store = new RedisStore(o.redis, this.#guard)
-    this.#pending = new PendingInvalidations(o.maxPendingInvalidations)
     // ADR-0020: reserved keys are plain keys of the namespace; value keys always start with a
     // hash tag `{...}` (keyspace.family), so no id can name a reserved key.
     this.#epochKey = this.#keyspace.key(o.namespace, 'epoch')
@@ -211,8 +208,22 @@ export class Cache<N extends string = string> implements AsyncDisposable {
             },
           })
         : undefined
+    this.#log = new InvalidationLog({
+      store: this.#store,
+      bus: this.#bus,
+      l1: this.#l1,
+      metrics: this.#metrics,
+      labels: this.#labels,
+      channel: this.#channel,
+      epochKey: this.#epochKey,
+      tagKey: (tag) => this.#tagKey(tag),
+      deleteRetentionMs: this.#deleteRetentionMs,
+      tagRetentionMs: TAG_RETENTION_MS,
+      replayIntervalMs: o.replayIntervalMs,
+      maxPending: o.maxPendingInvalidations,
+    })
     this.#onStateChange = (change) => {
-      if (change.to === 'closed') void this.#replay()
+      if (change.to === 'closed') void this.#log.replay()
     }
     this.#guard.on('stateChange', this.#onStateChange)
   }
@@ -226,7 +237,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     return {
       l1Entries: this.#l1?.size ?? 0,
       l1Bytes: this.#l1?.bytes ?? 0,
-      pendingInvalidations: this.#pending.size,
+      pendingInvalidations: this.#log.pending.size,
       busSubscribed: this.#bus?.subscribed ?? false,
     }
   }
@@ -367,7 +378,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     if (!stored.applied) {
       // ADR-0013: Redis may hold an older value of these ids; they are deleted on recovery.
       for (const item of prepared) this.#l1?.delete(item.keys.value)
-      this.#queue(() => this.#pending.addIds(prepared.map((item) => item.keys)))
+      this.#log.queue(() => this.#log.pending.addIds(prepared.map((item) => item.keys)))
     }
     return stored
   }
@@ -383,11 +394,11 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     for (const one of keys) this.#l1?.delete(one.value)
     const done = await this.#store.delete(keys, this.#deleteRetentionMs)
     if (done instanceof Unconfirmed) {
-      this.#queue(() => this.#pending.addIds(keys))
+      this.#log.queue(() => this.#log.pending.addIds(keys))
       return notConfirmed(done.outcome)
     }
-    await this.#publish({ type: 'keys', keys: keys.map((one) => one.value) }, () =>
-      this.#pending.addIds(keys),
+    await this.#log.publish({ type: 'keys', keys: keys.map((one) => one.value) }, () =>
+      this.#log.pending.addIds(keys),
     )
     return APPLIED
   }
@@ -407,10 +418,10 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       TAG_RETENTION_MS,
     )
     if (done instanceof Unconfirmed) {
-      this.#queue(() => this.#pending.addTags(list))
+      this.#log.queue(() => this.#log.pending.addTags(list))
       return notConfirmed(done.outcome)
     }
-    await this.#publish({ type: 'tags', tags: list }, () => this.#pending.addTags(list))
+    await this.#log.publish({ type: 'tags', tags: list }, () => this.#log.pending.addTags(list))
     return APPLIED
   }
 
@@ -433,16 +444,16 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       // The flush class is checked before any Redis call, so a refusal is never queued. Not run
       // through the guard: a long SCAN would trip its per-run timeout.
       if (!isRedisFailure(error)) throw error
-      this.#queue(this.#queueEpoch)
+      this.#log.queue(this.#log.queueEpoch)
       // A flush that failed part-way may have unlinked some keys: its outcome is unknown.
       return { applied: false, outcome: 'unknown' }
     }
     const bumped = await this.#store.bumpVersions([this.#epochKey], 0)
     if (bumped instanceof Unconfirmed) {
-      this.#queue(this.#queueEpoch)
+      this.#log.queue(this.#log.queueEpoch)
       return { applied: false, outcome: 'unknown' }
     }
-    await this.#publish({ type: 'clear' }, this.#queueEpoch)
+    await this.#log.publish({ type: 'clear' }, this.#log.queueEpoch)
     return { applied: true, flush }
   }
 
@@ -454,7 +465,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     if (this.#closed) return
     this.#closed = true
     this.#guard.off('stateChange', this.#onStateChange)
-    if (this.#replayTimer) clearInterval(this.#replayTimer)
+    this.#log.close()
     this.#waiters.wakeAll()
     await this.#bus?.[Symbol.asyncDispose]()
   }
@@ -465,7 +476,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     if (this.#l1 === undefined || !this.#bus?.subscribed) return undefined
     const now = Date.now()
     const entry = this.#l1.get(key, now)
-    if (entry === undefined || entry.expiresAt <= now || this.#pending.covers(key, entry.tags))
+    if (entry === undefined || entry.expiresAt <= now || this.#log.pending.covers(key, entry.tags))
       return undefined
     return {
       payload: entry.payload,
@@ -609,8 +620,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       if (current === ABSENT || current > stamp.version) return false
     }
     // Nothing queued (Redis was reachable throughout): nothing to check, nothing to allocate.
-    if (this.#pending.size === 0) return true
-    return !this.#pending.covers(
+    if (this.#log.pending.size === 0) return true
+    return !this.#log.pending.covers(
       key,
       entry.tags.map((stamp) => stamp.tag),
     )
@@ -720,7 +731,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         if (lease === undefined) return
         await this.#store.releaseLease(keys.lease, lease)
         // Waiters in other processes wake on the write's message, or on this one when nothing was written.
-        if (!published) await this.#publish({ type: 'keys', keys: [keys.value] })
+        if (!published) await this.#log.publish({ type: 'keys', keys: [keys.value] })
       })
     const outcome = await this.#withGrace(loading, stale ? [stale] : undefined, options)
     if (!outcome.loaded) {
@@ -891,8 +902,8 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       this.#l1?.delete(item.keys.value)
       if (unchanged) this.#l1Set(item.keys.value, entries[index] as CacheEntry, undefined)
     })
-    await this.#publish({ type: 'keys', keys: items.map((item) => item.keys.value) }, () =>
-      this.#pending.addIds(items.map((item) => item.keys)),
+    await this.#log.publish({ type: 'keys', keys: items.map((item) => item.keys.value) }, () =>
+      this.#log.pending.addIds(items.map((item) => item.keys)),
     )
     return APPLIED
   }
@@ -911,16 +922,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     )
   }
 
-  // --- bus and outage replay -------------------------------------------------------------------
-
-  /** Publishes to the other processes; when that fails, `onFailure` queues the change for replay. */
-  async #publish(message: BusMessage, onFailure?: () => boolean): Promise<void> {
-    if (this.#bus === undefined) return
-    const sent = await this.#store.publish(this.#channel, this.#bus.encode(message))
-    if (sent === UNAVAILABLE) {
-      if (onFailure) this.#queue(onFailure)
-    } else this.#metrics.cacheBusMessages.inc({ ...this.#labels, direction: 'out' })
-  }
+  // --- the bus: other processes' changes ------------------------------------------------------
 
   #receive(message: BusMessage): void {
     this.#metrics.cacheBusMessages.inc({ ...this.#labels, direction: 'in' })
@@ -938,68 +940,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         this.#waiters.wakeAll()
         return
     }
-  }
-
-  readonly #queueEpoch = (): boolean => {
-    this.#pending.addEpoch()
-    return false
-  }
-
-  /** Queues an invalidation for replay (ADR-0013); on overflow L1 goes too (epoch bump queued). */
-  #queue(add: () => boolean): void {
-    const overflowed = add()
-    if (overflowed === true || this.#pending.size > 0) {
-      if (overflowed === true) this.#l1?.clear()
-      this.#metrics.cachePendingInvalidations.set(this.#labels, this.#pending.size)
-    }
-    if (this.#replayTimer === undefined && this.#pending.size > 0 && !this.#closed) {
-      this.#replayTimer = setInterval(() => void this.#replay(), this.#o.replayIntervalMs)
-      this.#replayTimer.unref()
-    }
-  }
-
-  /** Applies queued invalidations once Redis answers again (breaker closed, or on the timer). */
-  #replay(): Promise<void> {
-    if (this.#replaying === undefined) {
-      this.#replaying = this.#replayOnce().finally(() => {
-        this.#replaying = undefined
-      })
-    }
-    return this.#replaying
-  }
-
-  async #replayOnce(): Promise<void> {
-    if (this.#pending.size === 0) return
-    const batch = this.#pending.snapshot()
-    let message: BusMessage[]
-    if (batch.epoch > 0) {
-      if ((await this.#store.bumpVersions([this.#epochKey], 0)) instanceof Unconfirmed) return
-      message = [{ type: 'clear' }]
-    } else {
-      const ids = [...batch.ids.values()].map((item) => item.keys)
-      const tags = [...batch.tags.keys()]
-      if (ids.length > 0 && (await this.#store.delete(ids, this.#deleteRetentionMs)) instanceof Unconfirmed)
-        return
-      if (
-        tags.length > 0 &&
-        (await this.#store.bumpVersions(
-          tags.map((tag) => this.#tagKey(tag)),
-          TAG_RETENTION_MS,
-        )) instanceof Unconfirmed
-      ) {
-        return
-      }
-      message = []
-      if (ids.length > 0) message.push({ type: 'keys', keys: ids.map((one) => one.value) })
-      if (tags.length > 0) message.push({ type: 'tags', tags })
-    }
-    this.#pending.acknowledge(batch)
-    this.#metrics.cachePendingInvalidations.set(this.#labels, this.#pending.size)
-    if (this.#pending.size === 0 && this.#replayTimer !== undefined) {
-      clearInterval(this.#replayTimer)
-      this.#replayTimer = undefined
-    }
-    for (const one of message) await this.#publish(one)
   }
 
   // --- helpers ---------------------------------------------------------------------------------
