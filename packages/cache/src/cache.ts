@@ -19,6 +19,7 @@ import {
 import { type BusMessage, CacheBus } from './bus.js'
 import { type CacheId, idParts, normalizeTags } from './cache-id.js'
 import { type CacheEntry, decodeEntry, encodeEntry } from './entry-codec.js'
+import { EntryWriter } from './entry-writer.js'
 import { cacheError } from './errors.js'
 import { InvalidationLog } from './invalidation-log.js'
 import { KeyWaiters } from './key-waiters.js'
@@ -36,104 +37,27 @@ import {
 } from './redis-store.js'
 import { SingleFlight } from './single-flight.js'
 import { jitterTtl } from './ttl.js'
-
-/** What a loader is given: a signal that aborts at the hard timeout, and the graced value if any. */
-export interface LoaderContext<T> {
-  readonly signal: AbortSignal
-  /** The expired value still within grace, when there is one. */
-  readonly stale: T | undefined
-}
-
-/** Returns the value to cache. `null` is cached (negative caching); `undefined` is returned but not cached. */
-export type Loader<T> = (context: LoaderContext<T>) => Promise<T | undefined> | T | undefined
-
-/** Loads every missing id in one call; returns one value per id, in the same order. */
-export type BatchLoader<T> = (
-  ids: CacheId[],
-  context: { readonly signal: AbortSignal },
-) => Promise<readonly (T | undefined)[]> | readonly (T | undefined)[]
-
-export interface SetOptions {
-  /** Requested TTL, clamped by the keyspace policy; jitter is applied on top. */
-  ttl?: Duration
-  grace?: Duration
-  tags?: readonly string[]
-}
-
-export interface GetOptions {
-  /** Stops waiting (rejects with the signal's reason); a shared load goes on for the others. */
-  signal?: AbortSignal
-}
-
-export interface GetOrSetOptions extends SetOptions, GetOptions {
-  nullTtl?: Duration
-  softTimeout?: Duration
-  hardTimeout?: Duration
-  /** Use (true) or skip (false) the cross-process lease; needs `distributedSingleFlight` on the cache. */
-  distributed?: boolean
-}
-
-export interface ClearOptions {
-  /** Needed for a `disruptive` namespace (ADR-0011). */
-  force?: boolean
-  reason?: string
-  signal?: AbortSignal
-}
-
-/**
- * What became of a write (`set`, `delete`, `invalidateTags`; ADR-0013): applied now, or not
- * confirmed: Redis could not take it, and the cache replays it (a delete, an invalidation) or
- * deletes the ids (a skipped set) once Redis answers, and reads in this process honour it
- * meanwhile. `outcome` says whether the command may still apply before that: `not-applied`
- * (refused, or never sent) or `unknown` (it timed out, or the connection dropped after sending).
- */
-export type WriteResult =
-  | { readonly applied: true }
-  | { readonly applied: false; readonly outcome: RedisOutcome }
-
-/** What `clear()` did: the flush result, or not confirmed (as for a write: the clear is replayed). */
-export type ClearResult =
-  | { readonly applied: true; readonly flush: FlushResult }
-  | { readonly applied: false; readonly outcome: RedisOutcome }
-
-const APPLIED: WriteResult = Object.freeze({ applied: true })
-const notConfirmed = (outcome: RedisOutcome): WriteResult => ({ applied: false, outcome })
-
-export interface CacheStats {
-  readonly l1Entries: number
-  readonly l1Bytes: number
-  readonly pendingInvalidations: number
-  readonly busSubscribed: boolean
-}
-
-interface Versions {
-  readonly epoch: number
-  readonly tags: ReadonlyMap<string, number>
-  /** Date.now() when read: a load that outlives the delete retention is not written. */
-  readonly readAt: number
-}
-
-interface Found {
-  readonly entry: CacheEntry
-  readonly fresh: boolean
-  readonly tier: 'l1' | 'redis'
-}
-
-interface ReadResult {
-  readonly found: (Found | undefined)[]
-  /** Delete version of each id as read (0 when Redis was not read). */
-  readonly deleted: number[]
-  /** Undefined when Redis was not read or unavailable: nothing may be written from this read. */
-  readonly versions: Versions | undefined
-  /** Redis was unavailable: `found` holds only what the namespace's `whenRedisDown` allows. */
-  readonly redisDown: boolean
-}
+import {
+  APPLIED,
+  type BatchLoader,
+  type CacheStats,
+  type ClearOptions,
+  type ClearResult,
+  type Found,
+  type GetOptions,
+  type GetOrSetOptions,
+  type Loader,
+  notConfirmed,
+  type ReadResult,
+  type SetOptions,
+  type Versions,
+  type WriteResult,
+} from './types.js'
 
 type Fill<T> = { readonly value: T | undefined }
 
 const TAG_RETENTION_MS = 24 * 3_600_000
 const MIN_DELETE_RETENTION_MS = 60_000
-const NULL_TTL_CAP_MS = 60_000
 /** The tag versions of a read that met no tag (shared, never written to). */
 const NO_TAGS: ReadonlyMap<string, number> = new Map()
 /** An explicit set() wins over any delete before it (entry-write.lua checks nothing). */
@@ -158,6 +82,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   /** Loads still running after their caller got the graced value (soft timeout), by key. */
   readonly #refreshing = new Map<string, Promise<void>>()
   readonly #log: InvalidationLog
+  readonly #writer: EntryWriter<N>
   readonly #epochKey: string
   readonly #deleteRetentionMs: number
   readonly #onStateChange: (change: StateChange) => void
@@ -221,6 +146,17 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       tagRetentionMs: TAG_RETENTION_MS,
       replayIntervalMs: o.replayIntervalMs,
       maxPending: o.maxPendingInvalidations,
+    })
+    this.#writer = new EntryWriter({
+      o,
+      keyspace: this.#keyspace,
+      store: this.#store,
+      l1: this.#l1,
+      log: this.#log,
+      metrics: this.#metrics,
+      labels: this.#labels,
+      tagKey: (tag) => this.#tagKey(tag),
+      deleteRetentionMs: this.#deleteRetentionMs,
     })
     this.#onStateChange = (change) => {
       if (change.to === 'closed') void this.#log.replay()
@@ -343,7 +279,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         const idKeys = keys[index] as IdKeys
         return value === undefined ? [] : [{ keys: idKeys, value, deletedSeen: read.deleted[index] ?? 0 }]
       })
-      await this.#writeValues(items, tags, versions, options)
+      await this.#writer.write(items, tags, versions, options)
       return values as readonly (T | undefined)[]
     })
     const allStale = stale.every((found) => found !== undefined)
@@ -374,7 +310,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       return { keys: this.#idKeys(item.id), value: item.value as unknown, deletedSeen: ALWAYS }
     })
     const versions = await this.#readVersions(tags)
-    const stored = await this.#writeValues(prepared, tags, versions, options)
+    const stored = await this.#writer.write(prepared, tags, versions, options)
     if (!stored.applied) {
       // ADR-0013: Redis may hold an older value of these ids; they are deleted on recovery.
       for (const item of prepared) this.#l1?.delete(item.keys.value)
@@ -574,7 +510,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       }
       const fresh = readAt < entry.expiresAt
       found[index] = { entry, fresh, tier: 'redis' }
-      if (fresh && this.#l1 !== undefined) this.#l1Set(one.value, entry, l1Since)
+      if (fresh && this.#l1 !== undefined) this.#l1.keep(one.value, entry, l1Since)
     }
     return { found, deleted, versions: { epoch, tags, readAt }, redisDown: false }
   }
@@ -722,7 +658,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       .then(async (value) => {
         if (value !== undefined) {
           const deletedSeen = read.deleted[0] ?? 0
-          const written = await this.#writeValues([{ keys, value, deletedSeen }], tags, versions, options)
+          const written = await this.#writer.write([{ keys, value, deletedSeen }], tags, versions, options)
           published = written.applied
         }
         return value
@@ -843,83 +779,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       this.#staleServed(isTimeout(error) ? 'hard-timeout' : 'loader-error', stale.length)
       return { loaded: false }
     }
-  }
-
-  // --- writing ---------------------------------------------------------------------------------
-
-  /** Serializes and writes values with one set of tags. */
-  async #writeValues(
-    items: readonly { keys: IdKeys; value: unknown; deletedSeen: number }[],
-    tags: readonly string[],
-    versions: Versions | undefined,
-    options: GetOrSetOptions,
-  ): Promise<WriteResult> {
-    if (items.length === 0) return APPLIED
-    const now = Date.now()
-    const graceMs = options.grace === undefined ? this.#o.graceMs : parseDuration(options.grace)
-    const baseTtl = this.#keyspace.ttl(
-      this.namespace,
-      options.ttl === undefined ? this.#o.ttlMs : parseDuration(options.ttl),
-    )
-    const requestedNullTtl =
-      options.nullTtl === undefined ? this.#o.nullTtlMs : parseDuration(options.nullTtl)
-    const nullTtl = this.#keyspace.ttl(this.namespace, requestedNullTtl ?? Math.min(baseTtl, NULL_TTL_CAP_MS))
-    const writes: EntryWrite[] = []
-    const entries: CacheEntry[] = []
-    for (const item of items) {
-      // Serialize before anything else: a value that cannot be cached fails the call, not Redis.
-      const payload = this.#o.serializer.serialize(item.value)
-      const ttl = jitterTtl(item.value === null ? nullTtl : baseTtl, this.#o.jitter)
-      const entry: CacheEntry = {
-        payload,
-        expiresAt: now + ttl,
-        graceEndsAt: now + ttl + graceMs,
-        epoch: versions?.epoch ?? 0,
-        tags: tags.map((tag) => ({ tag, version: Math.max(0, versions?.tags.get(tag) ?? 0) })),
-      }
-      entries.push(entry)
-      writes.push({
-        keys: item.keys,
-        bytes: encodeEntry(entry, this.#o.compressionThreshold),
-        lifetimeMs: ttl + graceMs,
-        deletedSeen: item.deletedSeen,
-        tagKeys: tags.map((tag) => this.#tagKey(tag)),
-      })
-    }
-    // ADR-0020: a load slower than the delete retention cannot prove no delete happened meanwhile.
-    const tooOld = versions !== undefined && now - versions.readAt > this.#deleteRetentionMs
-    const l1Since = this.#l1?.generation
-    const written =
-      versions === undefined || tooOld ? new Unconfirmed('not-applied') : await this.#store.write(writes)
-    if (written instanceof Unconfirmed) {
-      this.#metrics.cacheWritesSkipped.inc(this.#labels, items.length)
-      return notConfirmed(written.outcome)
-    }
-    // A write invalidates reads still in flight in this process (their replies are older); the
-    // new value goes to L1 unless another process invalidated meanwhile.
-    const unchanged = this.#l1?.generation === l1Since
-    items.forEach((item, index) => {
-      this.#l1?.delete(item.keys.value)
-      if (unchanged) this.#l1Set(item.keys.value, entries[index] as CacheEntry, undefined)
-    })
-    await this.#log.publish({ type: 'keys', keys: items.map((item) => item.keys.value) }, () =>
-      this.#log.pending.addIds(items.map((item) => item.keys)),
-    )
-    return APPLIED
-  }
-
-  /** ADR-0020: stored only if no invalidation reached L1 since `since` (read before Redis was asked). */
-  #l1Set(key: string, entry: CacheEntry, since: number | undefined): void {
-    this.#l1?.set(
-      key,
-      {
-        payload: entry.payload,
-        expiresAt: entry.expiresAt,
-        graceEndsAt: entry.graceEndsAt,
-        tags: entry.tags.map((stamp) => stamp.tag),
-      },
-      since,
-    )
   }
 
   // --- the bus: other processes' changes ------------------------------------------------------

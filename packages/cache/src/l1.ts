@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import type { CacheEntry } from './entry-codec.js'
 
 /** One value held in process: the serialized payload (decoded again on every hit, so callers never share a mutable object) and its times. */
 export interface L1Entry {
@@ -72,6 +73,20 @@ export class L1 {
     this.#entries.delete(key)
     if (sizeOf(key, entry) > this.#entries.maxSize) return
     this.#entries.set(key, { ...entry, payload: ownBytes(entry.payload) })
+  }
+
+  /** ADR-0020: a value as Redis holds it, kept unless an invalidation reached L1 since `since`. */
+  keep(key: string, entry: CacheEntry, since: number | undefined): void {
+    this.set(
+      key,
+      {
+        payload: entry.payload,
+        expiresAt: entry.expiresAt,
+        graceEndsAt: entry.graceEndsAt,
+        tags: entry.tags.map((stamp) => stamp.tag),
+      },
+      since,
+    )
   }
 
   /** Invalidates one key. */

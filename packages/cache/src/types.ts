@@ -1,0 +1,101 @@
+import type { Duration, FlushResult } from '@redlayer/keyspace'
+import type { RedisOutcome } from '@redlayer/resilience'
+import type { CacheId } from './cache-id.js'
+import type { CacheEntry } from './entry-codec.js'
+
+// The cache's public call types and results, and the ones its parts pass each other.
+
+/** What a loader is given: a signal that aborts at the hard timeout, and the graced value if any. */
+export interface LoaderContext<T> {
+  readonly signal: AbortSignal
+  /** The expired value still within grace, when there is one. */
+  readonly stale: T | undefined
+}
+
+/** Returns the value to cache. `null` is cached (negative caching); `undefined` is returned but not cached. */
+export type Loader<T> = (context: LoaderContext<T>) => Promise<T | undefined> | T | undefined
+
+/** Loads every missing id in one call; returns one value per id, in the same order. */
+export type BatchLoader<T> = (
+  ids: CacheId[],
+  context: { readonly signal: AbortSignal },
+) => Promise<readonly (T | undefined)[]> | readonly (T | undefined)[]
+
+export interface SetOptions {
+  /** Requested TTL, clamped by the keyspace policy; jitter is applied on top. */
+  ttl?: Duration
+  grace?: Duration
+  tags?: readonly string[]
+}
+
+export interface GetOptions {
+  /** Stops waiting (rejects with the signal's reason); a shared load goes on for the others. */
+  signal?: AbortSignal
+}
+
+export interface GetOrSetOptions extends SetOptions, GetOptions {
+  nullTtl?: Duration
+  softTimeout?: Duration
+  hardTimeout?: Duration
+  /** Use (true) or skip (false) the cross-process lease; needs `distributedSingleFlight` on the cache. */
+  distributed?: boolean
+}
+
+export interface ClearOptions {
+  /** Needed for a `disruptive` namespace (ADR-0011). */
+  force?: boolean
+  reason?: string
+  signal?: AbortSignal
+}
+
+/**
+ * What became of a write (`set`, `delete`, `invalidateTags`; ADR-0013): applied now, or not
+ * confirmed: Redis could not take it, and the cache replays it (a delete, an invalidation) or
+ * deletes the ids (a skipped set) once Redis answers, and reads in this process honour it
+ * meanwhile. `outcome` says whether the command may still apply before that: `not-applied`
+ * (refused, or never sent) or `unknown` (it timed out, or the connection dropped after sending).
+ */
+export type WriteResult =
+  | { readonly applied: true }
+  | { readonly applied: false; readonly outcome: RedisOutcome }
+
+/** What `clear()` did: the flush result, or not confirmed (as for a write: the clear is replayed). */
+export type ClearResult =
+  | { readonly applied: true; readonly flush: FlushResult }
+  | { readonly applied: false; readonly outcome: RedisOutcome }
+
+export const APPLIED: WriteResult = Object.freeze({ applied: true })
+export const notConfirmed = (outcome: RedisOutcome): WriteResult => ({ applied: false, outcome })
+
+export interface CacheStats {
+  readonly l1Entries: number
+  readonly l1Bytes: number
+  readonly pendingInvalidations: number
+  readonly busSubscribed: boolean
+}
+
+/** The versions a read saw, which a load's write records (ADR-0020). */
+export interface Versions {
+  readonly epoch: number
+  readonly tags: ReadonlyMap<string, number>
+  /** Date.now() when read: a load that outlives the delete retention is not written. */
+  readonly readAt: number
+}
+
+/** A value found by a read, and where. */
+export interface Found {
+  readonly entry: CacheEntry
+  readonly fresh: boolean
+  readonly tier: 'l1' | 'redis'
+}
+
+/** What a read of some ids found. */
+export interface ReadResult {
+  readonly found: (Found | undefined)[]
+  /** Delete version of each id as read (0 when Redis was not read). */
+  readonly deleted: number[]
+  /** Undefined when Redis was not read or unavailable: nothing may be written from this read. */
+  readonly versions: Versions | undefined
+  /** Redis was unavailable: `found` holds only what the namespace's `whenRedisDown` allows. */
+  readonly redisDown: boolean
+}
