@@ -1,24 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { type DegradationMode, RedlayerError } from '@redlayer/connection'
-import {
-  type Duration,
-  type FlushResult,
-  flushNamespace,
-  type Keyspace,
-  parseDuration,
-} from '@redlayer/keyspace'
+import { type FlushResult, flushNamespace, type Keyspace, parseDuration } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
-import {
-  isRedisFailure,
-  type RedisGuard,
-  type RedisOutcome,
-  type StateChange,
-  sharedRedisGuard,
-} from '@redlayer/resilience'
+import { isRedisFailure, type RedisGuard, type StateChange, sharedRedisGuard } from '@redlayer/resilience'
 import { type BusMessage, CacheBus } from './bus.js'
 import { type CacheId, idParts, normalizeTags } from './cache-id.js'
-import { type CacheEntry, decodeEntry, encodeEntry } from './entry-codec.js'
+import { type CacheEntry, decodeEntry } from './entry-codec.js'
 import { EntryWriter } from './entry-writer.js'
 import { cacheError } from './errors.js'
 import { InvalidationLog } from './invalidation-log.js'
@@ -26,17 +14,8 @@ import { KeyWaiters } from './key-waiters.js'
 import { L1 } from './l1.js'
 import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
-import {
-  ABSENT,
-  type EntryWrite,
-  type IdKeys,
-  RedisStore,
-  type StoredValue,
-  UNAVAILABLE,
-  Unconfirmed,
-} from './redis-store.js'
+import { ABSENT, type IdKeys, RedisStore, type StoredValue, UNAVAILABLE, Unconfirmed } from './redis-store.js'
 import { SingleFlight } from './single-flight.js'
-import { jitterTtl } from './ttl.js'
 import {
   APPLIED,
   type BatchLoader,
