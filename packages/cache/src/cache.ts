@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { type DegradationMode, RedlayerError } from '@redlayer/connection'
+import type { DegradationMode } from '@redlayer/connection'
 import { type FlushResult, flushNamespace, type Keyspace, parseDuration } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { isRedisFailure, type RedisGuard, type StateChange, sharedRedisGuard } from '@redlayer/resilience'
 import { type BusMessage, CacheBus } from './bus.js'
 import { type CacheId, idParts, normalizeTags } from './cache-id.js'
-import { type CacheEntry, decodeEntry } from './entry-codec.js'
+import type { CacheEntry } from './entry-codec.js'
 import { EntryWriter } from './entry-writer.js'
 import { cacheError } from './errors.js'
 import { InvalidationLog } from './invalidation-log.js'
@@ -14,8 +14,9 @@ import { KeyWaiters } from './key-waiters.js'
 import { L1 } from './l1.js'
 import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
-import { ABSENT, type IdKeys, RedisStore, type StoredValue, UNAVAILABLE, Unconfirmed } from './redis-store.js'
+import { type IdKeys, RedisStore, TAG_RETENTION_MS, UNAVAILABLE, Unconfirmed } from './redis-store.js'
 import { SingleFlight } from './single-flight.js'
+import { TieredReader } from './tiered-reader.js'
 import {
   APPLIED,
   type BatchLoader,
@@ -29,16 +30,12 @@ import {
   notConfirmed,
   type ReadResult,
   type SetOptions,
-  type Versions,
   type WriteResult,
 } from './types.js'
 
 type Fill<T> = { readonly value: T | undefined }
 
-const TAG_RETENTION_MS = 24 * 3_600_000
 const MIN_DELETE_RETENTION_MS = 60_000
-/** The tag versions of a read that met no tag (shared, never written to). */
-const NO_TAGS: ReadonlyMap<string, number> = new Map()
 /** An explicit set() wins over any delete before it (entry-write.lua checks nothing). */
 const ALWAYS = -1
 
@@ -62,6 +59,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #refreshing = new Map<string, Promise<void>>()
   readonly #log: InvalidationLog
   readonly #writer: EntryWriter<N>
+  readonly #reader: TieredReader
   readonly #epochKey: string
   readonly #deleteRetentionMs: number
   readonly #onStateChange: (change: StateChange) => void
@@ -69,8 +67,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   /** Label children bound once: a hit increments without building or hashing a label object anew. */
   readonly #hits: Readonly<Record<Found['tier'], { inc(value?: number): void }>>
   readonly #misses: { inc(value?: number): void }
-  /** The epoch key alone: the version keys of a read without tags (no array per read). */
-  readonly #epochOnly: readonly string[]
   readonly #whenRedisDown: DegradationMode
   #closed = false
 
@@ -92,7 +88,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     // ADR-0020: reserved keys are plain keys of the namespace; value keys always start with a
     // hash tag `{...}` (keyspace.family), so no id can name a reserved key.
     this.#epochKey = this.#keyspace.key(o.namespace, 'epoch')
-    this.#epochOnly = [this.#epochKey]
     this.#channel = this.#keyspace.key(o.namespace, 'bus')
     this.#deleteRetentionMs = Math.max(
       MIN_DELETE_RETENTION_MS,
@@ -125,6 +120,16 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       tagRetentionMs: TAG_RETENTION_MS,
       replayIntervalMs: o.replayIntervalMs,
       maxPending: o.maxPendingInvalidations,
+    })
+    this.#reader = new TieredReader({
+      namespace: o.namespace,
+      store: this.#store,
+      l1: this.#l1,
+      bus: this.#bus,
+      log: this.#log,
+      epochKey: this.#epochKey,
+      tagKey: (tag) => this.#tagKey(tag),
+      whenRedisDown: this.#whenRedisDown,
     })
     this.#writer = new EntryWriter({
       o,
@@ -166,7 +171,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   async getMany<T>(ids: readonly CacheId[], options: GetOptions = {}): Promise<(T | undefined)[]> {
     this.#assertOpen()
     const keys = ids.map((id) => this.#idKeys(id))
-    const read = await abortable(this.#read(keys, []), options.signal)
+    const read = await abortable(this.#reader.read(keys, []), options.signal)
     return read.found.map((found) => {
       if (found === undefined) {
         this.#misses.inc()
@@ -195,7 +200,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#checkCallOptions(options)
     const keys = this.#idKeys(id)
     const tags = normalizeTags(options.tags)
-    const local = this.#l1Fresh(keys.value)
+    const local = this.#reader.l1Fresh(keys.value)
     if (local !== undefined) {
       this.#hits.l1.inc()
       return this.#decode(local) as T
@@ -221,7 +226,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#checkCallOptions(options)
     const keys = ids.map((id) => this.#idKeys(id))
     const tags = normalizeTags(options.tags)
-    const read = await abortable(this.#read(keys, tags), options.signal)
+    const read = await abortable(this.#reader.read(keys, tags), options.signal)
     const out: (T | undefined)[] = new Array(ids.length)
     const missing: number[] = []
     read.found.forEach((found, index) => {
@@ -238,7 +243,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     })
     if (missing.length === 0) return out
     const stale = missing.map((index) => read.found[index])
-    const versions = read.redisDown ? undefined : await this.#withVersions(read.versions, tags)
+    const versions = read.redisDown ? undefined : await this.#reader.withVersions(read.versions, tags)
     const loading = this.#timedLoad(
       (signal) =>
         loader(
@@ -288,7 +293,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
         throw cacheError('E_INVALID_VALUE', 'undefined cannot be cached; use delete()')
       return { keys: this.#idKeys(item.id), value: item.value as unknown, deletedSeen: ALWAYS }
     })
-    const versions = await this.#readVersions(tags)
+    const versions = await this.#reader.readVersions(tags)
     const stored = await this.#writer.write(prepared, tags, versions, options)
     if (!stored.applied) {
       // ADR-0013: Redis may hold an older value of these ids; they are deleted on recovery.
@@ -385,210 +390,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     await this.#bus?.[Symbol.asyncDispose]()
   }
 
-  // --- reading ---------------------------------------------------------------------------------
-
-  #l1Fresh(key: string): CacheEntry | undefined {
-    if (this.#l1 === undefined || !this.#bus?.subscribed) return undefined
-    const now = Date.now()
-    const entry = this.#l1.get(key, now)
-    if (entry === undefined || entry.expiresAt <= now || this.#log.pending.covers(key, entry.tags))
-      return undefined
-    return {
-      payload: entry.payload,
-      expiresAt: entry.expiresAt,
-      graceEndsAt: entry.graceEndsAt,
-      epoch: 0,
-      tags: [],
-    }
-  }
-
-  /**
-   * Reads ids from L1 (fresh only, and only while the bus is subscribed) then from Redis, with the
-   * versions every judgement needs: the epoch, the `hintTags` (read in the same round trip, they
-   * are the snapshot a following load records) and any other tag the values carry.
-   */
-  async #read(keys: readonly IdKeys[], hintTags: readonly string[]): Promise<ReadResult> {
-    // Plain loops and lazy collections: without L1 and tags (the common hit) this allocates only
-    // what it returns.
-    const now = Date.now()
-    const l1Since = this.#l1?.generation
-    const found: (Found | undefined)[] = new Array(keys.length).fill(undefined)
-    const deleted: number[] = new Array(keys.length).fill(0)
-    let l1Graced: (Found | undefined)[] | undefined
-    let fromRedis: number[] | undefined
-    let redisKeys: readonly IdKeys[] = keys
-    if (this.#l1 !== undefined) {
-      l1Graced = new Array(keys.length).fill(undefined)
-      fromRedis = []
-      for (let index = 0; index < keys.length; index++) {
-        const one = keys[index] as IdKeys
-        const fresh = this.#l1Fresh(one.value)
-        if (fresh !== undefined) {
-          found[index] = { entry: fresh, fresh: true, tier: 'l1' }
-          continue
-        }
-        const graced = this.#l1.get(one.value, now)
-        if (graced !== undefined)
-          l1Graced[index] = { entry: { ...graced, epoch: 0, tags: [] }, fresh: false, tier: 'l1' }
-        fromRedis.push(index)
-      }
-      if (fromRedis.length === 0) return { found, deleted, versions: undefined, redisDown: false }
-      if (fromRedis.length < keys.length) redisKeys = fromRedis.map((index) => keys[index] as IdKeys)
-      else fromRedis = undefined
-    }
-    // Position in the Redis reply -> index in `keys` (identity when every id was read from Redis).
-    const indexOf = (position: number): number =>
-      fromRedis === undefined ? position : (fromRedis[position] as number)
-
-    const versionKeys =
-      hintTags.length === 0 ? this.#epochOnly : [this.#epochKey, ...hintTags.map((tag) => this.#tagKey(tag))]
-    const reply = await this.#store.read(redisKeys, versionKeys)
-    if (reply === UNAVAILABLE)
-      return this.#unavailableRead(found, deleted, redisKeys.length, indexOf, l1Graced)
-    const { values: stored, versions: hinted } = reply
-
-    const entries: (CacheEntry | undefined)[] = new Array(stored.length)
-    let unknownTags: Set<string> | undefined
-    for (let position = 0; position < stored.length; position++) {
-      const bytes = (stored[position] as StoredValue).bytes
-      const entry = bytes === null ? undefined : decodeEntry(bytes)
-      entries[position] = entry
-      if (entry === undefined) continue
-      for (const stamp of entry.tags) {
-        if (hintTags.includes(stamp.tag)) continue
-        unknownTags ??= new Set()
-        unknownTags.add(stamp.tag)
-      }
-    }
-    let tagVersions: Map<string, number> | undefined
-    if (hintTags.length > 0 || unknownTags !== undefined) {
-      tagVersions = new Map()
-      for (let index = 0; index < hintTags.length; index++)
-        tagVersions.set(hintTags[index] as string, hinted[index + 1] ?? 0)
-    }
-    if (unknownTags !== undefined && tagVersions !== undefined) {
-      const extra = [...unknownTags]
-      const versions = await this.#store.readVersions(extra.map((tag) => this.#tagKey(tag)))
-      if (versions === UNAVAILABLE)
-        return this.#unavailableRead(found, deleted, redisKeys.length, indexOf, l1Graced)
-      for (let index = 0; index < extra.length; index++)
-        tagVersions.set(extra[index] as string, versions[index] ?? 0)
-    }
-    const tags = tagVersions ?? NO_TAGS
-    // ADR-0020: a lost epoch key (ABSENT) cannot prove the namespace was not cleared since.
-    const epoch = hinted[0] ?? ABSENT
-    const readAt = Date.now()
-    for (let position = 0; position < stored.length; position++) {
-      const index = indexOf(position)
-      const entry = entries[position]
-      const one = keys[index] as IdKeys
-      deleted[index] = (stored[position] as StoredValue).deleted
-      if (entry === undefined || !this.#isCurrent(one.value, entry, epoch, tags, readAt)) {
-        this.#l1?.discard(one.value)
-        continue
-      }
-      const fresh = readAt < entry.expiresAt
-      found[index] = { entry, fresh, tier: 'redis' }
-      if (fresh && this.#l1 !== undefined) this.#l1.keep(one.value, entry, l1Since)
-    }
-    return { found, deleted, versions: { epoch, tags, readAt }, redisDown: false }
-  }
-
-  /** ADR-0013: Redis is unavailable; the namespace's whenRedisDown decides what stands in. */
-  #unavailableRead(
-    found: (Found | undefined)[],
-    deleted: number[],
-    count: number,
-    indexOf: (position: number) => number,
-    l1Graced: readonly (Found | undefined)[] | undefined,
-  ): ReadResult {
-    if (this.#whenRedisDown === 'fail-closed') {
-      throw new RedlayerError(
-        'E_REDIS_UNAVAILABLE',
-        `Redis is unavailable and namespace ${this.namespace} fails closed`,
-      )
-    }
-    if (
-      l1Graced !== undefined &&
-      (this.#whenRedisDown === 'serve-stale' || this.#whenRedisDown === 'local-fallback')
-    ) {
-      for (let position = 0; position < count; position++) {
-        const index = indexOf(position)
-        found[index] = l1Graced[index]
-      }
-    }
-    return { found, deleted, versions: undefined, redisDown: true }
-  }
-
-  /** ADR-0020: a value is current when no epoch bump, tag invalidation or pending invalidation is newer. */
-  #isCurrent(
-    key: string,
-    entry: CacheEntry,
-    epoch: number,
-    tags: ReadonlyMap<string, number>,
-    now: number,
-  ): boolean {
-    if (entry.graceEndsAt <= now || epoch === ABSENT || epoch > entry.epoch) return false
-    for (const stamp of entry.tags) {
-      // ADR-0020: a lost tag key (ABSENT) cannot prove the value was not invalidated.
-      const current = tags.get(stamp.tag) ?? ABSENT
-      if (current === ABSENT || current > stamp.version) return false
-    }
-    // Nothing queued (Redis was reachable throughout): nothing to check, nothing to allocate.
-    if (this.#log.pending.size === 0) return true
-    return !this.#log.pending.covers(
-      key,
-      entry.tags.map((stamp) => stamp.tag),
-    )
-  }
-
-  async #readVersions(tags: readonly string[]): Promise<Versions | undefined> {
-    const versions = await this.#store.readVersions([this.#epochKey, ...tags.map((tag) => this.#tagKey(tag))])
-    if (versions === UNAVAILABLE) return undefined
-    return this.#withVersions(
-      {
-        epoch: versions[0] ?? ABSENT,
-        tags: new Map(tags.map((tag, index) => [tag, versions[index + 1] ?? ABSENT])),
-        readAt: Date.now(),
-      },
-      tags,
-    )
-  }
-
-  /**
-   * ADR-0020: the versions a write will record, with the epoch and every tag of `tags` whose key
-   * is missing given one from Redis TIME first (before the load, so that an invalidation after it is seen).
-   * Undefined (the write is skipped) when Redis could not make them.
-   */
-  async #withVersions(read: Versions | undefined, tags: readonly string[]): Promise<Versions | undefined> {
-    if (read === undefined) return undefined
-    let versions = read
-    if (versions.epoch === ABSENT) {
-      // Once per namespace (or after its epoch key was lost): no expiry, as clear() leaves it.
-      const made = await this.#store.ensureVersions([this.#epochKey], 0)
-      if (made === UNAVAILABLE) return undefined
-      versions = { ...versions, epoch: made[0] ?? ABSENT }
-    }
-    // No array for the common case (tags all present, or none): this runs before every load.
-    let missing: string[] | undefined
-    for (const tag of tags) {
-      if ((versions.tags.get(tag) ?? ABSENT) !== ABSENT) continue
-      missing ??= []
-      missing.push(tag)
-    }
-    if (missing === undefined) return versions
-    const made = await this.#store.ensureVersions(
-      missing.map((tag) => this.#tagKey(tag)),
-      TAG_RETENTION_MS,
-    )
-    if (made === UNAVAILABLE) return undefined
-    const ensured = new Map(versions.tags)
-    for (let index = 0; index < missing.length; index++) {
-      ensured.set(missing[index] as string, made[index] ?? ABSENT)
-    }
-    return { ...versions, tags: ensured }
-  }
-
   // --- loading ---------------------------------------------------------------------------------
 
   async #fill(
@@ -597,7 +398,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     loader: Loader<unknown>,
     options: GetOrSetOptions,
   ): Promise<Fill<unknown>> {
-    let read = await this.#read([keys], tags)
+    let read = await this.#reader.read([keys], tags)
     let found = read.found[0]
     if (found?.fresh) {
       this.#hits[found.tier].inc()
@@ -632,7 +433,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       return { value: staleValue }
     }
     let published = false
-    const versions = read.redisDown ? undefined : await this.#withVersions(read.versions, tags)
+    const versions = read.redisDown ? undefined : await this.#reader.withVersions(read.versions, tags)
     const loading = this.#timedLoad((signal) => loader({ signal, stale: staleValue }), options)
       .then(async (value) => {
         if (value !== undefined) {
@@ -679,7 +480,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     const acquired = await this.#store.acquireLease(keys.lease, token, distributed.leaseTtlMs)
     if (acquired === true) {
       // Another process may have written the value between our read and the lease.
-      const read = await this.#read([keys], tags)
+      const read = await this.#reader.read([keys], tags)
       const found = read.found[0]
       if (found?.fresh) {
         await this.#store.releaseLease(keys.lease, token)
@@ -688,17 +489,17 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       return { kind: 'leader', token, read }
     }
     if (acquired === UNAVAILABLE || !this.#bus?.subscribed) {
-      return { kind: 'alone', read: await this.#read([keys], tags) }
+      return { kind: 'alone', read: await this.#reader.read([keys], tags) }
     }
     const wait = this.#waiters.wait(keys.value, distributed.maxWaitMs)
-    let read = await this.#read([keys], tags)
+    let read = await this.#reader.read([keys], tags)
     let found = read.found[0]
     if (found?.fresh) {
       wait.cancel()
       return { kind: 'found', found }
     }
     await wait.woken
-    read = await this.#read([keys], tags)
+    read = await this.#reader.read([keys], tags)
     found = read.found[0]
     if (found?.fresh) return { kind: 'found', found }
     return { kind: 'alone', read }

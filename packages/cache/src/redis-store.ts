@@ -69,6 +69,9 @@ interface ReadBatch {
  */
 export const ABSENT = -1
 
+/** ADR-0020: how long a tag's version key outlives its last bump (values extend it when written). */
+export const TAG_RETENTION_MS = 24 * 3_600_000
+
 /** A delete version as stored (decimal microseconds), 0 when absent (never deleted). */
 function versionOf(raw: Buffer | null | undefined): number {
   return raw == null ? 0 : Number(raw.toString())

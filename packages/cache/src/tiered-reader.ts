@@ -1,0 +1,251 @@
+import { type DegradationMode, RedlayerError } from '@redlayer/connection'
+import type { CacheBus } from './bus.js'
+import { type CacheEntry, decodeEntry } from './entry-codec.js'
+import type { InvalidationLog } from './invalidation-log.js'
+import type { L1 } from './l1.js'
+import {
+  ABSENT,
+  type IdKeys,
+  type RedisStore,
+  type StoredValue,
+  TAG_RETENTION_MS,
+  UNAVAILABLE,
+} from './redis-store.js'
+import type { Found, ReadResult, Versions } from './types.js'
+
+/** The tag versions of a read that met no tag (shared, never written to). */
+const NO_TAGS: ReadonlyMap<string, number> = new Map()
+
+export interface TieredReaderOptions {
+  readonly namespace: string
+  readonly store: RedisStore
+  readonly l1: L1 | undefined
+  readonly bus: CacheBus | undefined
+  readonly log: InvalidationLog
+  readonly epochKey: string
+  readonly tagKey: (tag: string) => string
+  readonly whenRedisDown: DegradationMode
+}
+
+/**
+ * ADR-0020: reads values from L1 then Redis, and judges each against the versions it recorded:
+ * the namespace epoch, its tags and the invalidations still queued in this process. While Redis
+ * is unavailable, the namespace's `whenRedisDown` decides what stands in (ADR-0013).
+ */
+export class TieredReader {
+  readonly #r: TieredReaderOptions & { readonly epochOnly: readonly string[] }
+
+  constructor(options: TieredReaderOptions) {
+    // The epoch key alone: the version keys of a read without tags (no array per read).
+    this.#r = { ...options, epochOnly: [options.epochKey] }
+  }
+
+  /** A fresh L1 value (only while the bus is subscribed, and not covered by a queued invalidation). */
+  l1Fresh(key: string): CacheEntry | undefined {
+    if (this.#r.l1 === undefined || !this.#r.bus?.subscribed) return undefined
+    const now = Date.now()
+    const entry = this.#r.l1.get(key, now)
+    if (entry === undefined || entry.expiresAt <= now || this.#r.log.pending.covers(key, entry.tags))
+      return undefined
+    return {
+      payload: entry.payload,
+      expiresAt: entry.expiresAt,
+      graceEndsAt: entry.graceEndsAt,
+      epoch: 0,
+      tags: [],
+    }
+  }
+
+  /**
+   * Reads ids from L1 (fresh only, and only while the bus is subscribed) then from Redis, with the
+   * versions every judgement needs: the epoch, the `hintTags` (read in the same round trip, they
+   * are the snapshot a following load records) and any other tag the values carry.
+   */
+  async read(keys: readonly IdKeys[], hintTags: readonly string[]): Promise<ReadResult> {
+    // Plain loops and lazy collections: without L1 and tags (the common hit) this allocates only
+    // what it returns.
+    const now = Date.now()
+    const l1Since = this.#r.l1?.generation
+    const found: (Found | undefined)[] = new Array(keys.length).fill(undefined)
+    const deleted: number[] = new Array(keys.length).fill(0)
+    let l1Graced: (Found | undefined)[] | undefined
+    let fromRedis: number[] | undefined
+    let redisKeys: readonly IdKeys[] = keys
+    if (this.#r.l1 !== undefined) {
+      l1Graced = new Array(keys.length).fill(undefined)
+      fromRedis = []
+      for (let index = 0; index < keys.length; index++) {
+        const one = keys[index] as IdKeys
+        const fresh = this.l1Fresh(one.value)
+        if (fresh !== undefined) {
+          found[index] = { entry: fresh, fresh: true, tier: 'l1' }
+          continue
+        }
+        const graced = this.#r.l1.get(one.value, now)
+        if (graced !== undefined)
+          l1Graced[index] = { entry: { ...graced, epoch: 0, tags: [] }, fresh: false, tier: 'l1' }
+        fromRedis.push(index)
+      }
+      if (fromRedis.length === 0) return { found, deleted, versions: undefined, redisDown: false }
+      if (fromRedis.length < keys.length) redisKeys = fromRedis.map((index) => keys[index] as IdKeys)
+      else fromRedis = undefined
+    }
+    // Position in the Redis reply -> index in `keys` (identity when every id was read from Redis).
+    const indexOf = (position: number): number =>
+      fromRedis === undefined ? position : (fromRedis[position] as number)
+
+    const versionKeys =
+      hintTags.length === 0
+        ? this.#r.epochOnly
+        : [this.#r.epochKey, ...hintTags.map((tag) => this.#r.tagKey(tag))]
+    const reply = await this.#r.store.read(redisKeys, versionKeys)
+    if (reply === UNAVAILABLE)
+      return this.#unavailableRead(found, deleted, redisKeys.length, indexOf, l1Graced)
+    const { values: stored, versions: hinted } = reply
+
+    const entries: (CacheEntry | undefined)[] = new Array(stored.length)
+    let unknownTags: Set<string> | undefined
+    for (let position = 0; position < stored.length; position++) {
+      const bytes = (stored[position] as StoredValue).bytes
+      const entry = bytes === null ? undefined : decodeEntry(bytes)
+      entries[position] = entry
+      if (entry === undefined) continue
+      for (const stamp of entry.tags) {
+        if (hintTags.includes(stamp.tag)) continue
+        unknownTags ??= new Set()
+        unknownTags.add(stamp.tag)
+      }
+    }
+    let tagVersions: Map<string, number> | undefined
+    if (hintTags.length > 0 || unknownTags !== undefined) {
+      tagVersions = new Map()
+      for (let index = 0; index < hintTags.length; index++)
+        tagVersions.set(hintTags[index] as string, hinted[index + 1] ?? 0)
+    }
+    if (unknownTags !== undefined && tagVersions !== undefined) {
+      const extra = [...unknownTags]
+      const versions = await this.#r.store.readVersions(extra.map((tag) => this.#r.tagKey(tag)))
+      if (versions === UNAVAILABLE)
+        return this.#unavailableRead(found, deleted, redisKeys.length, indexOf, l1Graced)
+      for (let index = 0; index < extra.length; index++)
+        tagVersions.set(extra[index] as string, versions[index] ?? 0)
+    }
+    const tags = tagVersions ?? NO_TAGS
+    // ADR-0020: a lost epoch key (ABSENT) cannot prove the namespace was not cleared since.
+    const epoch = hinted[0] ?? ABSENT
+    const readAt = Date.now()
+    for (let position = 0; position < stored.length; position++) {
+      const index = indexOf(position)
+      const entry = entries[position]
+      const one = keys[index] as IdKeys
+      deleted[index] = (stored[position] as StoredValue).deleted
+      if (entry === undefined || !this.#isCurrent(one.value, entry, epoch, tags, readAt)) {
+        this.#r.l1?.discard(one.value)
+        continue
+      }
+      const fresh = readAt < entry.expiresAt
+      found[index] = { entry, fresh, tier: 'redis' }
+      if (fresh && this.#r.l1 !== undefined) this.#r.l1.keep(one.value, entry, l1Since)
+    }
+    return { found, deleted, versions: { epoch, tags, readAt }, redisDown: false }
+  }
+
+  /** ADR-0013: Redis is unavailable; the namespace's whenRedisDown decides what stands in. */
+  #unavailableRead(
+    found: (Found | undefined)[],
+    deleted: number[],
+    count: number,
+    indexOf: (position: number) => number,
+    l1Graced: readonly (Found | undefined)[] | undefined,
+  ): ReadResult {
+    if (this.#r.whenRedisDown === 'fail-closed') {
+      throw new RedlayerError(
+        'E_REDIS_UNAVAILABLE',
+        `Redis is unavailable and namespace ${this.#r.namespace} fails closed`,
+      )
+    }
+    if (
+      l1Graced !== undefined &&
+      (this.#r.whenRedisDown === 'serve-stale' || this.#r.whenRedisDown === 'local-fallback')
+    ) {
+      for (let position = 0; position < count; position++) {
+        const index = indexOf(position)
+        found[index] = l1Graced[index]
+      }
+    }
+    return { found, deleted, versions: undefined, redisDown: true }
+  }
+
+  /** ADR-0020: a value is current when no epoch bump, tag invalidation or pending invalidation is newer. */
+  #isCurrent(
+    key: string,
+    entry: CacheEntry,
+    epoch: number,
+    tags: ReadonlyMap<string, number>,
+    now: number,
+  ): boolean {
+    if (entry.graceEndsAt <= now || epoch === ABSENT || epoch > entry.epoch) return false
+    for (const stamp of entry.tags) {
+      // ADR-0020: a lost tag key (ABSENT) cannot prove the value was not invalidated.
+      const current = tags.get(stamp.tag) ?? ABSENT
+      if (current === ABSENT || current > stamp.version) return false
+    }
+    // Nothing queued (Redis was reachable throughout): nothing to check, nothing to allocate.
+    if (this.#r.log.pending.size === 0) return true
+    return !this.#r.log.pending.covers(
+      key,
+      entry.tags.map((stamp) => stamp.tag),
+    )
+  }
+
+  /** The versions a write records, read now (and made where missing). */
+  async readVersions(tags: readonly string[]): Promise<Versions | undefined> {
+    const versions = await this.#r.store.readVersions([
+      this.#r.epochKey,
+      ...tags.map((tag) => this.#r.tagKey(tag)),
+    ])
+    if (versions === UNAVAILABLE) return undefined
+    return this.withVersions(
+      {
+        epoch: versions[0] ?? ABSENT,
+        tags: new Map(tags.map((tag, index) => [tag, versions[index + 1] ?? ABSENT])),
+        readAt: Date.now(),
+      },
+      tags,
+    )
+  }
+
+  /**
+   * ADR-0020: the versions a write will record, with the epoch and every tag of `tags` whose key
+   * is missing given one from Redis TIME first (before the load, so that an invalidation after it is seen).
+   * Undefined (the write is skipped) when Redis could not make them.
+   */
+  async withVersions(read: Versions | undefined, tags: readonly string[]): Promise<Versions | undefined> {
+    if (read === undefined) return undefined
+    let versions = read
+    if (versions.epoch === ABSENT) {
+      // Once per namespace (or after its epoch key was lost): no expiry, as clear() leaves it.
+      const made = await this.#r.store.ensureVersions([this.#r.epochKey], 0)
+      if (made === UNAVAILABLE) return undefined
+      versions = { ...versions, epoch: made[0] ?? ABSENT }
+    }
+    // No array for the common case (tags all present, or none): this runs before every load.
+    let missing: string[] | undefined
+    for (const tag of tags) {
+      if ((versions.tags.get(tag) ?? ABSENT) !== ABSENT) continue
+      missing ??= []
+      missing.push(tag)
+    }
+    if (missing === undefined) return versions
+    const made = await this.#r.store.ensureVersions(
+      missing.map((tag) => this.#r.tagKey(tag)),
+      TAG_RETENTION_MS,
+    )
+    if (made === UNAVAILABLE) return undefined
+    const ensured = new Map(versions.tags)
+    for (let index = 0; index < missing.length; index++) {
+      ensured.set(missing[index] as string, made[index] ?? ABSENT)
+    }
+    return { ...versions, tags: ensured }
+  }
+}
