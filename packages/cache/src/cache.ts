@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto'
-import { performance } from 'node:perf_hooks'
 import type { DegradationMode } from '@redlayer/connection'
 import { type FlushResult, flushNamespace, type Keyspace, parseDuration } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { isRedisFailure, type RedisGuard, type StateChange, sharedRedisGuard } from '@redlayer/resilience'
-import { type BusMessage, CacheBus } from './bus.js'
+import { CacheBus } from './bus.js'
 import { type CacheId, idParts, normalizeTags } from './cache-id.js'
 import type { CacheEntry } from './entry-codec.js'
 import { EntryWriter } from './entry-writer.js'
 import { cacheError } from './errors.js'
+import { type Fill, FillCoordinator } from './fill-coordinator.js'
 import { InvalidationLog } from './invalidation-log.js'
 import { KeyWaiters } from './key-waiters.js'
 import { L1 } from './l1.js'
-import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
+import { abortable } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
-import { type IdKeys, RedisStore, TAG_RETENTION_MS, UNAVAILABLE, Unconfirmed } from './redis-store.js'
+import { type IdKeys, RedisStore, TAG_RETENTION_MS, Unconfirmed } from './redis-store.js'
 import { SingleFlight } from './single-flight.js'
 import { TieredReader } from './tiered-reader.js'
 import {
@@ -28,12 +28,9 @@ import {
   type GetOrSetOptions,
   type Loader,
   notConfirmed,
-  type ReadResult,
   type SetOptions,
   type WriteResult,
 } from './types.js'
-
-type Fill<T> = { readonly value: T | undefined }
 
 const MIN_DELETE_RETENTION_MS = 60_000
 /** An explicit set() wins over any delete before it (entry-write.lua checks nothing). */
@@ -56,10 +53,10 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #flights = new SingleFlight<Fill<unknown>>()
   readonly #waiters = new KeyWaiters()
   /** Loads still running after their caller got the graced value (soft timeout), by key. */
-  readonly #refreshing = new Map<string, Promise<void>>()
   readonly #log: InvalidationLog
   readonly #writer: EntryWriter<N>
   readonly #reader: TieredReader
+  readonly #fills: FillCoordinator<N>
   readonly #epochKey: string
   readonly #deleteRetentionMs: number
   readonly #onStateChange: (change: StateChange) => void
@@ -99,7 +96,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#bus =
       o.l1 !== undefined || o.distributed !== undefined
         ? new CacheBus(o.redis, this.#channel, origin, {
-            onMessage: (message) => this.#receive(message),
+            onMessage: (message) => this.#log.receive(message),
             onResubscribed: () => {
               // ADR-0020: messages may have been missed while unsubscribed.
               this.#l1?.clear()
@@ -111,6 +108,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       store: this.#store,
       bus: this.#bus,
       l1: this.#l1,
+      waiters: this.#waiters,
       metrics: this.#metrics,
       labels: this.#labels,
       channel: this.#channel,
@@ -141,6 +139,23 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       labels: this.#labels,
       tagKey: (tag) => this.#tagKey(tag),
       deleteRetentionMs: this.#deleteRetentionMs,
+    })
+    this.#fills = new FillCoordinator({
+      o,
+      reader: this.#reader,
+      writer: this.#writer,
+      store: this.#store,
+      log: this.#log,
+      bus: this.#bus,
+      waiters: this.#waiters,
+      metrics: this.#metrics,
+      labels: this.#labels,
+      counters: {
+        hits: this.#hits,
+        misses: this.#misses,
+        staleServed: (reason, count) => this.#staleServed(reason, count),
+      },
+      decode: (entry) => this.#decode(entry),
     })
     this.#onStateChange = (change) => {
       if (change.to === 'closed') void this.#log.replay()
@@ -206,7 +221,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       return this.#decode(local) as T
     }
     const flight = this.#flights.run(keys.value, () =>
-      this.#fill(keys, tags, loader as Loader<unknown>, options),
+      this.#fills.fill(keys, tags, loader as Loader<unknown>, options),
     )
     return (await abortable(flight, options.signal)).value as T
   }
@@ -226,54 +241,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#checkCallOptions(options)
     const keys = ids.map((id) => this.#idKeys(id))
     const tags = normalizeTags(options.tags)
-    const read = await abortable(this.#reader.read(keys, tags), options.signal)
-    const out: (T | undefined)[] = new Array(ids.length)
-    const missing: number[] = []
-    read.found.forEach((found, index) => {
-      if (found?.fresh) {
-        this.#hits[found.tier].inc()
-        out[index] = this.#decode(found.entry) as T
-      } else if (found !== undefined && read.redisDown) {
-        this.#staleServed('redis-unavailable')
-        out[index] = this.#decode(found.entry) as T
-      } else {
-        this.#misses.inc()
-        missing.push(index)
-      }
-    })
-    if (missing.length === 0) return out
-    const stale = missing.map((index) => read.found[index])
-    const versions = read.redisDown ? undefined : await this.#reader.withVersions(read.versions, tags)
-    const loading = this.#timedLoad(
-      (signal) =>
-        loader(
-          missing.map((index) => ids[index] as CacheId),
-          { signal },
-        ),
-      options,
-    ).then(async (values) => {
-      if (!Array.isArray(values) || values.length !== missing.length) {
-        throw cacheError(
-          'E_INVALID_VALUE',
-          `the batch loader returned ${describeLength(values)} for ${missing.length} ids`,
-        )
-      }
-      const items = missing.flatMap((index, position) => {
-        const value = values[position] as T | undefined
-        const idKeys = keys[index] as IdKeys
-        return value === undefined ? [] : [{ keys: idKeys, value, deletedSeen: read.deleted[index] ?? 0 }]
-      })
-      await this.#writer.write(items, tags, versions, options)
-      return values as readonly (T | undefined)[]
-    })
-    const allStale = stale.every((found) => found !== undefined)
-    const loaded = await this.#withGrace(loading, allStale ? (stale as Found[]) : undefined, options)
-    missing.forEach((index, position) => {
-      out[index] = loaded.loaded
-        ? loaded.value[position]
-        : (this.#decode((stale[position] as Found).entry) as T)
-    })
-    return out
+    return this.#fills.fillMany(ids, keys, tags, loader, options)
   }
 
   /** Stores a value: `applied` when Redis has it; otherwise the id is deleted once Redis answers (WriteResult). */
@@ -390,197 +358,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     await this.#bus?.[Symbol.asyncDispose]()
   }
 
-  // --- loading ---------------------------------------------------------------------------------
-
-  async #fill(
-    keys: IdKeys,
-    tags: string[],
-    loader: Loader<unknown>,
-    options: GetOrSetOptions,
-  ): Promise<Fill<unknown>> {
-    let read = await this.#reader.read([keys], tags)
-    let found = read.found[0]
-    if (found?.fresh) {
-      this.#hits[found.tier].inc()
-      return { value: this.#decode(found.entry) }
-    }
-    this.#misses.inc()
-
-    let lease: string | undefined
-    if (this.#distributedFor(options) && read.versions !== undefined) {
-      // Not the caller's signal: the flight is shared, each caller stops waiting on its own.
-      const outcome = await this.#leaseOrWait(keys, tags)
-      if (outcome.kind === 'found') {
-        this.#hits.redis.inc()
-        return { value: this.#decode(outcome.found.entry) }
-      }
-      read = outcome.read
-      found = read.found[0] ?? found
-      if (outcome.kind === 'leader') lease = outcome.token
-    }
-
-    const stale = found !== undefined && !found.fresh ? found : undefined
-    const staleValue = stale === undefined ? undefined : this.#decode(stale.entry)
-    if (stale !== undefined && read.redisDown) {
-      // ADR-0013 serve-stale: the in-process copy stands in; the source of truth is spared.
-      this.#staleServed('redis-unavailable')
-      return { value: staleValue }
-    }
-    if (stale !== undefined && this.#refreshing.has(keys.value)) {
-      // A refresh that passed its soft timeout is still running: serve the graced value rather
-      // than start another load of the same key.
-      this.#staleServed('soft-timeout')
-      return { value: staleValue }
-    }
-    let published = false
-    const versions = read.redisDown ? undefined : await this.#reader.withVersions(read.versions, tags)
-    const loading = this.#timedLoad((signal) => loader({ signal, stale: staleValue }), options)
-      .then(async (value) => {
-        if (value !== undefined) {
-          const deletedSeen = read.deleted[0] ?? 0
-          const written = await this.#writer.write([{ keys, value, deletedSeen }], tags, versions, options)
-          published = written.applied
-        }
-        return value
-      })
-      .finally(async () => {
-        if (lease === undefined) return
-        await this.#store.releaseLease(keys.lease, lease)
-        // Waiters in other processes wake on the write's message, or on this one when nothing was written.
-        if (!published) await this.#log.publish({ type: 'keys', keys: [keys.value] })
-      })
-    const outcome = await this.#withGrace(loading, stale ? [stale] : undefined, options)
-    if (!outcome.loaded) {
-      const background = loading.then(
-        () => {},
-        () => {},
-      )
-      this.#refreshing.set(keys.value, background)
-      void background.finally(() => {
-        if (this.#refreshing.get(keys.value) === background) this.#refreshing.delete(keys.value)
-      })
-    }
-    return { value: outcome.loaded ? outcome.value : staleValue }
-  }
-
-  /**
-   * ADR-0020: holds the Redis lease (SET NX PX) and loads, or waits for the holder's value, woken
-   * by its bus message; after `maxWait` (or when the holder fails) it loads by itself.
-   */
-  async #leaseOrWait(
-    keys: IdKeys,
-    tags: string[],
-  ): Promise<
-    | { kind: 'found'; found: Found }
-    | { kind: 'leader'; token: string; read: ReadResult }
-    | { kind: 'alone'; read: ReadResult }
-  > {
-    const distributed = this.#o.distributed as { leaseTtlMs: number; maxWaitMs: number }
-    const token = randomBytes(16).toString('hex')
-    const acquired = await this.#store.acquireLease(keys.lease, token, distributed.leaseTtlMs)
-    if (acquired === true) {
-      // Another process may have written the value between our read and the lease.
-      const read = await this.#reader.read([keys], tags)
-      const found = read.found[0]
-      if (found?.fresh) {
-        await this.#store.releaseLease(keys.lease, token)
-        return { kind: 'found', found }
-      }
-      return { kind: 'leader', token, read }
-    }
-    if (acquired === UNAVAILABLE || !this.#bus?.subscribed) {
-      return { kind: 'alone', read: await this.#reader.read([keys], tags) }
-    }
-    const wait = this.#waiters.wait(keys.value, distributed.maxWaitMs)
-    let read = await this.#reader.read([keys], tags)
-    let found = read.found[0]
-    if (found?.fresh) {
-      wait.cancel()
-      return { kind: 'found', found }
-    }
-    await wait.woken
-    read = await this.#reader.read([keys], tags)
-    found = read.found[0]
-    if (found?.fresh) return { kind: 'found', found }
-    return { kind: 'alone', read }
-  }
-
-  #distributedFor(options: GetOrSetOptions): boolean {
-    if (options.distributed === true && this.#o.distributed === undefined) {
-      throw cacheError(
-        'E_INVALID_OPTIONS',
-        'distributed: true needs distributedSingleFlight in the cache options',
-      )
-    }
-    return this.#o.distributed !== undefined && options.distributed !== false
-  }
-
-  /** Runs a loader under the hard timeout, with the loader metrics. */
-  #timedLoad<R>(load: (signal: AbortSignal) => Promise<R> | R, options: GetOrSetOptions): Promise<R> {
-    const hardTimeoutMs =
-      options.hardTimeout === undefined ? this.#o.hardTimeoutMs : parseDuration(options.hardTimeout)
-    this.#metrics.cacheLoaderCalls.inc(this.#labels)
-    const started = performance.now()
-    return runWithHardTimeout(load, hardTimeoutMs).then(
-      (value) => {
-        this.#metrics.cacheLoaderDuration.observe(this.#labels, (performance.now() - started) / 1000)
-        return value
-      },
-      (error: unknown) => {
-        this.#metrics.cacheLoaderDuration.observe(this.#labels, (performance.now() - started) / 1000)
-        this.#metrics.cacheLoaderErrors.inc(this.#labels)
-        throw error
-      },
-    )
-  }
-
-  /**
-   * ADR-0020: with graced values, a load slower than the soft timeout serves them (and goes on in
-   * the background), and a failed load serves them. Without graced values, the load's outcome.
-   */
-  async #withGrace<R>(
-    loading: Promise<R>,
-    stale: readonly Found[] | undefined,
-    options: GetOrSetOptions,
-  ): Promise<{ readonly loaded: true; readonly value: R } | { readonly loaded: false }> {
-    if (stale === undefined) return { loaded: true, value: await loading }
-    const softTimeoutMs =
-      options.softTimeout === undefined ? this.#o.softTimeoutMs : parseDuration(options.softTimeout)
-    try {
-      const first =
-        softTimeoutMs === undefined ? await loading : await raceSoftTimeout(loading, softTimeoutMs)
-      if (first !== SOFT_TIMEOUT) return { loaded: true, value: first as R }
-      loading.catch(() => {
-        // Counted by the loader metrics; the graced value was served meanwhile.
-      })
-      this.#staleServed('soft-timeout', stale.length)
-      return { loaded: false }
-    } catch (error) {
-      this.#staleServed(isTimeout(error) ? 'hard-timeout' : 'loader-error', stale.length)
-      return { loaded: false }
-    }
-  }
-
-  // --- the bus: other processes' changes ------------------------------------------------------
-
-  #receive(message: BusMessage): void {
-    this.#metrics.cacheBusMessages.inc({ ...this.#labels, direction: 'in' })
-    switch (message.type) {
-      case 'keys':
-        if (!Array.isArray(message.keys)) return
-        for (const key of message.keys) this.#l1?.delete(key)
-        this.#waiters.wake(message.keys)
-        return
-      case 'tags':
-        if (Array.isArray(message.tags)) this.#l1?.deleteTagged(new Set(message.tags))
-        return
-      case 'clear':
-        this.#l1?.clear()
-        this.#waiters.wakeAll()
-        return
-    }
-  }
-
   // --- helpers ---------------------------------------------------------------------------------
 
   #idKeys(id: CacheId): IdKeys {
@@ -609,22 +386,12 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       if (value !== undefined) parseDuration(value)
     }
     if (options.ttl !== undefined) this.#keyspace.ttl(this.namespace, parseDuration(options.ttl))
-    this.#distributedFor(options)
+    this.#fills.distributedFor(options)
   }
 
   #assertOpen(): void {
     if (this.#closed) throw cacheError('E_CACHE_CLOSED', 'the cache was closed')
   }
-}
-
-function isTimeout(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'E_LOADER_TIMEOUT'
-  )
-}
-
-function describeLength(values: unknown): string {
-  return Array.isArray(values) ? `${values.length} values` : `a ${typeof values}`
 }
 
 /** Creates a cache over one namespace of a keyspace (see `Cache`). */

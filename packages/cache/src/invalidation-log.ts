@@ -1,5 +1,6 @@
 import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { BusMessage, CacheBus } from './bus.js'
+import type { KeyWaiters } from './key-waiters.js'
 import type { L1 } from './l1.js'
 import { PendingInvalidations } from './pending-invalidations.js'
 import { type RedisStore, UNAVAILABLE, Unconfirmed } from './redis-store.js'
@@ -8,6 +9,7 @@ export interface InvalidationLogOptions {
   readonly store: RedisStore
   readonly bus: CacheBus | undefined
   readonly l1: L1 | undefined
+  readonly waiters: KeyWaiters
   readonly metrics: RedlayerMetrics
   readonly labels: { namespace: string }
   readonly channel: string
@@ -20,10 +22,11 @@ export interface InvalidationLogOptions {
 }
 
 /**
- * ADR-0013 / ADR-0020: the invalidations Redis could not take yet, and the bus. A change is
- * published to the other processes, or queued when Redis is unavailable; queued changes cover the
- * reads of this process and are replayed (on a timer, and when the breaker closes) until Redis has
- * them. On overflow the queue collapses into one epoch bump and L1 goes.
+ * ADR-0013 / ADR-0020: the invalidations Redis could not take yet, and the bus both ways. A change
+ * is published to the other processes, or queued when Redis is unavailable; queued changes cover
+ * the reads of this process and are replayed (on a timer, and when the breaker closes) until Redis
+ * has them. On overflow the queue collapses into one epoch bump and L1 goes. Another process's
+ * change drops this process's L1 copies and wakes the readers waiting for a lease holder.
  */
 export class InvalidationLog {
   readonly pending: PendingInvalidations
@@ -64,6 +67,26 @@ export class InvalidationLog {
     if (sent === UNAVAILABLE) {
       if (onFailure) this.queue(onFailure)
     } else this.#o.metrics.cacheBusMessages.inc({ ...this.#o.labels, direction: 'out' })
+  }
+
+  /** Another process's change: its ids, tags or the whole namespace leave L1; waiters wake. */
+  receive(message: BusMessage): void {
+    const { l1, waiters } = this.#o
+    this.#o.metrics.cacheBusMessages.inc({ ...this.#o.labels, direction: 'in' })
+    switch (message.type) {
+      case 'keys':
+        if (!Array.isArray(message.keys)) return
+        for (const key of message.keys) l1?.delete(key)
+        waiters.wake(message.keys)
+        return
+      case 'tags':
+        if (Array.isArray(message.tags)) l1?.deleteTagged(new Set(message.tags))
+        return
+      case 'clear':
+        l1?.clear()
+        waiters.wakeAll()
+        return
+    }
   }
 
   /** Applies queued invalidations once Redis answers again (breaker closed, or on the timer). */

@@ -1,0 +1,295 @@
+import { randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { parseDuration } from '@redlayer/connection'
+import type { RedlayerMetrics } from '@redlayer/metrics'
+import type { CacheBus } from './bus.js'
+import type { CacheId } from './cache-id.js'
+import type { CacheEntry } from './entry-codec.js'
+import type { EntryWriter } from './entry-writer.js'
+import { cacheError } from './errors.js'
+import type { InvalidationLog } from './invalidation-log.js'
+import type { KeyWaiters } from './key-waiters.js'
+import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
+import type { ResolvedCacheOptions } from './options.js'
+import { type IdKeys, type RedisStore, UNAVAILABLE } from './redis-store.js'
+import type { TieredReader } from './tiered-reader.js'
+import type { BatchLoader, Found, GetOrSetOptions, Loader, ReadResult } from './types.js'
+
+/** A getOrSet's shared outcome: the value, or undefined (not cached). */
+export type Fill<T> = { readonly value: T | undefined }
+
+/** The read counters, bound once (a hit increments without building a label object). */
+export interface ReadCounters {
+  readonly hits: Readonly<Record<Found['tier'], { inc(value?: number): void }>>
+  readonly misses: { inc(value?: number): void }
+  staleServed(reason: string, count?: number): void
+}
+
+export interface FillCoordinatorOptions<N extends string> {
+  readonly o: ResolvedCacheOptions<N>
+  readonly reader: TieredReader
+  readonly writer: EntryWriter<N>
+  readonly store: RedisStore
+  readonly log: InvalidationLog
+  readonly bus: CacheBus | undefined
+  readonly waiters: KeyWaiters
+  readonly metrics: RedlayerMetrics
+  readonly labels: { namespace: string }
+  readonly counters: ReadCounters
+  readonly decode: (entry: CacheEntry) => unknown
+}
+
+/**
+ * ADR-0020: what happens on a miss. The cross-process lease (or waiting for its holder), the
+ * loader under its soft and hard timeouts with the loader metrics, grace (a graced value served
+ * when the loader is slow or fails, the refresh going on in the background, once), and the write
+ * of what was loaded, for one id (`fill`, behind the in-process single-flight) or a batch.
+ */
+export class FillCoordinator<N extends string> {
+  readonly #f: FillCoordinatorOptions<N>
+  /** Loads that passed their soft timeout and go on in the background, by value key. */
+  readonly #refreshing = new Map<string, Promise<void>>()
+
+  constructor(options: FillCoordinatorOptions<N>) {
+    this.#f = options
+  }
+
+  /** The single-flight body of getOrSet for one id (ADR-0020): read, lease, load with grace, write. */
+  async fill(
+    keys: IdKeys,
+    tags: string[],
+    loader: Loader<unknown>,
+    options: GetOrSetOptions,
+  ): Promise<Fill<unknown>> {
+    let read = await this.#f.reader.read([keys], tags)
+    let found = read.found[0]
+    if (found?.fresh) {
+      this.#f.counters.hits[found.tier].inc()
+      return { value: this.#f.decode(found.entry) }
+    }
+    this.#f.counters.misses.inc()
+
+    let lease: string | undefined
+    if (this.distributedFor(options) && read.versions !== undefined) {
+      // Not the caller's signal: the flight is shared, each caller stops waiting on its own.
+      const outcome = await this.#leaseOrWait(keys, tags)
+      if (outcome.kind === 'found') {
+        this.#f.counters.hits.redis.inc()
+        return { value: this.#f.decode(outcome.found.entry) }
+      }
+      read = outcome.read
+      found = read.found[0] ?? found
+      if (outcome.kind === 'leader') lease = outcome.token
+    }
+
+    const stale = found !== undefined && !found.fresh ? found : undefined
+    const staleValue = stale === undefined ? undefined : this.#f.decode(stale.entry)
+    if (stale !== undefined && read.redisDown) {
+      // ADR-0013 serve-stale: the in-process copy stands in; the source of truth is spared.
+      this.#f.counters.staleServed('redis-unavailable')
+      return { value: staleValue }
+    }
+    if (stale !== undefined && this.#refreshing.has(keys.value)) {
+      // A refresh that passed its soft timeout is still running: serve the graced value rather
+      // than start another load of the same key.
+      this.#f.counters.staleServed('soft-timeout')
+      return { value: staleValue }
+    }
+    let published = false
+    const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, tags)
+    const loading = this.#timedLoad((signal) => loader({ signal, stale: staleValue }), options)
+      .then(async (value) => {
+        if (value !== undefined) {
+          const deletedSeen = read.deleted[0] ?? 0
+          const written = await this.#f.writer.write([{ keys, value, deletedSeen }], tags, versions, options)
+          published = written.applied
+        }
+        return value
+      })
+      .finally(async () => {
+        if (lease === undefined) return
+        await this.#f.store.releaseLease(keys.lease, lease)
+        // Waiters in other processes wake on the write's message, or on this one when nothing was written.
+        if (!published) await this.#f.log.publish({ type: 'keys', keys: [keys.value] })
+      })
+    const outcome = await this.#withGrace(loading, stale ? [stale] : undefined, options)
+    if (!outcome.loaded) {
+      const background = loading.then(
+        () => {},
+        () => {},
+      )
+      this.#refreshing.set(keys.value, background)
+      void background.finally(() => {
+        if (this.#refreshing.get(keys.value) === background) this.#refreshing.delete(keys.value)
+      })
+    }
+    return { value: outcome.loaded ? outcome.value : staleValue }
+  }
+
+  /**
+   * ADR-0020: holds the Redis lease (SET NX PX) and loads, or waits for the holder's value, woken
+   * by its bus message; after `maxWait` (or when the holder fails) it loads by itself.
+   */
+  async #leaseOrWait(
+    keys: IdKeys,
+    tags: string[],
+  ): Promise<
+    | { kind: 'found'; found: Found }
+    | { kind: 'leader'; token: string; read: ReadResult }
+    | { kind: 'alone'; read: ReadResult }
+  > {
+    const distributed = this.#f.o.distributed as { leaseTtlMs: number; maxWaitMs: number }
+    const token = randomBytes(16).toString('hex')
+    const acquired = await this.#f.store.acquireLease(keys.lease, token, distributed.leaseTtlMs)
+    if (acquired === true) {
+      // Another process may have written the value between our read and the lease.
+      const read = await this.#f.reader.read([keys], tags)
+      const found = read.found[0]
+      if (found?.fresh) {
+        await this.#f.store.releaseLease(keys.lease, token)
+        return { kind: 'found', found }
+      }
+      return { kind: 'leader', token, read }
+    }
+    if (acquired === UNAVAILABLE || !this.#f.bus?.subscribed) {
+      return { kind: 'alone', read: await this.#f.reader.read([keys], tags) }
+    }
+    const wait = this.#f.waiters.wait(keys.value, distributed.maxWaitMs)
+    let read = await this.#f.reader.read([keys], tags)
+    let found = read.found[0]
+    if (found?.fresh) {
+      wait.cancel()
+      return { kind: 'found', found }
+    }
+    await wait.woken
+    read = await this.#f.reader.read([keys], tags)
+    found = read.found[0]
+    if (found?.fresh) return { kind: 'found', found }
+    return { kind: 'alone', read }
+  }
+
+  /** Whether a call uses the cross-process lease; `distributed: true` without it is refused. */
+  distributedFor(options: GetOrSetOptions): boolean {
+    if (options.distributed === true && this.#f.o.distributed === undefined) {
+      throw cacheError(
+        'E_INVALID_OPTIONS',
+        'distributed: true needs distributedSingleFlight in the cache options',
+      )
+    }
+    return this.#f.o.distributed !== undefined && options.distributed !== false
+  }
+
+  /** Runs a loader under the hard timeout, with the loader metrics. */
+  #timedLoad<R>(load: (signal: AbortSignal) => Promise<R> | R, options: GetOrSetOptions): Promise<R> {
+    const hardTimeoutMs =
+      options.hardTimeout === undefined ? this.#f.o.hardTimeoutMs : parseDuration(options.hardTimeout)
+    this.#f.metrics.cacheLoaderCalls.inc(this.#f.labels)
+    const started = performance.now()
+    return runWithHardTimeout(load, hardTimeoutMs).then(
+      (value) => {
+        this.#f.metrics.cacheLoaderDuration.observe(this.#f.labels, (performance.now() - started) / 1000)
+        return value
+      },
+      (error: unknown) => {
+        this.#f.metrics.cacheLoaderDuration.observe(this.#f.labels, (performance.now() - started) / 1000)
+        this.#f.metrics.cacheLoaderErrors.inc(this.#f.labels)
+        throw error
+      },
+    )
+  }
+
+  /**
+   * ADR-0020: with graced values, a load slower than the soft timeout serves them (and goes on in
+   * the background), and a failed load serves them. Without graced values, the load's outcome.
+   */
+  async #withGrace<R>(
+    loading: Promise<R>,
+    stale: readonly Found[] | undefined,
+    options: GetOrSetOptions,
+  ): Promise<{ readonly loaded: true; readonly value: R } | { readonly loaded: false }> {
+    if (stale === undefined) return { loaded: true, value: await loading }
+    const softTimeoutMs =
+      options.softTimeout === undefined ? this.#f.o.softTimeoutMs : parseDuration(options.softTimeout)
+    try {
+      const first =
+        softTimeoutMs === undefined ? await loading : await raceSoftTimeout(loading, softTimeoutMs)
+      if (first !== SOFT_TIMEOUT) return { loaded: true, value: first as R }
+      loading.catch(() => {
+        // Counted by the loader metrics; the graced value was served meanwhile.
+      })
+      this.#f.counters.staleServed('soft-timeout', stale.length)
+      return { loaded: false }
+    } catch (error) {
+      this.#f.counters.staleServed(isTimeout(error) ? 'hard-timeout' : 'loader-error', stale.length)
+      return { loaded: false }
+    }
+  }
+
+  /** getManyOrSet after its checks: one batched loader call for every miss. */
+  async fillMany<T>(
+    ids: readonly CacheId[],
+    keys: readonly IdKeys[],
+    tags: readonly string[],
+    loader: BatchLoader<T>,
+    options: GetOrSetOptions,
+  ): Promise<(T | undefined)[]> {
+    const read = await abortable(this.#f.reader.read(keys, tags), options.signal)
+    const out: (T | undefined)[] = new Array(ids.length)
+    const missing: number[] = []
+    read.found.forEach((found, index) => {
+      if (found?.fresh) {
+        this.#f.counters.hits[found.tier].inc()
+        out[index] = this.#f.decode(found.entry) as T
+      } else if (found !== undefined && read.redisDown) {
+        this.#f.counters.staleServed('redis-unavailable')
+        out[index] = this.#f.decode(found.entry) as T
+      } else {
+        this.#f.counters.misses.inc()
+        missing.push(index)
+      }
+    })
+    if (missing.length === 0) return out
+    const stale = missing.map((index) => read.found[index])
+    const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, tags)
+    const loading = this.#timedLoad(
+      (signal) =>
+        loader(
+          missing.map((index) => ids[index] as CacheId),
+          { signal },
+        ),
+      options,
+    ).then(async (values) => {
+      if (!Array.isArray(values) || values.length !== missing.length) {
+        throw cacheError(
+          'E_INVALID_VALUE',
+          `the batch loader returned ${describeLength(values)} for ${missing.length} ids`,
+        )
+      }
+      const items = missing.flatMap((index, position) => {
+        const value = values[position] as T | undefined
+        const idKeys = keys[index] as IdKeys
+        return value === undefined ? [] : [{ keys: idKeys, value, deletedSeen: read.deleted[index] ?? 0 }]
+      })
+      await this.#f.writer.write(items, tags, versions, options)
+      return values as readonly (T | undefined)[]
+    })
+    const allStale = stale.every((found) => found !== undefined)
+    const loaded = await this.#withGrace(loading, allStale ? (stale as Found[]) : undefined, options)
+    missing.forEach((index, position) => {
+      out[index] = loaded.loaded
+        ? loaded.value[position]
+        : (this.#f.decode((stale[position] as Found).entry) as T)
+    })
+    return out
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'E_LOADER_TIMEOUT'
+  )
+}
+
+function describeLength(values: unknown): string {
+  return Array.isArray(values) ? `${values.length} values` : `a ${typeof values}`
+}
