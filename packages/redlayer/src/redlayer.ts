@@ -60,12 +60,12 @@ export class Redlayer<N extends string = string> implements AsyncDisposable {
 
   /**
    * The rate limiter of a namespace and `name` (`createRateLimiter`). Asking again with other
-   * limits is an error: both callers would believe their limits hold.
+   * options (limits, outage mode, ...) is an error: both callers would believe theirs hold.
    */
   rateLimiter(namespace: N, options: Omit<RateLimiterOptions<N>, Shared>): RateLimiter<N> {
     const what = `rate limiter "${options?.name ?? namespace}" of namespace "${namespace}"`
     return this.#once(what, undefined, () => createRateLimiter({ ...options, ...this.#shared(namespace) }), {
-      fingerprint: JSON.stringify(options?.limits ?? null),
+      fingerprint: JSON.stringify(options ?? null),
     })
   }
 
@@ -89,8 +89,11 @@ export class Redlayer<N extends string = string> implements AsyncDisposable {
     this.#closed = true
     const made = [...this.#made.values()]
     this.#made.clear()
-    await Promise.all(made.map(({ value }) => value.close()))
+    // Every object is closed, and the guard after them, even if one close fails; then it throws.
+    const closed = await Promise.allSettled(made.map(({ value }) => value.close()))
     if (this.#ownsGuard) await this.guard.close()
+    const failed = closed.find((result) => result.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

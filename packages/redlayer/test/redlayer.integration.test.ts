@@ -56,6 +56,9 @@ describe('createRedlayer', () => {
     expect(() => redlayer.rateLimiter('api', { name: 'login', limits: [{ ...burst, capacity: 5 }] })).toThrow(
       /already exists/,
     )
+    expect(() => redlayer.rateLimiter('api', { name: 'login', limits, onRedisDown: 'fail-closed' })).toThrow(
+      /already exists/,
+    )
     expect(() => redlayer.cache('products', { ttl: '2m' })).toThrow(/pass them on the first call only/)
     const locks = redlayer.locks('jobs')
     const sessions = redlayer.sessions('chats')

@@ -4,6 +4,15 @@ import { bytes, duration, text } from './cell-values.mjs'
 
 const MIN_TTL_WHEN_OMITTED_MS = 1 // the keyspace's lower bound when a namespace declares no min
 
+/** A '-' in the ttl columns means what the keyspace does when the bound is omitted. */
+export function completeTtlBounds(values) {
+  return {
+    ...values,
+    'ttl min': values['ttl min'] ?? MIN_TTL_WHEN_OMITTED_MS,
+    'ttl max': values['ttl max'] ?? values['ttl default'],
+  }
+}
+
 export const keyspaceNamespaces = {
   adr: '0011',
   what: 'namespace table against exampleKeyspace',
@@ -33,14 +42,7 @@ export const keyspaceNamespaces = {
   built: 'apps/example/dist/keyspace.js',
   buildHint: 'npx pnpm@10.34.8 turbo run build --filter @redlayer/example... --force',
 
-  /** A '-' in the ttl columns means what the keyspace does when the bound is omitted. */
-  completeRow(values) {
-    return {
-      ...values,
-      'ttl min': values['ttl min'] ?? MIN_TTL_WHEN_OMITTED_MS,
-      'ttl max': values['ttl max'] ?? values['ttl default'],
-    }
-  },
+  completeRow: completeTtlBounds,
 
   /** The rows the code declares, keyed by namespace name, with the compared columns. */
   rowsFromModule(module) {

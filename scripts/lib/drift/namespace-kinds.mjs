@@ -1,8 +1,7 @@
 // ADR-0011's table of namespace kinds against NAMESPACE_KIND_DEFAULTS of @redlayer/keyspace: the
 // record says why each kind gets its defaults, the code applies them; this keeps them equal.
 import { duration, text } from './cell-values.mjs'
-
-const MIN_TTL_WHEN_OMITTED_MS = 1 // the keyspace's lower bound when a namespace declares no min
+import { completeTtlBounds } from './keyspace-namespaces.mjs'
 
 export const namespaceKinds = {
   adr: '0011',
@@ -21,14 +20,7 @@ export const namespaceKinds = {
   built: 'packages/keyspace/dist/definition.js',
   buildHint: 'npx pnpm@10.34.8 turbo run build --filter @redlayer/keyspace...',
 
-  /** A '-' in the ttl columns means what the keyspace does when the bound is omitted. */
-  completeRow(values) {
-    return {
-      ...values,
-      'ttl min': values['ttl min'] ?? MIN_TTL_WHEN_OMITTED_MS,
-      'ttl max': values['ttl max'] ?? values['ttl default'],
-    }
-  },
+  completeRow: completeTtlBounds,
 
   /** The kinds the code declares, each resolved as a namespace declared by its kind alone. */
   rowsFromModule(module) {
