@@ -1,3 +1,4 @@
+import { createRedlayerMetrics } from '@redlayer/metrics'
 import { type RedisProcess, startRedis } from '@redlayer/testkit'
 import { BenchContext } from './bench-context.js'
 import { currentLoad, describeEnvironment } from './environment.js'
@@ -57,6 +58,9 @@ export async function runScenarios(options: RunOptions): Promise<BenchReport> {
   const scenarios = selectScenarios(options.only)
   const environment = describeEnvironment()
   await using server = await startRedis({ config: ['save ""', 'appendonly no'] })
+  // ADR-0005: redlayer's contenders run instrumented, as in an app: one set of prom-client
+  // instruments subscribed for the whole run (the peers publish nothing, so they pay nothing).
+  using _metrics = createRedlayerMetrics()
   const results: ScenarioResult[] = []
   for (const scenario of scenarios) {
     const result = await runScenario(scenario, server, options.quick)

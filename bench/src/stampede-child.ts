@@ -27,14 +27,14 @@ export interface ChildFired {
 const setup = JSON.parse(process.env.BENCH_CHILD ?? '{}') as ChildSetup
 const redis = createRedis(parseRedisConfig({ url: setup.url }), { connectionName: 'bench-stampede-child' })
 redis.on('error', () => undefined)
-const metrics = createRedlayerMetrics()
-const guard = createRedisGuard({ redis, metrics })
+// ADR-0005: the instruments record every redlayer object of this process, as in an app.
+createRedlayerMetrics()
+const guard = createRedisGuard({ redis })
 const cache = createCache({
   redis,
   keyspace: benchKeyspace(setup.runPrefix),
   namespace: 'cache',
   guard,
-  metrics,
   ttl: '10m',
   ...(setup.distributed && { distributedSingleFlight: { leaseTtl: '5s', maxWait: '5s' } }),
 })

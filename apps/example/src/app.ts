@@ -16,7 +16,7 @@ import { sendError } from './http/error-handler.js'
 import { exampleKeyspaceFor } from './keyspace.js'
 import { AuditCache } from './monitoring/audit-cache.js'
 import { EvictionTracker } from './monitoring/eviction-tracker.js'
-import { OperationWindow, withOperationWindow } from './monitoring/operation-window.js'
+import { OperationWindow, recordOperations } from './monitoring/operation-window.js'
 import { registerServerMetrics } from './monitoring/server-metrics.js'
 import { ALERT_THRESHOLDS } from './monitoring/thresholds.js'
 import { entityRoutes } from './routes/entity-routes.js'
@@ -68,11 +68,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // `promtool check metrics` (gauges named `nodejs_active_handles_total`).
   const registry = new Registry()
   const window = new OperationWindow()
+  const metrics = createRedlayerMetrics({ registry })
   // ADR-0040: every Redis operation the breaker sees also feeds the report's rolling window.
-  const metrics = withOperationWindow(createRedlayerMetrics({ registry }), window)
-  const guard = createRedisGuard({ redis, metrics, ...options.breaker })
+  const stopRecording = recordOperations(window)
+  const guard = createRedisGuard({ redis, ...options.breaker })
   const keyspace = exampleKeyspaceFor(options.keyPrefix)
-  const shared = { redis, keyspace, guard, metrics }
+  const shared = { redis, keyspace, guard }
 
   const entities = createCache({ ...shared, namespace: 'entity' })
   // `cache:query` serves stale while Redis is down (ADR-0011 table): an in-process tier, kept
@@ -110,6 +111,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await locks.close()
     await Promise.allSettled([entities.close(), queries.close(), limiter[Symbol.asyncDispose]()])
     await guard[Symbol.asyncDispose]()
+    stopRecording()
+    metrics.close()
   })
 
   await app.register(healthRoutes({ redis, mode, guard, db }))

@@ -1,6 +1,5 @@
 import KeyvRedis from '@keyv/redis'
 import { createCache as createRedlayerCache, type L1Options } from '@redlayer/cache'
-import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard } from '@redlayer/resilience'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
@@ -30,14 +29,12 @@ export async function redlayerCache(
     name,
     extra.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: extra.commandTimeoutMs },
   )
-  const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis, metrics })
+  const guard = createRedisGuard({ redis })
   const cache = createRedlayerCache({
     redis,
     keyspace: ctx.keyspace(),
     namespace: 'cache',
     guard,
-    metrics,
     ttl: '10m',
     ...(extra.l1 && { l1: extra.l1 }),
     ...(extra.distributed && { distributedSingleFlight: { leaseTtl: '5s', maxWait: '5s' } }),

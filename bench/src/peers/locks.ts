@@ -1,5 +1,4 @@
 import { createLockManager } from '@redlayer/lock'
-import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard } from '@redlayer/resilience'
 import { Mutex } from 'redis-semaphore'
 import Redlock from 'redlock'
@@ -13,14 +12,12 @@ export type Acquire = (resource: string) => Promise<() => Promise<unknown>>
 
 export async function redlayerLocks(ctx: BenchContext): Promise<Acquire> {
   const redis = await ctx.redis('redlayer')
-  const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis, metrics })
+  const guard = createRedisGuard({ redis })
   const locks = createLockManager({
     redis,
     keyspace: ctx.keyspace(),
     namespace: 'lock',
     guard,
-    metrics,
     ttl: LEASE_MS,
   })
   ctx.defer(async () => {

@@ -1,4 +1,3 @@
-import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard } from '@redlayer/resilience'
 import { createSessionStore, type SessionEventInput } from '@redlayer/session'
 import type { BenchContext } from '../bench-context.js'
@@ -11,9 +10,8 @@ export const EVENT: SessionEventInput = {
 
 export async function redlayerSessions(ctx: BenchContext) {
   const redis = await ctx.redis('redlayer')
-  const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis, metrics })
-  const store = createSessionStore({ redis, keyspace: ctx.keyspace(), namespace: 'session', guard, metrics })
+  const guard = createRedisGuard({ redis })
+  const store = createSessionStore({ redis, keyspace: ctx.keyspace(), namespace: 'session', guard })
   ctx.defer(async () => {
     await guard[Symbol.asyncDispose]()
   })

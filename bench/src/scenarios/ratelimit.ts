@@ -1,4 +1,3 @@
-import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRateLimiter } from '@redlayer/ratelimit'
 import { createRedisGuard } from '@redlayer/resilience'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
@@ -18,15 +17,13 @@ export const ratelimit: Scenario = {
   adrs: ['ADR-0012', 'ADR-0010'],
   async run(ctx) {
     const redis = await ctx.redis('redlayer')
-    const metrics = createRedlayerMetrics()
-    const guard = createRedisGuard({ redis, metrics })
+    const guard = createRedisGuard({ redis })
     ctx.defer(() => guard[Symbol.asyncDispose]())
     const limiter = createRateLimiter({
       redis,
       keyspace: ctx.keyspace(),
       namespace: 'ratelimit',
       guard,
-      metrics,
       name: 'bench',
       limits: { name: 'rps', capacity: HUGE, refill: { tokens: HUGE, interval: '1s' } },
     })

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { DegradationMode } from '@redlayer/connection'
 import { type FlushResult, flushNamespace, type Keyspace, parseDuration } from '@redlayer/keyspace'
-import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { isRedisFailure, type RedisGuard, type StateChange, sharedRedisGuard } from '@redlayer/resilience'
 import { CacheBus } from './bus.js'
+import { CacheEvents } from './cache-events.js'
 import { type CacheId, idParts, normalizeTags } from './cache-id.js'
 import type { CacheEntry } from './entry-codec.js'
 import { EntryWriter } from './entry-writer.js'
@@ -23,7 +23,6 @@ import {
   type CacheStats,
   type ClearOptions,
   type ClearResult,
-  type Found,
   type GetOptions,
   type GetOrSetOptions,
   type Loader,
@@ -45,7 +44,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #o: ResolvedCacheOptions<N>
   readonly #keyspace: Keyspace<N>
   readonly #guard: RedisGuard
-  readonly #metrics: RedlayerMetrics
+  readonly #events: CacheEvents
   readonly #store: RedisStore
   readonly #l1: L1 | undefined
   readonly #bus: CacheBus | undefined
@@ -60,10 +59,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #epochKey: string
   readonly #deleteRetentionMs: number
   readonly #onStateChange: (change: StateChange) => void
-  readonly #labels: { namespace: string }
-  /** Label children bound once: a hit increments without building or hashing a label object anew. */
-  readonly #hits: Readonly<Record<Found['tier'], { inc(value?: number): void }>>
-  readonly #misses: { inc(value?: number): void }
   readonly #whenRedisDown: DegradationMode
   #closed = false
 
@@ -72,15 +67,9 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#o = o
     this.namespace = o.namespace
     this.#keyspace = o.keyspace
-    this.#labels = { namespace: o.namespace }
+    this.#events = new CacheEvents(o.namespace)
     this.#whenRedisDown = o.keyspace.namespace(o.namespace).whenRedisDown
-    this.#metrics = o.metrics ?? o.guard?.metrics ?? createRedlayerMetrics()
-    this.#guard = o.guard ?? sharedRedisGuard(o.redis, { metrics: this.#metrics })
-    this.#hits = {
-      l1: this.#metrics.cacheHits.labels({ namespace: o.namespace, tier: 'l1' }),
-      redis: this.#metrics.cacheHits.labels({ namespace: o.namespace, tier: 'redis' }),
-    }
-    this.#misses = this.#metrics.cacheMisses.labels(this.#labels)
+    this.#guard = o.guard ?? sharedRedisGuard(o.redis)
     this.#store = new RedisStore(o.redis, this.#guard)
     // ADR-0020: reserved keys are plain keys of the namespace; value keys always start with a
     // hash tag `{...}` (keyspace.family), so no id can name a reserved key.
@@ -109,8 +98,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       bus: this.#bus,
       l1: this.#l1,
       waiters: this.#waiters,
-      metrics: this.#metrics,
-      labels: this.#labels,
+      events: this.#events,
       channel: this.#channel,
       epochKey: this.#epochKey,
       tagKey: (tag) => this.#tagKey(tag),
@@ -135,8 +123,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       store: this.#store,
       l1: this.#l1,
       log: this.#log,
-      metrics: this.#metrics,
-      labels: this.#labels,
+      events: this.#events,
       tagKey: (tag) => this.#tagKey(tag),
       deleteRetentionMs: this.#deleteRetentionMs,
     })
@@ -148,13 +135,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       log: this.#log,
       bus: this.#bus,
       waiters: this.#waiters,
-      metrics: this.#metrics,
-      labels: this.#labels,
-      counters: {
-        hits: this.#hits,
-        misses: this.#misses,
-        staleServed: (reason, count) => this.#staleServed(reason, count),
-      },
+      events: this.#events,
       decode: (entry) => this.#decode(entry),
     })
     this.#onStateChange = (change) => {
@@ -189,14 +170,14 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     const read = await abortable(this.#reader.read(keys, []), options.signal)
     return read.found.map((found) => {
       if (found === undefined) {
-        this.#misses.inc()
+        this.#events.miss()
         return undefined
       }
-      if (found.fresh) this.#hits[found.tier].inc()
-      else if (read.redisDown) this.#staleServed('redis-unavailable')
+      if (found.fresh) this.#events.hit(found.tier)
+      else if (read.redisDown) this.#events.stale('redis-unavailable')
       else {
         // A graced value is for getOrSet's fallbacks; a plain read reports a miss.
-        this.#misses.inc()
+        this.#events.miss()
         return undefined
       }
       return this.#decode(found.entry) as T
@@ -217,7 +198,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     const tags = normalizeTags(options.tags)
     const local = this.#reader.l1Fresh(keys.value)
     if (local !== undefined) {
-      this.#hits.l1.inc()
+      this.#events.hit('l1')
       return this.#decode(local) as T
     }
     const flight = this.#flights.run(keys.value, () =>
@@ -373,10 +354,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
   #decode(entry: CacheEntry): unknown {
     return this.#o.serializer.deserialize(entry.payload)
-  }
-
-  #staleServed(reason: string, count = 1): void {
-    this.#metrics.cacheStaleServed.inc({ ...this.#labels, reason }, count)
   }
 
   /** Bad per-call options fail before any Redis call or load, not after the loader ran. */

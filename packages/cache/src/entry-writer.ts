@@ -1,6 +1,6 @@
 import { parseDuration } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
-import type { RedlayerMetrics } from '@redlayer/metrics'
+import type { CacheEvents } from './cache-events.js'
 import { type CacheEntry, encodeEntry } from './entry-codec.js'
 import type { InvalidationLog } from './invalidation-log.js'
 import type { L1 } from './l1.js'
@@ -17,8 +17,7 @@ export interface EntryWriterOptions<N extends string> {
   readonly store: RedisStore
   readonly l1: L1 | undefined
   readonly log: InvalidationLog
-  readonly metrics: RedlayerMetrics
-  readonly labels: { namespace: string }
+  readonly events: CacheEvents
   readonly tagKey: (tag: string) => string
   readonly deleteRetentionMs: number
 }
@@ -80,7 +79,7 @@ export class EntryWriter<N extends string> {
     const written =
       versions === undefined || tooOld ? new Unconfirmed('not-applied') : await this.#w.store.write(writes)
     if (written instanceof Unconfirmed) {
-      this.#w.metrics.cacheWritesSkipped.inc(this.#w.labels, items.length)
+      this.#w.events.writesSkipped(items.length)
       return notConfirmed(written.outcome)
     }
     // A write invalidates reads still in flight in this process (their replies are older); the

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { performance } from 'node:perf_hooks'
 import { parseDuration } from '@redlayer/connection'
-import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { CacheBus } from './bus.js'
+import type { CacheEvents } from './cache-events.js'
 import type { CacheId } from './cache-id.js'
 import type { CacheEntry } from './entry-codec.js'
 import type { EntryWriter } from './entry-writer.js'
@@ -18,13 +17,6 @@ import type { BatchLoader, Found, GetOrSetOptions, Loader, ReadResult } from './
 /** A getOrSet's shared outcome: the value, or undefined (not cached). */
 export type Fill<T> = { readonly value: T | undefined }
 
-/** The read counters, bound once (a hit increments without building a label object). */
-export interface ReadCounters {
-  readonly hits: Readonly<Record<Found['tier'], { inc(value?: number): void }>>
-  readonly misses: { inc(value?: number): void }
-  staleServed(reason: string, count?: number): void
-}
-
 export interface FillCoordinatorOptions<N extends string> {
   readonly o: ResolvedCacheOptions<N>
   readonly reader: TieredReader
@@ -33,15 +25,13 @@ export interface FillCoordinatorOptions<N extends string> {
   readonly log: InvalidationLog
   readonly bus: CacheBus | undefined
   readonly waiters: KeyWaiters
-  readonly metrics: RedlayerMetrics
-  readonly labels: { namespace: string }
-  readonly counters: ReadCounters
+  readonly events: CacheEvents
   readonly decode: (entry: CacheEntry) => unknown
 }
 
 /**
  * ADR-0020: what happens on a miss. The cross-process lease (or waiting for its holder), the
- * loader under its soft and hard timeouts with the loader metrics, grace (a graced value served
+ * loader under its soft and hard timeouts traced on `redlayer:cache.load`, grace (a graced value served
  * when the loader is slow or fails, the refresh going on in the background, once), and the write
  * of what was loaded, for one id (`fill`, behind the in-process single-flight) or a batch.
  */
@@ -64,17 +54,17 @@ export class FillCoordinator<N extends string> {
     let read = await this.#f.reader.read([keys], tags)
     let found = read.found[0]
     if (found?.fresh) {
-      this.#f.counters.hits[found.tier].inc()
+      this.#f.events.hit(found.tier)
       return { value: this.#f.decode(found.entry) }
     }
-    this.#f.counters.misses.inc()
+    this.#f.events.miss()
 
     let lease: string | undefined
     if (this.distributedFor(options) && read.versions !== undefined) {
       // Not the caller's signal: the flight is shared, each caller stops waiting on its own.
       const outcome = await this.#leaseOrWait(keys, tags)
       if (outcome.kind === 'found') {
-        this.#f.counters.hits.redis.inc()
+        this.#f.events.hit('redis')
         return { value: this.#f.decode(outcome.found.entry) }
       }
       read = outcome.read
@@ -86,18 +76,18 @@ export class FillCoordinator<N extends string> {
     const staleValue = stale === undefined ? undefined : this.#f.decode(stale.entry)
     if (stale !== undefined && read.redisDown) {
       // ADR-0013 serve-stale: the in-process copy stands in; the source of truth is spared.
-      this.#f.counters.staleServed('redis-unavailable')
+      this.#f.events.stale('redis-unavailable')
       return { value: staleValue }
     }
     if (stale !== undefined && this.#refreshing.has(keys.value)) {
       // A refresh that passed its soft timeout is still running: serve the graced value rather
       // than start another load of the same key.
-      this.#f.counters.staleServed('soft-timeout')
+      this.#f.events.stale('soft-timeout')
       return { value: staleValue }
     }
     let published = false
     const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, tags)
-    const loading = this.#timedLoad((signal) => loader({ signal, stale: staleValue }), options)
+    const loading = this.#timedLoad(1, (signal) => loader({ signal, stale: staleValue }), options)
       .then(async (value) => {
         if (value !== undefined) {
           const deletedSeen = read.deleted[0] ?? 0
@@ -179,23 +169,15 @@ export class FillCoordinator<N extends string> {
     return this.#f.o.distributed !== undefined && options.distributed !== false
   }
 
-  /** Runs a loader under the hard timeout, with the loader metrics. */
-  #timedLoad<R>(load: (signal: AbortSignal) => Promise<R> | R, options: GetOrSetOptions): Promise<R> {
+  /** Runs a loader under the hard timeout, traced on `redlayer:cache.load`. */
+  #timedLoad<R>(
+    ids: number,
+    load: (signal: AbortSignal) => Promise<R> | R,
+    options: GetOrSetOptions,
+  ): Promise<R> {
     const hardTimeoutMs =
       options.hardTimeout === undefined ? this.#f.o.hardTimeoutMs : parseDuration(options.hardTimeout)
-    this.#f.metrics.cacheLoaderCalls.inc(this.#f.labels)
-    const started = performance.now()
-    return runWithHardTimeout(load, hardTimeoutMs).then(
-      (value) => {
-        this.#f.metrics.cacheLoaderDuration.observe(this.#f.labels, (performance.now() - started) / 1000)
-        return value
-      },
-      (error: unknown) => {
-        this.#f.metrics.cacheLoaderDuration.observe(this.#f.labels, (performance.now() - started) / 1000)
-        this.#f.metrics.cacheLoaderErrors.inc(this.#f.labels)
-        throw error
-      },
-    )
+    return this.#f.events.load(ids, () => runWithHardTimeout(load, hardTimeoutMs))
   }
 
   /**
@@ -215,12 +197,12 @@ export class FillCoordinator<N extends string> {
         softTimeoutMs === undefined ? await loading : await raceSoftTimeout(loading, softTimeoutMs)
       if (first !== SOFT_TIMEOUT) return { loaded: true, value: first as R }
       loading.catch(() => {
-        // Counted by the loader metrics; the graced value was served meanwhile.
+        // Published by the loader trace; the graced value was served meanwhile.
       })
-      this.#f.counters.staleServed('soft-timeout', stale.length)
+      this.#f.events.stale('soft-timeout', stale.length)
       return { loaded: false }
     } catch (error) {
-      this.#f.counters.staleServed(isTimeout(error) ? 'hard-timeout' : 'loader-error', stale.length)
+      this.#f.events.stale(isTimeout(error) ? 'hard-timeout' : 'loader-error', stale.length)
       return { loaded: false }
     }
   }
@@ -238,13 +220,13 @@ export class FillCoordinator<N extends string> {
     const missing: number[] = []
     read.found.forEach((found, index) => {
       if (found?.fresh) {
-        this.#f.counters.hits[found.tier].inc()
+        this.#f.events.hit(found.tier)
         out[index] = this.#f.decode(found.entry) as T
       } else if (found !== undefined && read.redisDown) {
-        this.#f.counters.staleServed('redis-unavailable')
+        this.#f.events.stale('redis-unavailable')
         out[index] = this.#f.decode(found.entry) as T
       } else {
-        this.#f.counters.misses.inc()
+        this.#f.events.miss()
         missing.push(index)
       }
     })
@@ -252,6 +234,7 @@ export class FillCoordinator<N extends string> {
     const stale = missing.map((index) => read.found[index])
     const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, tags)
     const loading = this.#timedLoad(
+      missing.length,
       (signal) =>
         loader(
           missing.map((index) => ids[index] as CacheId),

@@ -1,5 +1,5 @@
-import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { BusMessage, CacheBus } from './bus.js'
+import type { CacheEvents } from './cache-events.js'
 import type { KeyWaiters } from './key-waiters.js'
 import type { L1 } from './l1.js'
 import { PendingInvalidations } from './pending-invalidations.js'
@@ -10,8 +10,7 @@ export interface InvalidationLogOptions {
   readonly bus: CacheBus | undefined
   readonly l1: L1 | undefined
   readonly waiters: KeyWaiters
-  readonly metrics: RedlayerMetrics
-  readonly labels: { namespace: string }
+  readonly events: CacheEvents
   readonly channel: string
   readonly epochKey: string
   readonly tagKey: (tag: string) => string
@@ -51,7 +50,7 @@ export class InvalidationLog {
     const overflowed = add()
     if (overflowed === true || this.pending.size > 0) {
       if (overflowed === true) this.#o.l1?.clear()
-      this.#o.metrics.cachePendingInvalidations.set(this.#o.labels, this.pending.size)
+      this.#o.events.pendingInvalidations(this.pending.size)
     }
     if (this.#timer === undefined && this.pending.size > 0 && !this.#closed) {
       this.#timer = setInterval(() => void this.replay(), this.#o.replayIntervalMs)
@@ -66,13 +65,13 @@ export class InvalidationLog {
     const sent = await this.#o.store.publish(this.#o.channel, bus.encode(message))
     if (sent === UNAVAILABLE) {
       if (onFailure) this.queue(onFailure)
-    } else this.#o.metrics.cacheBusMessages.inc({ ...this.#o.labels, direction: 'out' })
+    } else this.#o.events.bus('out')
   }
 
   /** Another process's change: its ids, tags or the whole namespace leave L1; waiters wake. */
   receive(message: BusMessage): void {
     const { l1, waiters } = this.#o
-    this.#o.metrics.cacheBusMessages.inc({ ...this.#o.labels, direction: 'in' })
+    this.#o.events.bus('in')
     switch (message.type) {
       case 'keys':
         if (!Array.isArray(message.keys)) return
@@ -128,7 +127,7 @@ export class InvalidationLog {
       if (tags.length > 0) message.push({ type: 'tags', tags })
     }
     this.pending.acknowledge(batch)
-    this.#o.metrics.cachePendingInvalidations.set(this.#o.labels, this.pending.size)
+    this.#o.events.pendingInvalidations(this.pending.size)
     if (this.pending.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer)
       this.#timer = undefined

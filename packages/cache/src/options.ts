@@ -1,7 +1,6 @@
 import type { RedisClient } from '@redlayer/connection'
 import { hasMethods, parseOrThrow } from '@redlayer/connection/internal'
 import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
-import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { DEFAULT_COMPRESSION_THRESHOLD } from './entry-codec.js'
@@ -27,7 +26,6 @@ export interface CacheOptions<N extends string = string> {
   namespace: N
   /** The breaker of this connection (ADR-0013); one is created (and disposed with the cache) when omitted. */
   guard?: RedisGuard
-  metrics?: RedlayerMetrics
   /** Default: JSON with Date (ADR-0021). */
   serializer?: Serializer
   /** Payloads of at least this many bytes are deflated (ADR-0021; default 512). `false`: never. */
@@ -59,7 +57,6 @@ export interface ResolvedCacheOptions<N extends string = string> {
   keyspace: Keyspace<N>
   namespace: N
   guard: RedisGuard | undefined
-  metrics: RedlayerMetrics | undefined
   serializer: Serializer
   compressionThreshold: number
   ttlMs: number | undefined
@@ -85,9 +82,6 @@ const schema = z.strictObject({
   keyspace: z.custom<Keyspace>(hasMethods('key', 'ttl', 'namespace'), 'must come from defineKeyspace()'),
   namespace: z.string().min(1),
   guard: z.custom<RedisGuard>(hasMethods('run', 'on'), 'must come from createRedisGuard()').optional(),
-  metrics: z
-    .custom<RedlayerMetrics>(hasMethods('observeRedisOperation'), 'must come from createRedlayerMetrics()')
-    .optional(),
   serializer: z
     .custom<Serializer>(hasMethods('serialize', 'deserialize'), 'must have serialize and deserialize')
     .optional(),
@@ -144,7 +138,6 @@ export function resolveCacheOptions<N extends string>(options: CacheOptions<N>):
     keyspace: options.keyspace,
     namespace: options.namespace,
     guard: options.guard,
-    metrics: options.metrics,
     serializer: options.serializer ?? jsonSerializer,
     compressionThreshold:
       o.compressionThreshold === false

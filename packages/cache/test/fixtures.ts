@@ -62,7 +62,6 @@ export async function cacheFixture(
   const metrics = createRedlayerMetrics()
   const guard = createRedisGuard({
     redis,
-    metrics,
     commandTimeout: commandTimeoutMs,
     resetTimeout: 300,
     volumeThreshold: 3,
@@ -75,7 +74,7 @@ export async function cacheFixture(
     metrics,
     guard,
     cache(options = {}) {
-      const cache = createCache({ redis, keyspace, namespace: 'entity', guard, metrics, ...options })
+      const cache = createCache({ redis, keyspace, namespace: 'entity', guard, ...options })
       caches.push(cache)
       return cache
     },
@@ -89,6 +88,7 @@ export async function cacheFixture(
       for (const cache of caches) await cache.close()
       for (const peer of peers) await peer[Symbol.asyncDispose]()
       await guard[Symbol.asyncDispose]()
+      metrics.close()
       redis.disconnect()
     },
   }

@@ -9,7 +9,6 @@ import {
 } from '@redlayer/connection'
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createLockManager } from '@redlayer/lock'
-import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRateLimiter } from '@redlayer/ratelimit'
 import { createRedisGuard, isRedisUnavailableError, type RedisGuard } from '@redlayer/resilience'
 import { createSessionStore } from '@redlayer/session'
@@ -89,26 +88,24 @@ interface Base {
     keyspace: ChaosKeyspace
     namespace: N
     guard: RedisGuard
-    metrics: ReturnType<typeof createRedlayerMetrics>
   }
   /** Disposes the guard and closes the client (after the package itself was closed). */
   close(): Promise<void>
 }
 
-/** A client, guard and metrics of their own per workload: a stuck client is counted per package. */
+/** A client and guard of their own per workload: a stuck client is counted per package. */
 function base(env: Record<string, string>, overrides: CreateRedisOverrides): Base {
   const client = createRedis(loadRedisConfig({ ...env, REDIS_COMMAND_TIMEOUT_MS: '300' }), {
     connectionName: 'chaos',
     ...overrides,
   })
   client.on('error', () => undefined) // the faults are reported per call
-  const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis: client, metrics, resetTimeout: 300 })
+  const guard = createRedisGuard({ redis: client, resetTimeout: 300 })
   const keyspace = chaosKeyspace()
   return {
     client,
     guard,
-    of: (namespace) => ({ redis: client, keyspace, namespace, guard, metrics }),
+    of: (namespace) => ({ redis: client, keyspace, namespace, guard }),
     async close() {
       await guard[Symbol.asyncDispose]()
       client.disconnect()

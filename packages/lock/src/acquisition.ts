@@ -1,4 +1,10 @@
 import { isRedlayerError } from '@redlayer/connection'
+import {
+  type LockAcquireContext,
+  type LockLeaseMessage,
+  redlayerChannels,
+  traced,
+} from '@redlayer/connection/diagnostics'
 import { isRedisUnavailableError } from '@redlayer/resilience'
 import { type Attempt, acquireLoop } from './acquire-loop.js'
 import type { LockContext } from './context.js'
@@ -37,7 +43,18 @@ export async function runAcquisition<G extends Grant>(
   context: LockContext,
   spec: AcquisitionSpec<G>,
 ): Promise<{ grant: G | undefined; attempts: number }> {
-  const { metrics, namespace } = context
+  return traced(
+    redlayerChannels.lockAcquire,
+    () => ({ namespace: context.namespace }),
+    (trace) => acquisition(context, spec, trace),
+  )
+}
+
+async function acquisition<G extends Grant>(
+  context: LockContext,
+  spec: AcquisitionSpec<G>,
+  trace: LockAcquireContext | undefined,
+): Promise<{ grant: G | undefined; attempts: number }> {
   const started = monotonicNow()
   const { ttlMs, waitMs } = spec.options
   // Without a caller's signal the manager's own is the whole story: no linked signal to make.
@@ -63,32 +80,34 @@ export async function runAcquisition<G extends Grant>(
       channels: spec.channels,
       abandon: spec.giveBack,
     })
-    metrics.lockAcquisitions.inc({
-      namespace,
-      outcome: result.acquired === undefined ? 'timeout' : 'acquired',
-    })
-    metrics.lockWaitDuration.observe({ namespace }, (monotonicNow() - started) / 1000)
+    if (trace) {
+      trace.outcome = result.acquired === undefined ? 'timeout' : 'acquired'
+      trace.waitMs = monotonicNow() - started
+    }
     return { grant: result.acquired, attempts: result.attempts }
   } catch (error) {
-    if (isRedlayerError(error, 'E_LOCK_ABORTED', 'E_LOCK_CLOSED')) {
-      metrics.lockAcquisitions.inc({ namespace, outcome: 'aborted' })
-    } else if (isRedisUnavailableError(error)) {
-      metrics.lockAcquisitions.inc({ namespace, outcome: 'unavailable' })
-    }
+    if (trace && isRedlayerError(error, 'E_LOCK_ABORTED', 'E_LOCK_CLOSED')) trace.outcome = 'aborted'
+    else if (trace && isRedisUnavailableError(error)) trace.outcome = 'unavailable'
     throw error
   } finally {
     linked?.[Symbol.dispose]()
   }
 }
 
-/** The metrics and bookkeeping of one lease; `lease()` is read late (the lease does not exist yet). */
+/**
+ * The events (ADR-0005, `redlayer:lock.lease`) and bookkeeping of one lease; `lease()` is read
+ * late (the lease does not exist yet).
+ */
 export function leaseEvents(context: LockContext, lease: () => HeldLease | undefined): LeaseEvents {
-  const { metrics, namespace } = context
+  const { namespace } = context
+  const publish = (message: LockLeaseMessage) => {
+    if (redlayerChannels.lockLease.hasSubscribers) redlayerChannels.lockLease.publish(message)
+  }
   return {
-    extension: (outcome) => metrics.lockExtensions.inc({ namespace, outcome }),
-    lost: () => metrics.locksLost.inc({ namespace }),
+    extension: (outcome) => publish({ namespace, event: 'extension', outcome }),
+    lost: () => publish({ namespace, event: 'lost' }),
     ended: (heldMs) => {
-      metrics.lockHoldDuration.observe({ namespace }, heldMs / 1000)
+      publish({ namespace, event: 'ended', heldMs })
       const held = lease()
       if (held !== undefined) context.live.delete(held)
     },

@@ -1,6 +1,5 @@
 import type { RedisClient } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
-import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
 import type { HeldLease } from './held-lease.js'
 import type { LockPolicy } from './options.js'
@@ -10,7 +9,6 @@ import type { ReleaseWakeups } from './release-wakeups.js'
 export interface LockContext {
   readonly redis: RedisClient
   readonly guard: RedisGuard
-  readonly metrics: RedlayerMetrics
   readonly keyspace: Keyspace<string>
   /** The namespace: also the bounded `namespace` label of every metric. */
   readonly namespace: string

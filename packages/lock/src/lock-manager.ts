@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events'
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { redlayerChannels } from '@redlayer/connection/diagnostics'
 import { LuaScript } from '@redlayer/connection/internal'
 import type { Keyspace } from '@redlayer/keyspace'
-import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { type RedisGuard, redisFailureKind, sharedRedisGuard } from '@redlayer/resilience'
 import { type Grant, leaseEvents, runAcquisition } from './acquisition.js'
 import type { LockContext } from './context.js'
@@ -28,7 +28,6 @@ export interface LockManagerOptions<N extends string> extends LockDefaults {
   namespace: N
   /** The process's Redis guard (ADR-0013); one is created for `redis` when omitted. */
   guard?: RedisGuard
-  metrics?: RedlayerMetrics
 }
 
 /**
@@ -41,7 +40,7 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
   /** The guard this manager created (none was given), disposed with it. */
 
   constructor(options: LockManagerOptions<N>) {
-    const { redis, keyspace, namespace, guard, metrics: given, ...defaults } = options
+    const { redis, keyspace, namespace, guard, ...defaults } = options
     if (redis === undefined || keyspace === undefined || namespace === undefined) {
       throw new RedlayerError('E_INVALID_OPTIONS', 'createLockManager needs redis, keyspace and namespace', {
         details: { problems: ['redis, keyspace and namespace are required'] },
@@ -49,21 +48,22 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     }
     const policy = new LockPolicy(defaults, keyspace as Keyspace<string>, namespace)
     void LuaScript.prepare(redis) // ahead of the first command (see LuaScript)
-    const metrics = given ?? createRedlayerMetrics()
-    const effectiveGuard = guard ?? sharedRedisGuard(redis, { metrics })
+    const effectiveGuard = guard ?? sharedRedisGuard(redis)
     // Every pending acquisition listens on this signal until it settles (its guarded command
     // too): 64 at once are normal, not a leak, so Node's 10-listener warning does not apply.
     setMaxListeners(0, this.#closing.signal)
     this.#context = {
       redis,
       guard: effectiveGuard,
-      metrics,
       keyspace: keyspace as Keyspace<string>,
       namespace,
       policy,
       wakeups: new ReleaseWakeups(redis, (error) =>
-        // The subscriber only speeds up the hand-off: its failures cost a backoff step, and are counted.
-        metrics.redisErrors.inc({ operation: 'lock.subscribe', kind: redisFailureKind(error) ?? 'other' }),
+        // The subscriber only speeds up the hand-off: its failures cost a backoff step, and are published.
+        redlayerChannels.redisError.publish({
+          operation: 'lock.subscribe',
+          kind: redisFailureKind(error) ?? 'other',
+        }),
       ),
       closing: this.#closing.signal,
       live: new Set<HeldLease>(),

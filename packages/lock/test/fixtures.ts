@@ -65,8 +65,8 @@ export interface LockFixture extends AsyncDisposable {
 export function lockFixture(redis: RedisClient, defaults: LockDefaults = {}): LockFixture {
   const keyspace = lockKeyspace()
   const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis, metrics })
-  const locks = createLockManager({ redis, keyspace, namespace: 'lock', guard, metrics, ...defaults })
+  const guard = createRedisGuard({ redis })
+  const locks = createLockManager({ redis, keyspace, namespace: 'lock', guard, ...defaults })
   return {
     locks,
     metrics,
@@ -75,6 +75,7 @@ export function lockFixture(redis: RedisClient, defaults: LockDefaults = {}): Lo
     [Symbol.asyncDispose]: async () => {
       await locks.close()
       await guard[Symbol.asyncDispose]()
+      metrics.close()
     },
   }
 }

@@ -1,4 +1,3 @@
-import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard } from '@redlayer/resilience'
 import {
   FAILOVER_TOPOLOGIES,
@@ -88,7 +87,6 @@ describe.each(trials)(
           keyspace: f.keyspace,
           namespace: 'lock',
           guard,
-          metrics: createRedlayerMetrics(),
         })
         await expect
           .poll(async () => (await second.ping().catch(() => 'down')) === 'PONG', {

@@ -102,43 +102,6 @@ describe('createRedlayerMetrics', () => {
     expect(() => createRedlayerMetrics({ registry: {} as Registry })).toThrow(/Registry/)
   })
 
-  it('observeRedisOperation feeds the histogram, and the slow log and counter at the threshold', async () => {
-    const metrics = createRedlayerMetrics({ slowOperationCapacity: 2 })
-    const { registry } = metrics
-    metrics.observeRedisOperation('cache.get', 0.4, 'ok')
-    metrics.observeRedisOperation('cache.get', 9.99, 'ok')
-    metrics.observeRedisOperation('cache.get', 10, 'ok')
-    metrics.observeRedisOperation('lock.acquire', 250, 'timeout')
-    metrics.observeRedisOperation('cache.set', 40, 'failure')
-
-    const histogram = 'redlayer_redis_operation_duration_seconds'
-    const { values } = await (registry.getSingleMetric(histogram)?.get() ?? Promise.reject(new Error('none')))
-    const sample = (name: string, labels: Record<string, string | number>) =>
-      values.find(
-        // prom-client sets `metricName` on histogram samples (_bucket, _sum, _count); its type omits it.
-        (v) =>
-          (v as { metricName?: string }).metricName === name &&
-          Object.entries(labels).every(([k, l]) => v.labels[k] === l),
-      )?.value
-    expect(sample(`${histogram}_count`, { operation: 'cache.get', outcome: 'ok' })).toBe(3)
-    expect(sample(`${histogram}_bucket`, { operation: 'cache.get', outcome: 'ok', le: 0.0005 })).toBe(1)
-    expect(sample(`${histogram}_bucket`, { operation: 'cache.get', outcome: 'ok', le: 0.01 })).toBe(3)
-    expect(sample(`${histogram}_sum`, { operation: 'lock.acquire', outcome: 'timeout' })).toBeCloseTo(0.25)
-
-    expect(
-      await sampleValue(registry, 'redlayer_redis_slow_operations_total', { operation: 'cache.get' }),
-    ).toBe(1)
-    expect(
-      await sampleValue(registry, 'redlayer_redis_slow_operations_total', { operation: 'lock.acquire' }),
-    ).toBe(1)
-    const recent = metrics.slowOperations.recent()
-    expect(recent.map((e) => [e.operation, e.durationMs, e.outcome])).toEqual([
-      ['cache.set', 40, 'failure'],
-      ['lock.acquire', 250, 'timeout'],
-    ])
-    expect(metrics.slowOperations.total).toBe(3)
-  })
-
   it('instruments accept their bounded labels', async () => {
     const metrics = createRedlayerMetrics()
     metrics.cacheHits.inc({ namespace: 'entity', tier: 'l1' })

@@ -1,38 +1,10 @@
+import type { RedisErrorKind, RedisOperationOutcome } from '@redlayer/connection/diagnostics'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { LOADER_BUCKETS, LOCK_HOLD_BUCKETS, LOCK_WAIT_BUCKETS, REDIS_OPERATION_BUCKETS } from './buckets.js'
 import { SlowOperationLog } from './slow-operations.js'
+import { subscribeInstruments } from './subscriber.js'
 
-/**
- * How one Redis operation ended, as a bounded label value:
- * - `ok`: it succeeded;
- * - `failure`: Redis was unreachable or refused service (connection error, LOADING, READONLY...);
- * - `timeout`: the command or the guard's backstop timed out;
- * - `error`: another error passed through (a script error from bad arguments, the caller's code);
- * - `short_circuit`: the breaker was open and Redis was not called.
- */
-export type RedisOperationOutcome = 'ok' | 'failure' | 'timeout' | 'error' | 'short_circuit'
-
-/**
- * Kinds of Redis errors (label `kind` of `redisErrors`), one per condition of ADR-0013's table:
- * the server unreachable or hung (`connection`, `timeout`), not serving for now (`loading`,
- * `busy`, `masterdown`, `readonly`, `clusterdown`, `maxclients`, `auth`), refusing writes only
- * (`oom`, `misconf`, `noreplicas`), a slot in migration (`tryagain`), or another reply (`other`).
- */
-export type RedisErrorKind =
-  | 'timeout'
-  | 'connection'
-  | 'readonly'
-  | 'loading'
-  | 'busy'
-  | 'masterdown'
-  | 'clusterdown'
-  | 'maxclients'
-  | 'auth'
-  | 'oom'
-  | 'misconf'
-  | 'noreplicas'
-  | 'tryagain'
-  | 'other'
+export type { RedisErrorKind, RedisOperationOutcome }
 
 export interface RedlayerMetricsOptions {
   /** Where every instrument is registered. A fresh `Registry` when omitted (never the global one). */
@@ -45,9 +17,18 @@ export interface RedlayerMetricsOptions {
   slowOperationCapacity?: number
 }
 
-export interface RedlayerMetrics {
+/**
+ * The instruments, fed by every redlayer package of the process through `node:diagnostics_channel`
+ * (ADR-0005) until `close()`.
+ */
+export interface RedlayerMetrics extends Disposable {
   readonly registry: Registry
   readonly prefix: string
+  /**
+   * Stops recording (the instruments stay registered with their values). Creating the metrics
+   * again on the same registry and prefix resumes it.
+   */
+  close(): void
 
   // Breaker (ADR-0013). `breaker` is the guard's name: one per Redis connection.
   /** 0 closed, 1 half-open, 2 open. */
@@ -62,8 +43,6 @@ export interface RedlayerMetrics {
   readonly redisErrors: Counter<'operation' | 'kind'>
   readonly redisSlowOperations: Counter<'operation'>
   readonly slowOperations: SlowOperationLog
-  /** Feeds `redisOperationDuration`, and the slow-operation log and counter above the threshold. */
-  observeRedisOperation(operation: string, durationMs: number, outcome: RedisOperationOutcome): void
 
   // Cache
   readonly cacheHits: Counter<'namespace' | 'tier'>
@@ -103,13 +82,20 @@ const PREFIX_PATTERN = /^(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?$/
 // One set of instruments per (registry, prefix): creating them twice returns the same object
 // instead of failing on prom-client's duplicate-name check. A WeakMap, so a dropped registry
 // takes its instruments with it.
-const created = new WeakMap<Registry, Map<string, RedlayerMetrics>>()
+const created = new WeakMap<Registry, Map<string, Recorded>>()
+
+/** The instruments and the switch of their subscription. */
+interface Recorded extends RedlayerMetrics {
+  resume(): void
+}
 
 /**
- * Creates the prom-client instruments every redlayer package uses, registered in `registry`.
- * Called again with the same registry and prefix it returns the same instruments (so the app and
- * a package may both ask for them); it throws when the slow-operation options differ from the
- * first call, or when another library already registered one of the names.
+ * Creates the prom-client instruments of every redlayer package, registered in `registry`, and
+ * subscribes them to redlayer's diagnostics channels: every guard, cache, limiter, lock manager
+ * and session store of the process records into them. Called again with the same registry and
+ * prefix it returns the same instruments (so the app and a package may both ask for them); it
+ * throws when the slow-operation options differ from the first call, or when another library
+ * already registered one of the names.
  */
 export function createRedlayerMetrics(options: RedlayerMetricsOptions = {}): RedlayerMetrics {
   const registry = options.registry ?? new Registry()
@@ -141,10 +127,12 @@ export function createRedlayerMetrics(options: RedlayerMetricsOptions = {}): Red
           `asked for ${thresholdMs} and ${capacity}`,
       )
     }
+    existing.resume()
     return existing
   }
 
   const metrics = build(registry, prefix, new SlowOperationLog({ thresholdMs, capacity }))
+  metrics.resume()
   let byPrefix = created.get(registry)
   if (!byPrefix) {
     byPrefix = new Map()
@@ -154,7 +142,7 @@ export function createRedlayerMetrics(options: RedlayerMetricsOptions = {}): Red
   return metrics
 }
 
-function build(registry: Registry, prefix: string, slowOperations: SlowOperationLog): RedlayerMetrics {
+function build(registry: Registry, prefix: string, slowOperations: SlowOperationLog): Recorded {
   const names: string[] = []
   const registers = [registry]
   const fullName = (name: string): string => {
@@ -191,9 +179,20 @@ function build(registry: Registry, prefix: string, slowOperations: SlowOperation
       'Redis operations at or above the slow-operation threshold.',
       ['operation'],
     )
-    return {
+    let unsubscribe: (() => void) | undefined
+    const metrics: Recorded = {
       registry,
       prefix,
+      resume() {
+        unsubscribe ??= subscribeInstruments(metrics)
+      },
+      close() {
+        unsubscribe?.()
+        unsubscribe = undefined
+      },
+      [Symbol.dispose]() {
+        metrics.close()
+      },
       breakerState: gauge(
         'breaker_state',
         'Circuit breaker state per Redis connection: 0 closed, 1 half-open, 2 open.',
@@ -220,13 +219,6 @@ function build(registry: Registry, prefix: string, slowOperations: SlowOperation
       ]),
       redisSlowOperations,
       slowOperations,
-      observeRedisOperation(operation, durationMs, outcome) {
-        redisOperationDuration.observe({ operation, outcome }, durationMs / 1000)
-        if (durationMs >= slowOperations.thresholdMs) {
-          redisSlowOperations.inc({ operation })
-          slowOperations.record({ operation, durationMs, at: Date.now(), outcome })
-        }
-      },
 
       cacheHits: counter('cache_hits_total', 'Cache hits, by tier (l1 or redis).', ['namespace', 'tier']),
       cacheMisses: counter('cache_misses_total', 'Cache misses.', ['namespace']),
@@ -311,6 +303,7 @@ function build(registry: Registry, prefix: string, slowOperations: SlowOperation
         REDIS_OPERATION_BUCKETS,
       ),
     }
+    return metrics
   } catch (error) {
     // Leave the registry as it was: no half-registered set of instruments.
     for (const name of names) registry.removeSingleMetric(name)

@@ -1,7 +1,6 @@
 import type { RedisClient } from '@redlayer/connection'
 import { invalidInput, zodProblems } from '@redlayer/connection/internal'
 import { type Keyspace, parseDuration } from '@redlayer/keyspace'
-import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { type LimitDefinition, type ResolvedLimit, resolveLimit } from './limit.js'
@@ -15,7 +14,7 @@ export interface RateLimiterOptions<N extends string> {
   namespace: N
   /**
    * Names the limiter in its keys (limiters of different names never share buckets) and in the
-   * `limiter` label of the metrics; the namespace when omitted. `[A-Za-z0-9_-]`.
+   * `limiter` of its diagnostics events (the metrics' label); the namespace when omitted. `[A-Za-z0-9_-]`.
    */
   name?: string
   /** One limit, or several checked and debited all-or-nothing. */
@@ -30,7 +29,6 @@ export interface RateLimiterOptions<N extends string> {
   instances?: number
   /** The breaker every Redis call goes through; one is created (and owned) when omitted. */
   guard?: RedisGuard
-  metrics?: RedlayerMetrics
   /** The in-process deny cache: `false` to turn it off; 10 000 subjects by default. */
   denyCache?: false | { maxEntries?: number }
   /** Subjects the `local-fallback` mode keeps buckets for (least recently used forgotten first); 10 000. */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { RedlayerError } from '@redlayer/connection'
+import { redlayerChannels } from '@redlayer/connection/diagnostics'
 import type { KeyFamily, KeyPart, Keyspace } from '@redlayer/keyspace'
-import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import {
   type RedisGuard,
   type RedisOutcome,
@@ -37,7 +37,6 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   readonly #keyspace: Keyspace<N>
   readonly #namespace: N
   readonly #guard: RedisGuard
-  readonly #metrics: RedlayerMetrics
   readonly #script: ReturnType<typeof tokenBucketScript>
   readonly #denyCache: DenyCache | undefined
   readonly #localLimits: readonly ResolvedLimit[]
@@ -51,8 +50,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     this.#redis = options.redis
     this.#keyspace = options.keyspace
     this.#namespace = options.namespace
-    this.#metrics = options.metrics ?? createRedlayerMetrics()
-    this.#guard = options.guard ?? sharedRedisGuard(options.redis, { metrics: this.#metrics })
+    this.#guard = options.guard ?? sharedRedisGuard(options.redis)
     this.#script = tokenBucketScript(options.redis, this.options.limits)
     const { denyCacheEntries, onRedisDown, instances, localMaxSubjects } = this.options
     this.#denyCache = denyCacheEntries > 0 ? new DenyCache(denyCacheEntries) : undefined
@@ -80,15 +78,14 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     // ADR-0012: a known denial is answered in process until Redis would admit, never longer.
     const cached = this.#denyCache?.check(family.tag, cost, sentAtMs)
     if (cached) {
-      this.#metrics.rateLimitDenyCacheHits.inc({ limiter: this.options.name })
-      this.#count(cached)
+      this.#count(cached, true)
       return cached
     }
     const { result, retryAfterUs } = await this.#decide('consume', family, cost, costs, options.signal)
     if (!result.allowed && result.degraded === false) {
       this.#denyCache?.remember(family.tag, cost, result, sentAtMs, retryAfterUs)
     }
-    this.#count(result)
+    this.#count(result, false)
     return result
   }
 
@@ -181,7 +178,6 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     outcome: RedisOutcome,
   ): Decision {
     const mode = this.options.onRedisDown
-    if (operation === 'consume') this.#metrics.rateLimitDegraded.inc({ limiter: this.options.name, mode })
     const degraded = { mode, reason, outcome }
     if (mode === 'local-fallback' && this.#local) {
       // A cost above this process's share is capped at it: admitted from a full local bucket
@@ -216,10 +212,14 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     return limits.map((limit) => costUnits(cost, limit))
   }
 
-  #count(result: RateLimitResult): void {
-    this.#metrics.rateLimitDecisions.inc({
+  /** ADR-0005: one `redlayer:ratelimit.decision` per answered `consume`. */
+  #count(result: RateLimitResult, denyCache: boolean): void {
+    if (!redlayerChannels.rateLimitDecision.hasSubscribers) return
+    redlayerChannels.rateLimitDecision.publish({
       limiter: this.options.name,
-      outcome: result.allowed ? 'allowed' : 'denied',
+      allowed: result.allowed,
+      denyCache,
+      ...(result.degraded !== false && { degraded: result.degraded.mode }),
     })
   }
 }

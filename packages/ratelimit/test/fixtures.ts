@@ -52,7 +52,6 @@ export async function rateLimitFixture(
   const metrics = createRedlayerMetrics()
   const guard = createRedisGuard({
     redis,
-    metrics,
     commandTimeout: commandTimeoutMs,
     resetTimeout: 300,
     volumeThreshold,
@@ -68,7 +67,6 @@ export async function rateLimitFixture(
         keyspace,
         namespace: 'ratelimit',
         guard,
-        metrics,
         limits: { name: 'burst', capacity: 5, refill: { tokens: 1, interval: '1h' } },
         ...options,
       }),
@@ -95,6 +93,7 @@ export async function rateLimitFixture(
     },
     async [Symbol.asyncDispose]() {
       await guard[Symbol.asyncDispose]()
+      metrics.close()
       redis.disconnect()
     },
   }

@@ -3,7 +3,6 @@
 // `node --conditions=@redlayer/source --import tsx`.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createRedis, loadRedisConfig } from '@redlayer/connection'
-import { createRedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard } from '@redlayer/resilience'
 import { createRateLimiter, type LimitDefinition } from '../src/index.js'
 import { testKeyspace } from './fixtures.js'
@@ -32,14 +31,12 @@ Date.now = () => realNow() + input.clockOffsetMs
 // Generous timeouts: on a loaded test machine a timed-out call may still run in Redis afterwards,
 // and the test counts every token taken.
 const redis = createRedis(loadRedisConfig({ ...input.redisEnv, REDIS_COMMAND_TIMEOUT_MS: '10000' }))
-const metrics = createRedlayerMetrics()
-const guard = createRedisGuard({ redis, metrics, commandTimeout: 20_000 })
+const guard = createRedisGuard({ redis, commandTimeout: 20_000 })
 const limiter = createRateLimiter({
   redis,
   keyspace: testKeyspace(input.keyspacePrefix),
   namespace: 'ratelimit',
   guard,
-  metrics,
   limits: input.limit,
   onRedisDown: 'fail-closed',
 })

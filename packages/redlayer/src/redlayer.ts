@@ -9,7 +9,7 @@ import { createSessionStore, type SessionStore, type SessionStoreOptions } from 
 import type { Registry } from 'prom-client'
 
 /** What every package shares, supplied by the entry point. */
-type Shared = 'redis' | 'keyspace' | 'namespace' | 'guard' | 'metrics'
+type Shared = 'redis' | 'keyspace' | 'namespace' | 'guard'
 
 export interface RedlayerOptions<N extends string> {
   /** The app's client (standalone, Sentinel or Cluster), yours to create and to close. */
@@ -18,7 +18,10 @@ export interface RedlayerOptions<N extends string> {
   keyspace: Keyspace<N> | KeyspaceDefinition<N>
   /** The connection's breaker (ADR-0013); one is created, shared and closed with this object when omitted. */
   guard?: RedisGuard
-  /** The instruments every package reports to; created on `registry` (or a new one) when omitted. */
+  /**
+   * The prom-client instruments (ADR-0005: they record every redlayer package of the process);
+   * created on `registry` (or a new one), and closed with this object, when omitted.
+   */
   metrics?: RedlayerMetrics
   /** Where the metrics register when `metrics` is not given (your app's prom-client registry). */
   registry?: Registry
@@ -36,6 +39,7 @@ export class Redlayer<N extends string = string> implements AsyncDisposable {
   readonly guard: RedisGuard
   readonly metrics: RedlayerMetrics
   readonly #ownsGuard: boolean
+  readonly #ownsMetrics: boolean
   readonly #made = new Map<string, { readonly fingerprint: string; readonly value: Closable }>()
   #closed = false
 
@@ -45,10 +49,11 @@ export class Redlayer<N extends string = string> implements AsyncDisposable {
     }
     this.redis = options.redis
     this.keyspace = options.keyspace instanceof Keyspace ? options.keyspace : defineKeyspace(options.keyspace)
+    this.#ownsMetrics = options.metrics === undefined
     this.metrics =
       options.metrics ?? createRedlayerMetrics(options.registry ? { registry: options.registry } : {})
     this.#ownsGuard = options.guard === undefined
-    this.guard = options.guard ?? createRedisGuard({ redis: this.redis, metrics: this.metrics })
+    this.guard = options.guard ?? createRedisGuard({ redis: this.redis })
   }
 
   /** The cache of a namespace (`createCache`); options are taken on the first call only. */
@@ -83,7 +88,7 @@ export class Redlayer<N extends string = string> implements AsyncDisposable {
     )
   }
 
-  /** Closes everything made here, then the guard if it was made here. Never the client. */
+  /** Closes everything made here, then the guard and the metrics if they were made here. Never the client. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
@@ -92,6 +97,7 @@ export class Redlayer<N extends string = string> implements AsyncDisposable {
     // Every object is closed, and the guard after them, even if one close fails; then it throws.
     const closed = await Promise.allSettled(made.map(({ value }) => value.close()))
     if (this.#ownsGuard) await this.guard.close()
+    if (this.#ownsMetrics) this.metrics.close()
     const failed = closed.find((result) => result.status === 'rejected')
     if (failed !== undefined) throw failed.reason
   }
@@ -101,7 +107,7 @@ export class Redlayer<N extends string = string> implements AsyncDisposable {
   }
 
   #shared(namespace: N) {
-    return { redis: this.redis, keyspace: this.keyspace, namespace, guard: this.guard, metrics: this.metrics }
+    return { redis: this.redis, keyspace: this.keyspace, namespace, guard: this.guard }
   }
 
   /**

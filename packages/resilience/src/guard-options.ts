@@ -1,13 +1,10 @@
 import { type Duration, durationSchema, type RedisClient } from '@redlayer/connection'
 import { commandTimeoutOf, hasMethods, parseOrThrow } from '@redlayer/connection/internal'
-import type { RedlayerMetrics } from '@redlayer/metrics'
 import { z } from 'zod'
 
 export interface RedisGuardOptions {
   /** The connection this guard protects: one guard per connection, shared by every package. */
   redis: RedisClient
-  /** Where breaker state, fallbacks and every run are recorded; fresh instruments when omitted. */
-  metrics?: RedlayerMetrics
   /** The `breaker` label of the state gauge and transitions; `redis` by default. */
   name?: string
   /**
@@ -33,7 +30,6 @@ export interface RedisGuardOptions {
 
 export interface ResolvedRedisGuardOptions {
   redis: RedisClient
-  metrics: RedlayerMetrics | undefined
   name: string
   commandTimeoutMs: number
   volumeThreshold: number
@@ -56,9 +52,6 @@ export const GUARD_DEFAULTS = {
 
 const schema = z.strictObject({
   redis: z.custom<RedisClient>(hasMethods('ping'), 'must be an ioredis Redis or Cluster client'),
-  metrics: z
-    .custom<RedlayerMetrics>(hasMethods('observeRedisOperation'), 'must come from createRedlayerMetrics()')
-    .optional(),
   name: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits, or _ . : -')
@@ -83,7 +76,6 @@ export function resolveGuardOptions(options: RedisGuardOptions): ResolvedRedisGu
   const connectionTimeout = commandTimeoutOf(value.redis)
   return {
     redis: value.redis,
-    metrics: value.metrics,
     name: value.name ?? GUARD_DEFAULTS.name,
     commandTimeoutMs:
       value.commandTimeout ?? Math.max(GUARD_DEFAULTS.minCommandTimeoutMs, 2 * (connectionTimeout ?? 0)),

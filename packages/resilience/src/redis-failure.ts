@@ -1,5 +1,5 @@
 import { isRedlayerError, type RedlayerError } from '@redlayer/connection'
-import type { RedisErrorKind } from '@redlayer/metrics'
+import type { RedisErrorKind } from '@redlayer/connection/diagnostics'
 
 // ADR-0013: what counts as "Redis is unavailable", and what each failure tells the caller. Only
 // these degrade a call; every other error (a script error from bad arguments, WRONGTYPE, NOPERM,

@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
-import { createRedlayerMetrics, type RedisOperationOutcome, type RedlayerMetrics } from '@redlayer/metrics'
+import {
+  type BreakerState,
+  type RedisOperationContext,
+  type RedisOperationOutcome,
+  redlayerChannels,
+  traced,
+  type UnavailableReason,
+} from '@redlayer/connection/diagnostics'
 import CircuitBreaker from 'opossum'
 import {
   type RedisGuardOptions,
@@ -11,14 +18,12 @@ import {
 import { isRedisReplyError, type RedisFailure, type RedisOutcome, redisFailureOf } from './redis-failure.js'
 import { withTimeout } from './with-timeout.js'
 
-export type BreakerState = 'closed' | 'open' | 'half-open'
-
 /**
- * Why a call did not get a Redis result: the breaker was open, the call timed out, it failed
- * (connection, a server not serving), or the server refused it (OOM, MISCONF, NOREPLICAS,
- * TRYAGAIN: ADR-0013, the breaker stays closed).
+ * Why a call did not get a Redis result (`UnavailableReason`): the breaker was open, the call
+ * timed out, it failed (connection, a server not serving), or the server refused it (OOM,
+ * MISCONF, NOREPLICAS, TRYAGAIN: ADR-0013, the breaker stays closed).
  */
-export type UnavailableReason = 'open' | 'timeout' | 'error' | 'refused'
+export type { BreakerState, UnavailableReason }
 
 /** A refusal the guard saw lately (ADR-0013): the server answers but refuses some commands. */
 export interface RedisRefusal {
@@ -56,8 +61,7 @@ export interface RedisGuard extends AsyncDisposable {
   readonly disposed: boolean
   /** Disposes it (the same as `[Symbol.asyncDispose]`): its timers stop, `run` then throws `E_GUARD_DISPOSED`. */
   close(): Promise<void>
-  readonly metrics: RedlayerMetrics
-  readonly options: Readonly<Omit<ResolvedRedisGuardOptions, 'redis' | 'metrics'>>
+  readonly options: Readonly<Omit<ResolvedRedisGuardOptions, 'redis'>>
   /**
    * The last refusal (OOM, MISCONF, NOREPLICAS, TRYAGAIN) when it is less than one rolling window
    * old: Redis answers, the breaker is closed, but it refuses writes. `undefined` otherwise.
@@ -81,7 +85,6 @@ export interface RedisGuard extends AsyncDisposable {
   off(event: 'open' | 'halfOpen' | 'close', listener: () => void): this
 }
 
-const STATE_GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 }
 const STATE_EVENT = { closed: 'close', 'half-open': 'halfOpen', open: 'open' } as const
 const ROLLING_BUCKETS = 10
 /** The `operation` label of the guard's own PING while half-open. */
@@ -92,8 +95,7 @@ type Action = (call: () => Promise<unknown>) => Promise<unknown>
 
 class CircuitRedisGuard extends EventEmitter implements RedisGuard {
   readonly name: string
-  readonly metrics: RedlayerMetrics
-  readonly options: Readonly<Omit<ResolvedRedisGuardOptions, 'redis' | 'metrics'>>
+  readonly options: Readonly<Omit<ResolvedRedisGuardOptions, 'redis'>>
   readonly #redis: RedisClient
   readonly #breaker: CircuitBreaker<Parameters<Action>, unknown>
   // ADR-0013: the guard rotates opossum's rolling window itself, so it can empty the window when
@@ -112,10 +114,9 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
 
   constructor(resolved: ResolvedRedisGuardOptions) {
     super()
-    const { redis, metrics, ...options } = resolved
+    const { redis, ...options } = resolved
     this.name = options.name
     this.options = Object.freeze(options)
-    this.metrics = metrics ?? createRedlayerMetrics()
     this.#redis = redis
     const action: Action = (call) => call()
     this.#breaker = new CircuitBreaker(action, {
@@ -146,7 +147,7 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
       this.#transition('half-open')
       this.#probe()
     })
-    this.metrics.breakerState.set({ breaker: this.name }, STATE_GAUGE.closed)
+    publishState({ breaker: this.name, state: 'closed' })
     // ADR-0013: a client that is ready again (reconnected, or moved to a promoted primary) is
     // probed at once instead of at the next reset timer.
     redis.on('ready', this.#onReady)
@@ -187,9 +188,23 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
       throw new RedlayerError('E_INVALID_ARGUMENT', 'guard.run: `timeoutMs` must be a positive integer')
     }
     options.signal?.throwIfAborted()
+    return traced(
+      redlayerChannels.redisOperation,
+      () => ({ operation, breaker: this.name, state: this.#state }),
+      (trace) => this.#run(operation, fn, timeoutMs, options, trace),
+    )
+  }
+
+  async #run<T>(
+    operation: string,
+    fn: () => Promise<T>,
+    timeoutMs: number,
+    options: RunOptions<T>,
+    trace: RedisOperationContext | undefined,
+  ): Promise<T> {
     const started = performance.now()
     // ADR-0013: open or half-open, user calls never reach the socket; only the probe does.
-    if (this.#state !== 'closed') return this.#shortCircuit(operation, started, options.fallback)
+    if (this.#state !== 'closed') return this.#shortCircuit(operation, started, options.fallback, trace)
 
     let value: unknown
     try {
@@ -197,25 +212,22 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
     } catch (error) {
       const failure = redisFailureOf(error)
       if (failure !== undefined) {
-        this.metrics.redisErrors.inc({ operation, kind: failure.kind })
-        this.#observe(operation, started, failure.kind === 'timeout' ? 'timeout' : 'failure')
+        ended(trace, started, failure.kind === 'timeout' ? 'timeout' : 'failure', failure.kind)
         if (failure.counts) this.#counted(failure, started)
         else this.#refused(failure)
         const reason: UnavailableReason =
           failure.kind === 'timeout' ? 'timeout' : failure.counts ? 'error' : 'refused'
-        return this.#unavailable(operation, reason, error, failure, options.fallback)
+        return this.#unavailable(operation, reason, error, failure, options.fallback, trace)
       }
       // opossum refused the call itself (opened by a concurrent failure, or shut down meanwhile).
-      if (isBreakerRefusal(error)) return this.#shortCircuit(operation, started, options.fallback)
-      if (isRedisReplyError(error)) {
-        this.#answered()
-        this.metrics.redisErrors.inc({ operation, kind: 'other' })
-      }
-      this.#observe(operation, started, 'error')
+      if (isBreakerRefusal(error)) return this.#shortCircuit(operation, started, options.fallback, trace)
+      const replyError = isRedisReplyError(error)
+      if (replyError) this.#answered()
+      ended(trace, started, 'error', replyError ? 'other' : undefined)
       throw error
     }
     this.#answered()
-    this.#observe(operation, started, 'ok')
+    ended(trace, started, 'ok')
     return value as T
   }
 
@@ -254,13 +266,17 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
     this.#redis.off('ready', this.#onReady)
     clearInterval(this.#rotationTimer)
     this.#breaker.shutdown() // clears opossum's reset timer and removes its listeners
-    this.metrics.breakerState.remove({ breaker: this.name })
+    publishState({ breaker: this.name, state: 'disposed', previous: this.#state })
   }
 
-  #shortCircuit<T>(operation: string, started: number, fallback: RunOptions<T>['fallback']): Promise<T> {
-    this.metrics.breakerShortCircuits.inc({ operation })
-    this.#observe(operation, started, 'short_circuit')
-    return this.#unavailable(operation, 'open', undefined, undefined, fallback)
+  #shortCircuit<T>(
+    operation: string,
+    started: number,
+    fallback: RunOptions<T>['fallback'],
+    trace: RedisOperationContext | undefined,
+  ): Promise<T> {
+    ended(trace, started, 'short_circuit')
+    return this.#unavailable(operation, 'open', undefined, undefined, fallback, trace)
   }
 
   async #unavailable<T>(
@@ -269,9 +285,10 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
     error: unknown,
     failure: RedisFailure | undefined,
     fallback: RunOptions<T>['fallback'],
+    trace: RedisOperationContext | undefined,
   ): Promise<T> {
     if (fallback) {
-      this.metrics.fallbacks.inc({ operation, reason })
+      if (trace) trace.fallback = reason
       return fallback(reason, error)
     }
     const outcome: RedisOutcome = failure?.outcome ?? 'not-applied'
@@ -301,50 +318,51 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
     })
   }
 
-  #observe(operation: string, started: number, outcome: RedisOperationOutcome): void {
-    this.metrics.observeRedisOperation(operation, performance.now() - started, outcome)
+  /** One PING of the guard's own (operation `breaker.probe`), traced like a run; never rejects. */
+  #ping(send: (ping: () => Promise<unknown>) => Promise<unknown>): Promise<boolean> {
+    return traced(
+      redlayerChannels.redisOperation,
+      () => ({ operation: PROBE_OPERATION, breaker: this.name, state: this.#state }),
+      (trace) => {
+        const started = performance.now()
+        return send(() =>
+          withTimeout(() => this.#redis.ping(), this.options.commandTimeoutMs, PROBE_OPERATION),
+        ).then(
+          () => {
+            this.#answered()
+            ended(trace, started, 'ok')
+            return true
+          },
+          (error: unknown) => {
+            const kind = redisFailureOf(error)?.kind
+            ended(
+              trace,
+              started,
+              kind === undefined ? 'error' : kind === 'timeout' ? 'timeout' : 'failure',
+              kind,
+            )
+            return false
+          },
+        )
+      },
+    )
   }
 
   // ADR-0013: half-open probes with a PING of its own, never with user traffic. opossum lets the
   // first call through while half-open: that call is this PING. Success closes the breaker (and
   // empties the window); a Redis failure re-opens it and restarts the reset timer.
   #probe(): void {
-    const started = performance.now()
-    this.#breaker
-      .fire(() => withTimeout(() => this.#redis.ping(), this.options.commandTimeoutMs, PROBE_OPERATION))
-      .then(
-        () => {
-          this.#answered()
-          this.#observe(PROBE_OPERATION, started, 'ok')
-        },
-        (error: unknown) => this.#probeFailed(error, started),
-      )
-  }
-
-  #probeFailed(error: unknown, started: number): void {
-    const kind = redisFailureOf(error)?.kind
-    if (kind !== undefined) this.metrics.redisErrors.inc({ operation: PROBE_OPERATION, kind })
-    this.#observe(
-      PROBE_OPERATION,
-      started,
-      kind === undefined ? 'error' : kind === 'timeout' ? 'timeout' : 'failure',
-    )
+    void this.#ping((ping) => this.#breaker.fire(ping))
   }
 
   // ADR-0013: the client is ready again while the breaker is not closed: one PING now, and a
   // success closes the breaker without waiting for opossum's reset timer.
   #probeOnReady(): void {
     if (this.#state === 'closed' || this.#disposed || this.#readyProbe !== undefined) return
-    const started = performance.now()
-    this.#readyProbe = withTimeout(() => this.#redis.ping(), this.options.commandTimeoutMs, PROBE_OPERATION)
-      .then(
-        () => {
-          this.#observe(PROBE_OPERATION, started, 'ok')
-          this.#answered()
-          if (!this.#disposed) this.#breaker.close()
-        },
-        (error: unknown) => this.#probeFailed(error, started),
-      )
+    this.#readyProbe = this.#ping((ping) => ping())
+      .then((answered) => {
+        if (answered && !this.#disposed) this.#breaker.close()
+      })
       .finally(() => {
         this.#readyProbe = undefined
       })
@@ -357,8 +375,7 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
     if (to === 'closed') {
       for (let i = 0; i < ROLLING_BUCKETS; i++) this.#rotation.emit('rotate')
     }
-    this.metrics.breakerState.set({ breaker: this.name }, STATE_GAUGE[to])
-    this.metrics.breakerTransitions.inc({ breaker: this.name, from, to })
+    publishState({ breaker: this.name, state: to, previous: from })
     // Listeners run on the next tick: a throwing listener must not break opossum's bookkeeping
     // (it runs inside opossum's promise handlers, where a throw would become a lost rejection).
     process.nextTick(() => {
@@ -366,6 +383,23 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
       this.emit(STATE_EVENT[to])
     })
   }
+}
+
+/** Records how a traced run ended (nothing to do without a subscriber). */
+function ended(
+  trace: RedisOperationContext | undefined,
+  started: number,
+  outcome: RedisOperationOutcome,
+  errorKind?: RedisOperationContext['errorKind'],
+): void {
+  if (trace === undefined) return
+  trace.outcome = outcome
+  trace.durationMs = performance.now() - started
+  if (errorKind !== undefined) trace.errorKind = errorKind
+}
+
+function publishState(message: Parameters<typeof redlayerChannels.breakerState.publish>[0]): void {
+  if (redlayerChannels.breakerState.hasSubscribers) redlayerChannels.breakerState.publish(message)
 }
 
 function isBreakerRefusal(error: unknown): boolean {

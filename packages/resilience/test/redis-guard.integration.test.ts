@@ -16,7 +16,7 @@ describe('createRedisGuard against a real redis-server', () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
     const metrics = createRedlayerMetrics()
-    await using guard = createRedisGuard({ redis, metrics })
+    await using guard = createRedisGuard({ redis })
     try {
       expect(guard.state).toBe('closed')
       await expect(guard.run('test.set', () => redis.set('k', 'v'))).resolves.toBe('OK')
@@ -39,7 +39,7 @@ describe('createRedisGuard against a real redis-server', () => {
     const incrByArg = (key: string, by: string) =>
       (redis as unknown as { incrByArg(k: string, b: string): Promise<number> }).incrByArg(key, by)
     const metrics = createRedlayerMetrics()
-    await using guard = createRedisGuard({ redis, metrics, volumeThreshold: 2 })
+    await using guard = createRedisGuard({ redis, volumeThreshold: 2 })
     let fallbacks = 0
     const fallback = () => {
       fallbacks++
@@ -228,7 +228,7 @@ describe('createRedisGuard against a real redis-server', () => {
     const redis = await connect(server.url)
     const admin = await connect(server.url)
     const metrics = createRedlayerMetrics()
-    await using guard = createRedisGuard({ redis, metrics, volumeThreshold: 5, resetTimeout: 300 })
+    await using guard = createRedisGuard({ redis, volumeThreshold: 5, resetTimeout: 300 })
     const transitions: string[] = []
     guard.on('stateChange', ({ from, to }) => transitions.push(`${from}->${to}`))
     let sent = 0

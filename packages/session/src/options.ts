@@ -1,7 +1,6 @@
 import type { RedisClient } from '@redlayer/connection'
 import { commandTimeoutOf, invalidInput, parseOrThrow } from '@redlayer/connection/internal'
 import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
-import type { RedlayerMetrics } from '@redlayer/metrics'
 import type { RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 
@@ -11,7 +10,6 @@ export interface SessionStoreOptions<N extends string> {
   /** The keyspace namespace that holds sessions (its TTL policy bounds the two TTLs below). */
   namespace: N
   guard?: RedisGuard
-  metrics?: RedlayerMetrics
   /** Sliding idle timeout (ms, or a string such as `'30m'`); the namespace's default TTL when omitted. */
   idleTtl?: Duration
   /** Absolute cap from creation; the namespace's maximum TTL when omitted. */

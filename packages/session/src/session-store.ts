@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
+import { redlayerChannels, type SessionWriteMessage } from '@redlayer/connection/diagnostics'
 import { parseOrThrow } from '@redlayer/connection/internal'
 import type { Keyspace } from '@redlayer/keyspace'
-import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { eventOf, fieldsOf, serialize, stateOf, summaryOf } from './codec.js'
@@ -63,7 +63,6 @@ export class SessionStore<N extends string = string> {
   readonly #keyspace: Keyspace<N>
   readonly #namespace: N
   readonly #guard: RedisGuard
-  readonly #metrics: RedlayerMetrics
   readonly #options: ResolvedSessionStoreOptions
   readonly #scripts: SessionScripts
 
@@ -74,8 +73,7 @@ export class SessionStore<N extends string = string> {
     this.#redis = options.redis
     this.#keyspace = options.keyspace
     this.#namespace = options.namespace
-    this.#metrics = options.metrics ?? createRedlayerMetrics()
-    this.#guard = options.guard ?? sharedRedisGuard(options.redis, { metrics: this.#metrics })
+    this.#guard = options.guard ?? sharedRedisGuard(options.redis)
     this.#scripts = sessionScripts(options.redis)
   }
 
@@ -94,6 +92,17 @@ export class SessionStore<N extends string = string> {
 
   #assertOpen(): void {
     if (this.#closed) throw new RedlayerError('E_SESSION_STORE_CLOSED', 'the session store was closed')
+  }
+
+  /** ADR-0005: one `redlayer:session.write` per script call, with its status. */
+  #published(operation: SessionWriteMessage['operation'], status: string, durationMs?: number): void {
+    if (!redlayerChannels.sessionWrite.hasSubscribers) return
+    redlayerChannels.sessionWrite.publish({
+      namespace: this.#namespace,
+      operation,
+      status,
+      ...(durationMs !== undefined && { durationMs }),
+    })
   }
 
   get options(): ResolvedSessionStoreOptions {
@@ -128,7 +137,7 @@ export class SessionStore<N extends string = string> {
     if (status !== 'created' || createdAt === undefined) {
       throw new RedlayerError('E_SESSION_ID_COLLISION', 'A freshly generated session id already exists.')
     }
-    this.#metrics.sessionsCreated.inc({ namespace: this.#namespace })
+    this.#published('create', status)
     const at = new Date(createdAt)
     return {
       id: id.id,
@@ -202,11 +211,9 @@ export class SessionStore<N extends string = string> {
         this.#options.idleTtlMs,
       ]),
     )) as Reply
-    const labels = { namespace: this.#namespace }
-    this.#metrics.sessionAppendDuration.observe(labels, (performance.now() - started) / 1000)
+    this.#published('append', status, performance.now() - started)
     switch (status) {
       case 'appended': {
-        this.#metrics.sessionEventsAppended.inc(labels)
         const durability = await this.#durability(keys[0])
         return {
           status,
@@ -219,7 +226,6 @@ export class SessionStore<N extends string = string> {
       case 'duplicate':
         return { status, version: Number(version) }
       case 'conflict':
-        this.#metrics.sessionConflicts.inc({ ...labels, operation: 'append' })
         return { status, currentVersion: Number(version) }
       default:
         return { status: 'not-found' }
@@ -259,6 +265,7 @@ export class SessionStore<N extends string = string> {
         ...removed,
       ]),
     )) as Reply
+    this.#published('update', status)
     switch (status) {
       case 'updated': {
         const durability = await this.#durability(keys[0])
@@ -270,7 +277,6 @@ export class SessionStore<N extends string = string> {
         }
       }
       case 'conflict':
-        this.#metrics.sessionConflicts.inc({ namespace: this.#namespace, operation: 'update' })
         return { status, currentVersion: Number(version) }
       default:
         return { status: 'not-found' }

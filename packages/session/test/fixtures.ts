@@ -45,12 +45,13 @@ export async function sessionFixture(
   await redis.ping()
   const keyspace = testKeyspace()
   const metrics = createRedlayerMetrics()
-  const guard = createRedisGuard({ redis, metrics, resetTimeout: 200 })
+  const guard = createRedisGuard({ redis, resetTimeout: 200 })
   let store: ReturnType<typeof createSessionStore<'session' | 'http'>>
   try {
-    store = createSessionStore({ redis, keyspace, namespace: 'session', guard, metrics, ...options })
+    store = createSessionStore({ redis, keyspace, namespace: 'session', guard, ...options })
   } catch (error) {
     await guard[Symbol.asyncDispose]()
+    metrics.close()
     redis.disconnect()
     throw error
   }
@@ -62,6 +63,7 @@ export async function sessionFixture(
     store,
     async [Symbol.asyncDispose]() {
       await guard[Symbol.asyncDispose]()
+      metrics.close()
       redis.disconnect()
     },
   }

@@ -1,4 +1,8 @@
-import type { RedisOperationOutcome, RedlayerMetrics } from '@redlayer/metrics'
+import {
+  type RedisOperationContext,
+  type RedisOperationOutcome,
+  redlayerChannels,
+} from '@redlayer/connection/diagnostics'
 
 const OUTCOMES = [
   'ok',
@@ -85,15 +89,14 @@ function round(ms: number): number {
 }
 
 /**
- * The same instruments, with every Redis operation the guard observes also recorded in `window`.
- * Pass the result to the guard and every package, so that all of them feed the window.
+ * Records every guarded Redis operation of the process in `window` (ADR-0005: the guard publishes
+ * them on `redlayer:redis.operation`) until the returned function is called.
  */
-export function withOperationWindow(metrics: RedlayerMetrics, window: OperationWindow): RedlayerMetrics {
-  return {
-    ...metrics,
-    observeRedisOperation(operation, durationMs, outcome) {
-      window.record(durationMs, outcome)
-      metrics.observeRedisOperation(operation, durationMs, outcome)
-    },
+export function recordOperations(window: OperationWindow): () => void {
+  const handlers = {
+    asyncEnd: ({ durationMs = 0, outcome = 'error' }: RedisOperationContext) =>
+      window.record(durationMs, outcome),
   }
+  redlayerChannels.redisOperation.subscribe(handlers)
+  return () => redlayerChannels.redisOperation.unsubscribe(handlers)
 }

@@ -1,0 +1,135 @@
+import {
+  type BreakerState,
+  type BreakerStateMessage,
+  type CacheBusMessage,
+  type CacheLoadContext,
+  type CacheLookupMessage,
+  type CachePendingInvalidationsMessage,
+  type CacheWriteSkippedMessage,
+  redlayerChannels as channels,
+  type LockAcquireContext,
+  type LockLeaseMessage,
+  type RateLimitDecisionMessage,
+  type RedisErrorMessage,
+  type RedisOperationContext,
+  type SessionWriteMessage,
+} from '@redlayer/connection/diagnostics'
+import type { RedlayerMetrics } from './redlayer-metrics.js'
+
+const STATE_GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 }
+
+/**
+ * Subscribes `m` to every redlayer channel (ADR-0005) and returns the unsubscribe. Each message
+ * becomes the instrument updates the packages made themselves before: names and labels unchanged.
+ */
+export function subscribeInstruments(m: RedlayerMetrics): () => void {
+  // Breakers seen, so that a guard created before the subscription gets its state gauge from
+  // its first operation.
+  const breakers = new Set<string>()
+  const setState = (breaker: string, state: BreakerState) => {
+    breakers.add(breaker)
+    m.breakerState.set({ breaker }, STATE_GAUGE[state])
+  }
+
+  const redisOperation = {
+    asyncEnd(ctx: RedisOperationContext) {
+      const { operation, outcome = 'error', durationMs = 0 } = ctx
+      if (!breakers.has(ctx.breaker)) setState(ctx.breaker, ctx.state)
+      m.redisOperationDuration.observe({ operation, outcome }, durationMs / 1000)
+      if (durationMs >= m.slowOperations.thresholdMs) {
+        m.redisSlowOperations.inc({ operation })
+        m.slowOperations.record({ operation, durationMs, at: Date.now(), outcome })
+      }
+      if (ctx.errorKind !== undefined) m.redisErrors.inc({ operation, kind: ctx.errorKind })
+      if (outcome === 'short_circuit') m.breakerShortCircuits.inc({ operation })
+      if (ctx.fallback !== undefined) m.fallbacks.inc({ operation, reason: ctx.fallback })
+    },
+  }
+  const redisError = ({ operation, kind }: RedisErrorMessage) => m.redisErrors.inc({ operation, kind })
+  const breakerState = ({ breaker, state, previous }: BreakerStateMessage) => {
+    if (state === 'disposed') {
+      breakers.delete(breaker)
+      m.breakerState.remove({ breaker })
+      return
+    }
+    setState(breaker, state)
+    if (previous !== undefined) m.breakerTransitions.inc({ breaker, from: previous, to: state })
+  }
+
+  const cacheLookup = ({ namespace, result, tier, reason, count }: CacheLookupMessage) => {
+    if (result === 'hit') m.cacheHits.inc({ namespace, tier: tier ?? 'redis' }, count)
+    else if (result === 'miss') m.cacheMisses.inc({ namespace }, count)
+    else m.cacheStaleServed.inc({ namespace, reason: reason ?? 'unknown' }, count)
+  }
+  const cacheLoad = {
+    start({ namespace }: CacheLoadContext) {
+      m.cacheLoaderCalls.inc({ namespace })
+    },
+    asyncEnd({ namespace, durationMs = 0, error }: CacheLoadContext) {
+      m.cacheLoaderDuration.observe({ namespace }, durationMs / 1000)
+      if (error !== undefined) m.cacheLoaderErrors.inc({ namespace })
+    },
+  }
+  const cacheWriteSkipped = ({ namespace, count }: CacheWriteSkippedMessage) =>
+    m.cacheWritesSkipped.inc({ namespace }, count)
+  const cacheBus = ({ namespace, direction }: CacheBusMessage) =>
+    m.cacheBusMessages.inc({ namespace, direction })
+  const cachePending = ({ namespace, pending }: CachePendingInvalidationsMessage) =>
+    m.cachePendingInvalidations.set({ namespace }, pending)
+
+  const rateLimitDecision = ({ limiter, allowed, denyCache, degraded }: RateLimitDecisionMessage) => {
+    m.rateLimitDecisions.inc({ limiter, outcome: allowed ? 'allowed' : 'denied' })
+    if (denyCache) m.rateLimitDenyCacheHits.inc({ limiter })
+    if (degraded !== undefined) m.rateLimitDegraded.inc({ limiter, mode: degraded })
+  }
+
+  const lockAcquire = {
+    asyncEnd({ namespace, outcome, waitMs }: LockAcquireContext) {
+      if (outcome === undefined) return // another error: not an acquisition outcome
+      m.lockAcquisitions.inc({ namespace, outcome })
+      if (waitMs !== undefined) m.lockWaitDuration.observe({ namespace }, waitMs / 1000)
+    },
+  }
+  const lockLease = (message: LockLeaseMessage) => {
+    const { namespace } = message
+    if (message.event === 'extension') m.lockExtensions.inc({ namespace, outcome: message.outcome })
+    else if (message.event === 'lost') m.locksLost.inc({ namespace })
+    else m.lockHoldDuration.observe({ namespace }, message.heldMs / 1000)
+  }
+
+  const sessionWrite = ({ namespace, operation, status, durationMs }: SessionWriteMessage) => {
+    if (status === 'created') m.sessionsCreated.inc({ namespace })
+    if (operation === 'append') {
+      if (durationMs !== undefined) m.sessionAppendDuration.observe({ namespace }, durationMs / 1000)
+      if (status === 'appended') m.sessionEventsAppended.inc({ namespace })
+    }
+    if (status === 'conflict') m.sessionConflicts.inc({ namespace, operation })
+  }
+
+  channels.redisOperation.subscribe(redisOperation)
+  channels.redisError.subscribe(redisError)
+  channels.breakerState.subscribe(breakerState)
+  channels.cacheLookup.subscribe(cacheLookup)
+  channels.cacheLoad.subscribe(cacheLoad)
+  channels.cacheWriteSkipped.subscribe(cacheWriteSkipped)
+  channels.cacheBus.subscribe(cacheBus)
+  channels.cachePendingInvalidations.subscribe(cachePending)
+  channels.rateLimitDecision.subscribe(rateLimitDecision)
+  channels.lockAcquire.subscribe(lockAcquire)
+  channels.lockLease.subscribe(lockLease)
+  channels.sessionWrite.subscribe(sessionWrite)
+  return () => {
+    channels.redisOperation.unsubscribe(redisOperation)
+    channels.redisError.unsubscribe(redisError)
+    channels.breakerState.unsubscribe(breakerState)
+    channels.cacheLookup.unsubscribe(cacheLookup)
+    channels.cacheLoad.unsubscribe(cacheLoad)
+    channels.cacheWriteSkipped.unsubscribe(cacheWriteSkipped)
+    channels.cacheBus.unsubscribe(cacheBus)
+    channels.cachePendingInvalidations.unsubscribe(cachePending)
+    channels.rateLimitDecision.unsubscribe(rateLimitDecision)
+    channels.lockAcquire.unsubscribe(lockAcquire)
+    channels.lockLease.unsubscribe(lockLease)
+    channels.sessionWrite.unsubscribe(sessionWrite)
+  }
+}
