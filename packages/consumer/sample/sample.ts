@@ -6,6 +6,7 @@ import { checkRedisHealth, createRedis, loadRedisConfig } from '@redlayer/connec
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createLockManager } from '@redlayer/lock'
 import { createRedlayerMetrics } from '@redlayer/metrics'
+import { instrumentRedlayer } from '@redlayer/opentelemetry'
 import { createRateLimiter } from '@redlayer/ratelimit'
 import { createRedisGuard } from '@redlayer/resilience'
 import { createSessionStore } from '@redlayer/session'
@@ -52,22 +53,24 @@ const keyspace = defineKeyspace({
 const redis = new Redis(url, { maxRetriesPerRequest: 1 })
 // And one made by redlayer from the environment, as the example app does.
 const managed = createRedis(loadRedisConfig({ REDIS_URL: url }))
+// The instruments record every redlayer object of the process; so does OpenTelemetry (global,
+// no-op providers here: an app registers its SDK first).
 const registry = new Registry()
 const metrics = createRedlayerMetrics({ registry })
-const guard = createRedisGuard({ redis, metrics })
+const telemetry = instrumentRedlayer()
+const guard = createRedisGuard({ redis })
 
-const cache = createCache({ redis, keyspace, namespace: 'cache', guard, metrics, ttl: '1m' })
+const cache = createCache({ redis, keyspace, namespace: 'cache', guard, ttl: '1m' })
 const limiter = createRateLimiter({
   redis,
   keyspace,
   namespace: 'ratelimit',
   guard,
-  metrics,
   name: 'api',
   limits: [{ name: 'burst', capacity: 2, refill: { tokens: 1, interval: '1m' } }],
 })
-const locks = createLockManager({ redis, keyspace, namespace: 'lock', guard, metrics })
-const sessions = createSessionStore({ redis, keyspace, namespace: 'session', guard, metrics })
+const locks = createLockManager({ redis, keyspace, namespace: 'lock', guard })
+const sessions = createSessionStore({ redis, keyspace, namespace: 'session', guard })
 
 const loaded = await cache.getOrSet(['user', 42], async () => ({ name: 'Ada' }))
 const cached = await cache.getOrSet(['user', 42], async () => ({ name: 'never loaded' }))
@@ -94,7 +97,7 @@ const result = {
   lock: typeof fenced === 'bigint' && fenced > 0n,
   session: session?.state.step === 1,
   health: health.ok,
-  metrics: (await registry.getMetricsAsJSON()).length > 0,
+  metrics: (await metrics.cacheHits.get()).values.some((sample) => sample.value > 0),
   redlayer: product,
 }
 console.log(JSON.stringify(result))
@@ -103,5 +106,7 @@ await cache.close()
 await limiter[Symbol.asyncDispose]()
 await locks.close()
 await guard[Symbol.asyncDispose]()
+telemetry.close()
+metrics.close()
 redis.disconnect()
 managed.disconnect()

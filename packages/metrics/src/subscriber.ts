@@ -31,11 +31,25 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
     m.breakerState.set({ breaker }, STATE_GAUGE[state])
   }
 
+  // The histogram child of each (operation, outcome), bound once: every guarded call observes it,
+  // and prom-client would otherwise check and hash the label object each time. Both labels are
+  // bounded (the guard accepts short operation labels only, never keys).
+  const durations = new Map<string, { observe(value: number): void }>()
+  const duration = (operation: string, outcome: string) => {
+    const id = `${operation} ${outcome}`
+    let child = durations.get(id)
+    if (child === undefined) {
+      child = m.redisOperationDuration.labels({ operation, outcome })
+      durations.set(id, child)
+    }
+    return child
+  }
+
   const redisOperation = {
     asyncEnd(ctx: RedisOperationContext) {
       const { operation, outcome = 'error', durationMs = 0 } = ctx
       if (!breakers.has(ctx.breaker)) setState(ctx.breaker, ctx.state)
-      m.redisOperationDuration.observe({ operation, outcome }, durationMs / 1000)
+      duration(operation, outcome).observe(durationMs / 1000)
       if (durationMs >= m.slowOperations.thresholdMs) {
         m.redisSlowOperations.inc({ operation })
         m.slowOperations.record({ operation, durationMs, at: Date.now(), outcome })

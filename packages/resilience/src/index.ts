@@ -1,6 +1,14 @@
 export { DEGRADATION_MODES, type DegradationMode } from '@redlayer/connection'
 export { GUARD_ERROR_CODES, type GuardErrorCode } from './errors.js'
 export { GUARD_DEFAULTS, type RedisGuardOptions, type ResolvedRedisGuardOptions } from './guard-options.js'
+export type {
+  BreakerState,
+  RedisGuard,
+  RedisRefusal,
+  RunOptions,
+  StateChange,
+  UnavailableReason,
+} from './guard-types.js'
 export {
   isRedisFailure,
   isRedisUnavailableError,
@@ -10,14 +18,5 @@ export {
   redisFailureKind,
   redisFailureOf,
 } from './redis-failure.js'
-export {
-  type BreakerState,
-  createRedisGuard,
-  PROBE_OPERATION,
-  type RedisGuard,
-  type RedisRefusal,
-  type RunOptions,
-  type StateChange,
-  type UnavailableReason,
-} from './redis-guard.js'
+export { createRedisGuard, PROBE_OPERATION } from './redis-guard.js'
 export { sharedRedisGuard } from './shared-guard.js'

@@ -1,6 +1,7 @@
 import type { RedisClient } from '@redlayer/connection'
 import type { RedisGuardOptions } from './guard-options.js'
-import { createRedisGuard, type RedisGuard } from './redis-guard.js'
+import type { RedisGuard } from './guard-types.js'
+import { createRedisGuard } from './redis-guard.js'
 
 const sharedGuards = new WeakMap<RedisClient, RedisGuard>()
 

@@ -15,7 +15,7 @@ describe('createRedisGuard against a real redis-server', () => {
   it('passes results through and records every run', async () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
-    const metrics = createRedlayerMetrics()
+    using metrics = createRedlayerMetrics()
     await using guard = createRedisGuard({ redis })
     try {
       expect(guard.state).toBe('closed')
@@ -38,7 +38,7 @@ describe('createRedisGuard against a real redis-server', () => {
     })
     const incrByArg = (key: string, by: string) =>
       (redis as unknown as { incrByArg(k: string, b: string): Promise<number> }).incrByArg(key, by)
-    const metrics = createRedlayerMetrics()
+    using metrics = createRedlayerMetrics()
     await using guard = createRedisGuard({ redis, volumeThreshold: 2 })
     let fallbacks = 0
     const fallback = () => {
@@ -227,7 +227,7 @@ describe('createRedisGuard against a real redis-server', () => {
     await using server = await startRedis()
     const redis = await connect(server.url)
     const admin = await connect(server.url)
-    const metrics = createRedlayerMetrics()
+    using metrics = createRedlayerMetrics()
     await using guard = createRedisGuard({ redis, volumeThreshold: 5, resetTimeout: 300 })
     const transitions: string[] = []
     guard.on('stateChange', ({ from, to }) => transitions.push(`${from}->${to}`))

@@ -43,7 +43,7 @@ describe.each(topologiesFromEnv())('the guard on %s', (kind) => {
   })
 
   it('opens while every process is stopped, short-circuits, and closes by its probe after SIGCONT', async () => {
-    const metrics = createRedlayerMetrics()
+    using metrics = createRedlayerMetrics()
     await using guard = createRedisGuard({ redis, volumeThreshold: 3, resetTimeout: 300 })
     const key = `resilience:${kind}:calls`
     const call = () => guard.run<number | string>('test.incr', () => redis.incr(key), { fallback: (r) => r })

@@ -1,0 +1,5 @@
+export {
+  type InstrumentRedlayerOptions,
+  instrumentRedlayer,
+  type RedlayerInstrumentation,
+} from './instrument-redlayer.js'
