@@ -97,7 +97,12 @@ describe.each(IOREDIS_VERSIONS)("with the user's own ioredis %s", (ioredisVersio
         name: 'consumer',
         private: true,
         type: 'module',
-        dependencies: { ...local, ioredis: ioredisVersion, 'prom-client': '15.1.3', '@opentelemetry/api': '1.10.0' },
+        dependencies: {
+          ...local,
+          ioredis: ioredisVersion,
+          'prom-client': '15.1.3',
+          '@opentelemetry/api': '1.10.0',
+        },
         // The tarballs name each other by version (0.1.0): point those at the tarballs too.
         overrides: local,
       }),
