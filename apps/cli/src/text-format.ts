@@ -1,19 +1,11 @@
-/** Left-aligned columns separated by two spaces; the first row is the header. */
+import table from 'text-table'
+
+/** Left-aligned columns two spaces apart (text-table), trailing spaces trimmed; the first row is the header. */
 export function formatTable(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = []
-  for (const row of rows) {
-    row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, cell.length)
-    })
-  }
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
+  return table(
+    rows.map((row) => [...row]),
+    { hsep: '  ' },
+  )
 }
 
 /** `label  value` lines with the labels padded to one width. */

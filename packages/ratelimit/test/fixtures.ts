@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { createRedis, loadRedisConfig, mastersOf, type RedisClient } from '@redlayer/connection'
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
@@ -47,7 +48,8 @@ export async function rateLimitFixture(
   const redis = createRedis(
     loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs) }),
   )
-  await redis.ping()
+  // Ready, not a PING: a set-up command must not race the fast-fail command timeout on a busy machine.
+  if (redis.status !== 'ready') await once(redis, 'ready')
   const keyspace = testKeyspace()
   const metrics = createRedlayerMetrics()
   const guard = createRedisGuard({

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { createRedis, loadRedisConfig, type RedisClient } from '@redlayer/connection'
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics } from '@redlayer/metrics'
@@ -42,7 +43,8 @@ export async function sessionFixture(
   const redis: RedisClient = createRedis(
     loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs) }),
   )
-  await redis.ping()
+  // Ready, not a PING: a set-up command must not race the fast-fail command timeout on a busy machine.
+  if (redis.status !== 'ready') await once(redis, 'ready')
   const keyspace = testKeyspace()
   const metrics = createRedlayerMetrics()
   const guard = createRedisGuard({ redis, resetTimeout: 200 })
