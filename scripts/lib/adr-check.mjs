@@ -1,6 +1,7 @@
 // ADR-0001: the whole ADR check over one repository root. Returns every problem (file, line,
-// message) and notes about comparisons that had nothing to compare yet; never throws for a
-// problem in the repository.
+// message) and notes (a package without sources yet); never throws for a problem in the
+// repository. The tables of a record that mirror code are compared by tests beside that code
+// (`*.adr.test.ts`, ADR-0006), not here.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
@@ -12,11 +13,9 @@ import {
   sectionProblems,
 } from './adr-records.mjs'
 import { citationProblems } from './citations.mjs'
-import { driftProblems } from './drift/drift.mjs'
-import { DRIFT_CHECKS } from './drift/registry.mjs'
 import { readmeProblems } from './package-readmes.mjs'
 
-export async function checkAdrs(root, { driftChecks = DRIFT_CHECKS } = {}) {
+export function checkAdrs(root) {
   const problems = []
   const notes = []
   const add = (file) => (problem) => problems.push({ file, ...problem })
@@ -28,7 +27,6 @@ export async function checkAdrs(root, { driftChecks = DRIFT_CHECKS } = {}) {
   if (!existsSync(adrDir)) problems.push({ file: 'adr/', message: 'the adr/ directory is missing' })
 
   const records = []
-  const texts = new Map()
   for (const { name } of entries) {
     const file = `adr/${name}`
     if (NON_RECORD_FILES.has(name)) continue
@@ -45,7 +43,6 @@ export async function checkAdrs(root, { driftChecks = DRIFT_CHECKS } = {}) {
     const twin = records.find((other) => other.number === record.number)
     if (twin) problems.push({ file, message: `${adrId(record.number)} is also adr/${twin.file}` })
     records.push(record)
-    texts.set(record.number, { file, text })
   }
   records.sort((a, b) => a.file.localeCompare(b.file))
   const numbers = new Set(records.map((record) => record.number))
@@ -76,14 +73,6 @@ export async function checkAdrs(root, { driftChecks = DRIFT_CHECKS } = {}) {
   problems.push(...readmes.problems)
   notes.push(...readmes.notes)
 
-  let compared = 0
-  for (const check of driftChecks) {
-    const result = await driftProblems(root, check, texts.get(check.adr))
-    problems.push(...result.problems)
-    notes.push(...result.notes)
-    if (result.notes.length === 0) compared++
-  }
-
   return {
     problems,
     notes,
@@ -92,7 +81,6 @@ export async function checkAdrs(root, { driftChecks = DRIFT_CHECKS } = {}) {
       citations: citations.count,
       citingFiles: citations.files,
       readmes: readmes.count,
-      comparisons: compared,
     },
   }
 }

@@ -1,5 +1,5 @@
 // ADR-0001: the shape of a record and of the index, and the rules that keep them consistent.
-import { findTable, firstLink, hasContent, plainText, sections } from './markdown.mjs'
+import { findTable, hasContent, plainText, sections } from './markdown.mjs'
 
 export const REQUIRED_SECTIONS = [
   'Context and Problem Statement',
@@ -120,8 +120,8 @@ export function indexProblems(indexText, records) {
   const listed = new Map()
   let previousNumber = ''
   for (const row of table.rows) {
-    const [adrCell = '', titleCell = '', statusCell = ''] = row.cells
-    const link = firstLink(adrCell)
+    const [adrCell, titleCell, statusCell] = row.cells
+    const link = adrCell?.link
     const number = /^\d{4}$/.test(link?.text ?? '') ? link.text : undefined
     if (!link || !number) {
       problems.push({ line: row.line, message: 'ADR cell must be a link "[NNNN](NNNN-title.md)"' })
@@ -149,14 +149,14 @@ export function indexProblems(indexText, records) {
         message: `${adrId(number)} links to "${link.target}", the file is "${record.file}"`,
       })
     }
-    const title = plainText(titleCell)
+    const title = titleCell?.text ?? ''
     if (record.title !== undefined && title !== record.title) {
       problems.push({
         line: row.line,
         message: `${adrId(number)} title "${title}" differs from the file's "${record.title}"`,
       })
     }
-    const status = plainText(statusCell)
+    const status = statusCell?.text ?? ''
     if (record.status !== undefined && status !== record.status) {
       problems.push({
         line: row.line,
