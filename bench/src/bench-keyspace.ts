@@ -38,7 +38,7 @@ const benchNamespaces = {
   http: {
     prefix: 'http-session',
     description: 'benchmark express-session sessions',
-    ttl: { default: '1h', min: '1m', max: '24h' },
+    ttl: { default: '1h', min: '1s', max: '24h' },
     flushClass: 'disruptive',
     whenRedisDown: 'fail-closed',
     adr: 'ADR-0033',

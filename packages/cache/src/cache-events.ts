@@ -1,5 +1,9 @@
 import { performance } from 'node:perf_hooks'
-import { redlayerChannels as channels, traced } from '@redlayer/connection/diagnostics'
+import {
+  type CacheLookupMessage,
+  redlayerChannels as channels,
+  traced,
+} from '@redlayer/connection/diagnostics'
 
 /**
  * What one cache namespace publishes on redlayer's diagnostics channels (ADR-0005): hits by tier,
@@ -8,20 +12,31 @@ import { redlayerChannels as channels, traced } from '@redlayer/connection/diagn
  */
 export class CacheEvents {
   readonly namespace: string
+  // The messages of one hit or one miss, built once (messages are read-only): a hit allocates nothing.
+  readonly #one: Readonly<Record<'l1' | 'redis' | 'miss', CacheLookupMessage>>
 
   constructor(namespace: string) {
     this.namespace = namespace
+    this.#one = {
+      l1: Object.freeze({ namespace, result: 'hit', tier: 'l1', count: 1 }),
+      redis: Object.freeze({ namespace, result: 'hit', tier: 'redis', count: 1 }),
+      miss: Object.freeze({ namespace, result: 'miss', count: 1 }),
+    }
   }
 
   hit(tier: 'l1' | 'redis', count = 1): void {
     if (channels.cacheLookup.hasSubscribers) {
-      channels.cacheLookup.publish({ namespace: this.namespace, result: 'hit', tier, count })
+      channels.cacheLookup.publish(
+        count === 1 ? this.#one[tier] : { namespace: this.namespace, result: 'hit', tier, count },
+      )
     }
   }
 
   miss(count = 1): void {
     if (channels.cacheLookup.hasSubscribers) {
-      channels.cacheLookup.publish({ namespace: this.namespace, result: 'miss', count })
+      channels.cacheLookup.publish(
+        count === 1 ? this.#one.miss : { namespace: this.namespace, result: 'miss', count },
+      )
     }
   }
 

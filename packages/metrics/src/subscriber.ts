@@ -31,25 +31,22 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
     m.breakerState.set({ breaker }, STATE_GAUGE[state])
   }
 
-  // The histogram child of each (operation, outcome), bound once: every guarded call observes it,
-  // and prom-client would otherwise check and hash the label object each time. Both labels are
-  // bounded (the guard accepts short operation labels only, never keys).
-  const durations = new Map<string, { observe(value: number): void }>()
-  const duration = (operation: string, outcome: string) => {
-    const id = `${operation} ${outcome}`
-    let child = durations.get(id)
-    if (child === undefined) {
-      child = m.redisOperationDuration.labels({ operation, outcome })
-      durations.set(id, child)
-    }
-    return child
-  }
+  // The children of the instruments every call touches, bound once per label set: prom-client
+  // would otherwise check and hash the label object on each call. Every label is bounded.
+  const duration = bound((labels: { operation: string; outcome: string }) =>
+    m.redisOperationDuration.labels(labels),
+  )
+  const hits = bound((labels: { namespace: string; tier: string }) => m.cacheHits.labels(labels))
+  const misses = bound((labels: { namespace: string }) => m.cacheMisses.labels(labels))
+  const decisions = bound((labels: { limiter: string; outcome: string }) =>
+    m.rateLimitDecisions.labels(labels),
+  )
 
   const redisOperation = {
     asyncEnd(ctx: RedisOperationContext) {
       const { operation, outcome = 'error', durationMs = 0 } = ctx
       if (!breakers.has(ctx.breaker)) setState(ctx.breaker, ctx.state)
-      duration(operation, outcome).observe(durationMs / 1000)
+      duration(`${operation} ${outcome}`, { operation, outcome }).observe(durationMs / 1000)
       if (durationMs >= m.slowOperations.thresholdMs) {
         m.redisSlowOperations.inc({ operation })
         m.slowOperations.record({ operation, durationMs, at: Date.now(), outcome })
@@ -71,8 +68,8 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
   }
 
   const cacheLookup = ({ namespace, result, tier, reason, count }: CacheLookupMessage) => {
-    if (result === 'hit') m.cacheHits.inc({ namespace, tier: tier ?? 'redis' }, count)
-    else if (result === 'miss') m.cacheMisses.inc({ namespace }, count)
+    if (result === 'hit') hits(`${namespace} ${tier}`, { namespace, tier: tier ?? 'redis' }).inc(count)
+    else if (result === 'miss') misses(namespace, { namespace }).inc(count)
     else m.cacheStaleServed.inc({ namespace, reason: reason ?? 'unknown' }, count)
   }
   const cacheLoad = {
@@ -92,7 +89,8 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
     m.cachePendingInvalidations.set({ namespace }, pending)
 
   const rateLimitDecision = ({ limiter, allowed, denyCache, degraded }: RateLimitDecisionMessage) => {
-    m.rateLimitDecisions.inc({ limiter, outcome: allowed ? 'allowed' : 'denied' })
+    const outcome = allowed ? 'allowed' : 'denied'
+    decisions(`${limiter} ${outcome}`, { limiter, outcome }).inc()
     if (denyCache) m.rateLimitDenyCacheHits.inc({ limiter })
     if (degraded !== undefined) m.rateLimitDegraded.inc({ limiter, mode: degraded })
   }
@@ -145,5 +143,18 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
     channels.lockAcquire.unsubscribe(lockAcquire)
     channels.lockLease.unsubscribe(lockLease)
     channels.sessionWrite.unsubscribe(sessionWrite)
+  }
+}
+
+/** A memo of instrument children by a key of their labels (`make` runs once per key). */
+function bound<L, C>(make: (labels: L) => C): (key: string, labels: L) => C {
+  const children = new Map<string, C>()
+  return (key, labels) => {
+    let child = children.get(key)
+    if (child === undefined) {
+      child = make(labels)
+      children.set(key, child)
+    }
+    return child
   }
 }

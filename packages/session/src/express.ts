@@ -1,1 +1,2 @@
-export { type ExpressSessionStoreOptions, RedlayerExpressStore } from './express-store.js'
+export type { ExpressSerializer, ExpressSessionStoreOptions } from './express-options.js'
+export { RedlayerExpressStore } from './express-store.js'
