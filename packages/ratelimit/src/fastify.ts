@@ -1,12 +1,13 @@
-import type { KeyPart } from '@redlayer/keyspace'
+import { parseOrThrow } from '@redlayer/connection/internal'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
-import { rateLimitHeaders } from './headers.js'
+import { z } from 'zod'
+import { HttpLimit, type HttpLimitOptions, httpLimitShape, retryAfterText } from './http/http-limit.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { RateLimitResult } from './result.js'
 
-/** Who a request counts against: an id from the request (an API key, a user id); the IP by default. */
-export type SubjectOf = (request: FastifyRequest) => KeyPart | Promise<KeyPart>
+/** Who a request counts against: an id from the request (an API key, a user id); its address by default. */
+export type SubjectOf = NonNullable<HttpLimitOptions<FastifyRequest>['subject']>
 /** What a request costs, in tokens. */
 export type CostOf = (request: FastifyRequest) => number
 
@@ -17,15 +18,35 @@ export interface RouteRateLimitConfig {
   cost?: number | CostOf
 }
 
-export interface RateLimitPluginOptions {
-  /** The limiter of every route that does not name its own. */
-  limiter: RateLimiter
-  /** `request.ip` when omitted. */
-  subject?: SubjectOf
-  /** 1 token when omitted. */
-  cost?: number | CostOf
+/** What an `errorResponseBuilder` gets besides the request. */
+export interface RateLimitedContext {
+  readonly statusCode: 429
+  readonly result: RateLimitResult
+  /** `1 second`, `3 seconds`: how long until the same request is admitted. */
+  readonly after: string
+}
+
+export interface RateLimitPluginOptions extends HttpLimitOptions<FastifyRequest> {
   /** `true` (default): every route is limited unless its config says `rateLimit: false`; `false`: only routes with a `rateLimit` config. */
   global?: boolean
+  /** What is thrown for a denial (so `setErrorHandler` sees it); a `RateLimitedError` by default. */
+  errorResponseBuilder?: (request: FastifyRequest, context: RateLimitedContext) => unknown
+}
+
+/**
+ * A denied request, thrown from the hook so that Fastify's error handling answers it: the default
+ * handler sends `{ statusCode: 429, error: 'Too Many Requests', message }`; a `setErrorHandler`
+ * can shape it (`error.result` is the decision).
+ */
+export class RateLimitedError extends Error {
+  readonly statusCode = 429
+  readonly result: RateLimitResult
+
+  constructor(result: RateLimitResult) {
+    super(`Rate limit exceeded, retry in ${retryAfterText(result)}`)
+    this.name = 'RateLimitedError'
+    this.result = result
+  }
 }
 
 declare module 'fastify' {
@@ -38,43 +59,47 @@ declare module 'fastify' {
   }
 }
 
-const bySourceAddress: SubjectOf = (request) => request.ip
+const schema = z.strictObject({
+  ...httpLimitShape,
+  global: z.boolean().optional(),
+  errorResponseBuilder: z
+    .custom<RateLimitPluginOptions['errorResponseBuilder']>(
+      (value) => typeof value === 'function',
+      'must be a function',
+    )
+    .optional(),
+})
+
+/** Set once a request was decided, so that a plugin registered in a parent and a child scope counts it once. */
+const decided = Symbol('redlayer.rateLimit.decided')
 
 async function plugin(fastify: FastifyInstance, options: RateLimitPluginOptions): Promise<void> {
-  if (!options?.limiter) throw new TypeError('@redlayer/ratelimit/fastify: the `limiter` option is required')
+  parseOrThrow(schema, options, '@redlayer/ratelimit/fastify options')
+  const limit = new HttpLimit<FastifyRequest>(options, (request) => request.ip)
   const global = options.global ?? true
-  fastify.decorateRequest('rateLimit', null)
+  const build = options.errorResponseBuilder ?? ((_request, context) => new RateLimitedError(context.result))
+  // Registrable in any number of scopes: the decorator is made once.
+  if (!fastify.hasRequestDecorator('rateLimit')) fastify.decorateRequest('rateLimit', null)
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const route = request.routeOptions.config.rateLimit
     if (route === false || (route === undefined && !global)) return
-    const limiter = route?.limiter ?? options.limiter
-    const subject = await (route?.subject ?? options.subject ?? bySourceAddress)(request)
-    const costOption = route?.cost ?? options.cost ?? 1
-    const cost = typeof costOption === 'function' ? costOption(request) : costOption
-    const result = await limiter.consume(subject, { cost })
-    request.rateLimit = result
-    reply.headers(rateLimitHeaders(result))
-    if (!result.allowed) {
-      // The draft's "quota-exceeded" problem type (RFC 9457 problem details).
-      return reply
-        .code(429)
-        .type('application/problem+json')
-        .send({
-          type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
-          title: 'Rate limit exceeded',
-          status: 429,
-          detail: `Retry in ${Math.ceil(result.retryAfterMs / 1000)} s`,
-          'violated-policies': result.violated,
-          retryAfterMs: result.retryAfterMs,
-        })
+    const seen = request as FastifyRequest & { [decided]?: true }
+    if (seen[decided]) return
+    seen[decided] = true
+    const verdict = await limit.decide(request, route ?? {})
+    if (!verdict.limited) return
+    request.rateLimit = verdict.result
+    reply.headers(verdict.headers)
+    if (!verdict.result.allowed) {
+      throw build(request, { statusCode: 429, result: verdict.result, after: retryAfterText(verdict.result) })
     }
   })
 }
 
 /**
  * A Fastify plugin that applies a rate limiter to routes (ADR-0012): every response of a limited
- * route carries the `RateLimit-Policy` and `RateLimit` headers, and a denied request is answered
- * 429 with `Retry-After` and an `application/problem+json` body of the draft's `quota-exceeded`
- * type (with `violated-policies` and `retryAfterMs`), before its handler runs.
+ * route carries the rate-limit headers (`headers`: the IETF draft's by default, `legacy`
+ * `x-ratelimit-*`, or `both`), and a denied request is thrown as a 429 (`RateLimitedError`, or
+ * what `errorResponseBuilder` returns) through Fastify's error handling, before its handler runs.
  */
 export const rateLimitPlugin = fastifyPlugin(plugin, { fastify: '5.x', name: '@redlayer/ratelimit' })

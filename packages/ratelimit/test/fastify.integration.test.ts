@@ -1,7 +1,7 @@
 import { useTopology } from '@redlayer/testkit'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { rateLimitPlugin } from '../src/fastify.js'
+import { RateLimitedError, rateLimitPlugin } from '../src/fastify.js'
 import { rateLimitFixture } from './fixtures.js'
 
 describe('Fastify plugin', () => {
@@ -48,14 +48,12 @@ describe('Fastify plugin', () => {
     expect(refused.statusCode).toBe(429)
     expect(refused.headers['retry-after']).toBe('1800')
     expect(refused.headers.ratelimit).toBe('"api";r=0;t=1800')
-    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/)
+    // Thrown through Fastify's error handling: its default handler's body, as @fastify/rate-limit's.
+    expect(refused.headers['content-type']).toMatch(/^application\/json/)
     expect(refused.json()).toEqual({
-      type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
-      title: 'Rate limit exceeded',
-      status: 429,
-      detail: 'Retry in 1800 s',
-      'violated-policies': ['api'],
-      retryAfterMs: expect.any(Number),
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: 'Rate limit exceeded, retry in 1800 seconds',
     })
     // Another address has its own bucket; an exempt route is never limited nor annotated.
     expect(
@@ -101,5 +99,57 @@ describe('Fastify plugin', () => {
     })
     expect(upload.headers.ratelimit).toBe('"bytes";r=9;t=360')
     await fastify.close()
+  })
+
+  it('registers in a parent and a child scope, and decides each request once (the outermost registration)', async () => {
+    await using f = await rateLimitFixture(topology)
+    const limiter = f.limiter({ limits: { name: 'api', capacity: 2, refill: { tokens: 2, interval: '1h' } } })
+    const fastify = Fastify()
+    await fastify.register(rateLimitPlugin, { limiter })
+    await fastify.register(async (child) => {
+      await child.register(rateLimitPlugin, { limiter })
+      child.get('/child', async (request) => ({ remaining: request.rateLimit?.remaining }))
+    })
+    await fastify.ready()
+    const first = await fastify.inject({ url: '/child', remoteAddress: '10.7.0.1' })
+    expect(first.json()).toEqual({ remaining: 1 }) // one token, not two
+  })
+
+  it('raises the 429 through setErrorHandler, and sends what errorResponseBuilder builds', async () => {
+    await using f = await rateLimitFixture(topology)
+    const limiter = f.limiter({ limits: { name: 'api', capacity: 1, refill: { tokens: 1, interval: '1h' } } })
+    const shaped = Fastify()
+    await shaped.register(rateLimitPlugin, { limiter })
+    shaped.setErrorHandler((error, _request, reply) => {
+      const limited = error instanceof RateLimitedError
+      reply
+        .code(limited ? 429 : 500)
+        .send({ shaped: true, limited, violated: limited ? error.result.violated : [] })
+    })
+    shaped.get('/', async () => 'ok')
+    await shaped.inject({ url: '/', remoteAddress: '10.7.1.1' })
+    const refused = await shaped.inject({ url: '/', remoteAddress: '10.7.1.1' })
+    expect([refused.statusCode, refused.json()]).toEqual([
+      429,
+      { shaped: true, limited: true, violated: ['api'] },
+    ])
+    expect(refused.headers['retry-after']).toBe('3600')
+
+    const built = Fastify()
+    await built.register(rateLimitPlugin, {
+      limiter,
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: context.statusCode,
+        code: 'SLOW_DOWN',
+        message: `wait ${context.after}`,
+      }),
+    })
+    built.get('/', async () => 'ok')
+    const denied = await built.inject({ url: '/', remoteAddress: '10.7.1.1' })
+    expect([denied.statusCode, denied.json().code, denied.json().message]).toEqual([
+      429,
+      'SLOW_DOWN',
+      'wait 3600 seconds',
+    ])
   })
 })

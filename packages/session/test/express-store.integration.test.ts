@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError } from '@redlayer/connection'
+import { defineKeyspace } from '@redlayer/keyspace'
 import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import express from 'express'
 import session from 'express-session'
@@ -111,5 +113,152 @@ describe.each(kinds)('express-session store on %s', (kind) => {
     const expired = { originalMaxAge: 1, expires: new Date(Date.now() - 1000) } as session.Cookie
     await promisify((cb) => store.set('old', { cookie: expired, views: 9 }, cb))
     expect(await promisify((cb) => store.get('old', cb))).toBeNull()
+  })
+
+  it('ends a session with its cookie over HTTP: a 2 s cookie is logged out after 3 s (never kept to a namespace minimum)', async () => {
+    await using f = await sessionFixture(topology)
+    const store = new RedlayerExpressStore({ redis: f.redis, keyspace: f.keyspace, namespace: 'http', guard: f.guard })
+    const app = express()
+    app.use(session({ store, secret: 'test secret', resave: false, saveUninitialized: false, cookie: { maxAge: 2_000 } }))
+    app.get('/count', (req, res) => {
+      req.session.views = (req.session.views ?? 0) + 1
+      res.json({ views: req.session.views })
+    })
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const first = await fetch(`${base}/count`)
+      const cookie = first.headers.get('set-cookie')?.split(';')[0] ?? ''
+      const sid = decodeURIComponent(cookie.slice('connect.sid='.length)).slice(2).split('.')[0] as string
+      const ttl = await f.redis.pttl(f.keyspace.key('http', sid))
+      expect(ttl).toBeGreaterThan(1_000)
+      expect(ttl).toBeLessThanOrEqual(2_000)
+      await sleep(3_000)
+      // The client replays the cookie after it expired: the session is gone from Redis too.
+      const replay = await fetch(`${base}/count`, { headers: { cookie } })
+      expect(await replay.json()).toEqual({ views: 1 })
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('refuses a namespace whose minimum TTL would outlive a short cookie, and options it does not take', async () => {
+    await using f = await sessionFixture(topology)
+    const keyspace = defineKeyspace({
+      prefix: 'strict',
+      namespaces: { http: { kind: 'session', ttl: { default: '1h', min: '5m' } } },
+    })
+    const refused = (build: () => unknown) => {
+      try {
+        build()
+        return 'built'
+      } catch (error) {
+        return isRedlayerError(error, 'E_INVALID_OPTIONS') ? (error.details?.problems as string[]).join('; ') : 'other'
+      }
+    }
+    expect(refused(() => new RedlayerExpressStore({ redis: f.redis, keyspace, namespace: 'http' }))).toMatch(
+      /minimum TTL of 300000 ms/,
+    )
+    const base = { redis: f.redis, keyspace: f.keyspace, namespace: 'http' as const, guard: f.guard }
+    expect(refused(() => new RedlayerExpressStore({ ...base, disableTTL: true as false }))).toMatch(/disableTTL/)
+    expect(refused(() => new RedlayerExpressStore({ ...base, prefix: 'sess:' }))).toMatch(/prefix/)
+    expect(refused(() => new RedlayerExpressStore({ ...base, max: 5 } as never))).toMatch(/max/)
+    expect(new RedlayerExpressStore({ ...base, prefix: new RedlayerExpressStore(base).prefix }).prefix).toMatch(
+      /session:http::$/,
+    )
+  })
+
+  it('accepts any genid output (empty, long, with separators) and lists it as given', async () => {
+    await using f = await sessionFixture(topology)
+    const store = new RedlayerExpressStore({ redis: f.redis, keyspace: f.keyspace, namespace: 'http', guard: f.guard })
+    const ids = ['a:b{c}', 'x'.repeat(1_000), 'ü/ß?&=#', '0']
+    for (const [i, sid] of ids.entries()) await store.set(sid, { views: i } as never)
+    for (const [i, sid] of ids.entries()) expect(await store.get(sid)).toEqual({ views: i })
+    expect((await store.ids())?.sort()).toEqual([...ids].sort())
+  })
+
+  it('caps a session at absoluteTtl from its first write, however often it is touched', async () => {
+    await using f = await sessionFixture(topology)
+    const store = new RedlayerExpressStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'http',
+      guard: f.guard,
+      absoluteTtl: 1_500,
+    })
+    const cookie = () => ({ originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }) as session.Cookie
+    await store.set('capped', { cookie: cookie(), views: 1 })
+    expect(await f.redis.pttl(f.keyspace.key('http', 'capped'))).toBeLessThanOrEqual(1_500)
+    await sleep(800)
+    await store.touch('capped', { cookie: cookie() })
+    await store.set('capped', { cookie: cookie(), views: 2 })
+    expect(await f.redis.pttl(f.keyspace.key('http', 'capped'))).toBeLessThanOrEqual(700)
+    expect(await store.get('capped')).toMatchObject({ views: 2 })
+    await expect.poll(() => store.get('capped'), { timeout: 5_000, interval: 100 }).toBeNull()
+  })
+
+  it("lists a user's sessions and ends them all, leaving other users' sessions alone", async () => {
+    await using f = await sessionFixture(topology)
+    const store = new RedlayerExpressStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'http',
+      guard: f.guard,
+      userOf: (data) => (data as { userId?: string }).userId,
+    })
+    const cookie = { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) } as session.Cookie
+    for (const sid of ['ada-laptop', 'ada-phone']) await store.set(sid, { cookie, userId: 'ada' } as never)
+    await store.set('bob-laptop', { cookie, userId: 'bob' } as never)
+    await store.set('anonymous', { cookie } as never)
+    expect((await store.sessionsOf('ada')).sort()).toEqual(['ada-laptop', 'ada-phone'])
+    // A session that moved to another user (or expired) is not listed under the first one.
+    await store.set('ada-phone', { cookie, userId: 'bob' } as never)
+    expect(await store.sessionsOf('ada')).toEqual(['ada-laptop'])
+    expect(await store.destroyAllOf('bob')).toBe(2)
+    expect(await store.get('bob-laptop')).toBeNull()
+    expect(await store.get('ada-phone')).toBeNull()
+    expect(await store.get('ada-laptop')).not.toBeNull()
+    expect(await store.get('anonymous')).not.toBeNull()
+    expect(await store.length()).toBe(2) // the user index is not a session
+  })
+
+  it('calls a callback outside its promise: a throwing callback is an uncaught exception, not a lost rejection', async () => {
+    await using f = await sessionFixture(topology)
+    const store = new RedlayerExpressStore({ redis: f.redis, keyspace: f.keyspace, namespace: 'http', guard: f.guard })
+    const thrown = new Promise<unknown>((resolve) => {
+      const listeners = process.listeners('uncaughtException')
+      process.removeAllListeners('uncaughtException')
+      process.once('uncaughtException', (error) => {
+        for (const listener of listeners) process.on('uncaughtException', listener)
+        resolve(error)
+      })
+    })
+    const returned = store.get('missing', () => {
+      throw new Error('a bug in the caller')
+    })
+    await expect(returned).resolves.toBeUndefined()
+    expect(await thrown).toMatchObject({ message: 'a bug in the caller' })
+  })
+
+  it('reads and clears a large namespace a page at a time, each page its own short call', async () => {
+    await using f = await sessionFixture(topology)
+    const store = new RedlayerExpressStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'http',
+      guard: f.guard,
+      clearReason: 'test: pages',
+    })
+    const count = 20_000
+    for (let start = 0; start < count; start += 1_000) {
+      await Promise.all(
+        Array.from({ length: 1_000 }, (_, i) => store.set(`s${start + i}`, { views: start + i } as never)),
+      )
+    }
+    expect(await store.length()).toBe(count)
+    expect((await store.all())?.length).toBe(count)
+    await store.clear()
+    expect(await store.length()).toBe(0)
   })
 })
