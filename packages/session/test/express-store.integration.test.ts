@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isRedlayerError } from '@redlayer/connection'
+import { isRedlayerError, mastersOf } from '@redlayer/connection'
+import { type RedisOperationContext, redlayerChannels } from '@redlayer/connection/diagnostics'
 import { defineKeyspace } from '@redlayer/keyspace'
 import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import express from 'express'
@@ -117,9 +118,22 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('ends a session with its cookie over HTTP: a 2 s cookie is logged out after 3 s (never kept to a namespace minimum)', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({ redis: f.redis, keyspace: f.keyspace, namespace: 'http', guard: f.guard })
+    const store = new RedlayerExpressStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'http',
+      guard: f.guard,
+    })
     const app = express()
-    app.use(session({ store, secret: 'test secret', resave: false, saveUninitialized: false, cookie: { maxAge: 2_000 } }))
+    app.use(
+      session({
+        store,
+        secret: 'test secret',
+        resave: false,
+        saveUninitialized: false,
+        cookie: { maxAge: 2_000 },
+      }),
+    )
     app.get('/count', (req, res) => {
       req.session.views = (req.session.views ?? 0) + 1
       res.json({ views: req.session.views })
@@ -154,24 +168,33 @@ describe.each(kinds)('express-session store on %s', (kind) => {
         build()
         return 'built'
       } catch (error) {
-        return isRedlayerError(error, 'E_INVALID_OPTIONS') ? (error.details?.problems as string[]).join('; ') : 'other'
+        return isRedlayerError(error, 'E_INVALID_OPTIONS')
+          ? (error.details?.problems as string[]).join('; ')
+          : 'other'
       }
     }
     expect(refused(() => new RedlayerExpressStore({ redis: f.redis, keyspace, namespace: 'http' }))).toMatch(
       /minimum TTL of 300000 ms/,
     )
     const base = { redis: f.redis, keyspace: f.keyspace, namespace: 'http' as const, guard: f.guard }
-    expect(refused(() => new RedlayerExpressStore({ ...base, disableTTL: true as false }))).toMatch(/disableTTL/)
+    expect(refused(() => new RedlayerExpressStore({ ...base, disableTTL: true as false }))).toMatch(
+      /disableTTL/,
+    )
     expect(refused(() => new RedlayerExpressStore({ ...base, prefix: 'sess:' }))).toMatch(/prefix/)
     expect(refused(() => new RedlayerExpressStore({ ...base, max: 5 } as never))).toMatch(/max/)
-    expect(new RedlayerExpressStore({ ...base, prefix: new RedlayerExpressStore(base).prefix }).prefix).toMatch(
-      /session:http::$/,
-    )
+    expect(
+      new RedlayerExpressStore({ ...base, prefix: new RedlayerExpressStore(base).prefix }).prefix,
+    ).toMatch(/session:http::$/)
   })
 
   it('accepts any genid output (empty, long, with separators) and lists it as given', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({ redis: f.redis, keyspace: f.keyspace, namespace: 'http', guard: f.guard })
+    const store = new RedlayerExpressStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'http',
+      guard: f.guard,
+    })
     const ids = ['a:b{c}', 'x'.repeat(1_000), 'ü/ß?&=#', '0']
     for (const [i, sid] of ids.entries()) await store.set(sid, { views: i } as never)
     for (const [i, sid] of ids.entries()) expect(await store.get(sid)).toEqual({ views: i })
@@ -187,7 +210,8 @@ describe.each(kinds)('express-session store on %s', (kind) => {
       guard: f.guard,
       absoluteTtl: 1_500,
     })
-    const cookie = () => ({ originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }) as session.Cookie
+    const cookie = () =>
+      ({ originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }) as session.Cookie
     await store.set('capped', { cookie: cookie(), views: 1 })
     expect(await f.redis.pttl(f.keyspace.key('http', 'capped'))).toBeLessThanOrEqual(1_500)
     await sleep(800)
@@ -225,7 +249,12 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('calls a callback outside its promise: a throwing callback is an uncaught exception, not a lost rejection', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({ redis: f.redis, keyspace: f.keyspace, namespace: 'http', guard: f.guard })
+    const store = new RedlayerExpressStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'http',
+      guard: f.guard,
+    })
     const thrown = new Promise<unknown>((resolve) => {
       const listeners = process.listeners('uncaughtException')
       process.removeAllListeners('uncaughtException')
@@ -241,8 +270,9 @@ describe.each(kinds)('express-session store on %s', (kind) => {
     expect(await thrown).toMatchObject({ message: 'a bug in the caller' })
   })
 
-  it('reads and clears a large namespace a page at a time, each page its own short call', async () => {
-    await using f = await sessionFixture(topology)
+  it('reads and clears a large namespace a page at a time, each page its own guarded call', async () => {
+    // A generous command timeout: the 20 000 writes that set the test up are not what it measures.
+    await using f = await sessionFixture(topology, {}, 5_000)
     const store = new RedlayerExpressStore({
       redis: f.redis,
       keyspace: f.keyspace,
@@ -251,13 +281,28 @@ describe.each(kinds)('express-session store on %s', (kind) => {
       clearReason: 'test: pages',
     })
     const count = 20_000
-    for (let start = 0; start < count; start += 1_000) {
+    for (let start = 0; start < count; start += 500) {
       await Promise.all(
-        Array.from({ length: 1_000 }, (_, i) => store.set(`s${start + i}`, { views: start + i } as never)),
+        Array.from({ length: 500 }, (_, i) => store.set(`s${start + i}`, { views: start + i } as never)),
       )
     }
-    expect(await store.length()).toBe(count)
-    expect((await store.all())?.length).toBe(count)
+    // The guard publishes every call it runs (ADR-0005): count the scans.
+    const operations: string[] = []
+    const listener = { asyncEnd: (ctx: RedisOperationContext) => operations.push(ctx.operation) }
+    redlayerChannels.redisOperation.subscribe(listener)
+    try {
+      expect(await store.length()).toBe(count)
+      const scans = operations.filter((operation) => operation === 'express-session.scan').length
+      // SCAN COUNT 100 over 20 000 keys: one guarded call per page, never one call for the whole scan.
+      expect(scans).toBeGreaterThanOrEqual(count / 100 / mastersOf(f.redis).length)
+      operations.length = 0
+      expect((await store.all())?.length).toBe(count)
+      expect(
+        operations.filter((operation) => operation === 'express-session.read-page').length,
+      ).toBeGreaterThan(100)
+    } finally {
+      redlayerChannels.redisOperation.unsubscribe(listener)
+    }
     await store.clear()
     expect(await store.length()).toBe(0)
   })
