@@ -103,3 +103,6 @@ async function plugin(fastify: FastifyInstance, options: RateLimitPluginOptions)
  * what `errorResponseBuilder` returns) through Fastify's error handling, before its handler runs.
  */
 export const rateLimitPlugin = fastifyPlugin(plugin, { fastify: '5.x', name: '@redlayer/ratelimit' })
+
+/** The draft's `quota-exceeded` problem body of a decision, for an error handler that answers with it. */
+export { quotaExceeded } from './http/http-limit.js'

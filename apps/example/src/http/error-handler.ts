@@ -1,4 +1,5 @@
 import { isRedlayerError } from '@redlayer/connection'
+import { quotaExceeded, RateLimitedError } from '@redlayer/ratelimit/fastify'
 import { isRedisUnavailableError } from '@redlayer/resilience'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 
@@ -37,11 +38,15 @@ const MESSAGES: Record<Outcome, string> = {
 }
 
 /**
- * Errors as JSON with a stable `code`. Redis unavailable is a 503 with `Retry-After`: what the
+ * Errors as JSON with a stable `code`; a rate-limit denial as a `quota-exceeded` problem. Redis unavailable is a 503 with `Retry-After`: what the
  * request needed (sessions, locks) fails closed while Redis is down (ADR-0013). Unexpected errors
  * are logged and answered without their message, which may hold internals.
  */
 export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // ADR-0012: a denial of the rate limit (its headers are set already), as the draft's problem type.
+  if (error instanceof RateLimitedError) {
+    return reply.code(429).type('application/problem+json').send(quotaExceeded(error.result))
+  }
   if (isRedlayerError(error)) {
     const status = STATUS_BY_CODE[error.code]
     if (status !== undefined) {
