@@ -36,7 +36,7 @@ describe('@fastify/rate-limit global cases', () => {
     const fastify = Fastify()
     await register(fastify, f)
     fastify.get('/', async () => 'hello!')
-    let res
+    let res: Awaited<ReturnType<typeof fastify.inject>>
 
     res = await fastify.inject('/')
     expect(res.statusCode).toStrictEqual(200)

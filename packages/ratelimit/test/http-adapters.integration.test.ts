@@ -124,7 +124,7 @@ describe.each(topologiesFromEnv().filter((kind) => kind !== 'sentinel'))('HTTP a
         return []
       } catch (error) {
         return isRedlayerError(error, 'E_INVALID_OPTIONS')
-          ? (error.details?.problems as string[])
+          ? ((error.details?.problems ?? []) as string[])
           : ['not typed']
       }
     }

@@ -169,7 +169,7 @@ describe.each(kinds)('express-session store on %s', (kind) => {
         return 'built'
       } catch (error) {
         return isRedlayerError(error, 'E_INVALID_OPTIONS')
-          ? (error.details?.problems as string[]).join('; ')
+          ? ((error.details?.problems ?? []) as string[]).join('; ')
           : 'other'
       }
     }
