@@ -1,20 +1,13 @@
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, mastersOf } from '@redlayer/connection'
 import { type RedisOperationContext, redlayerChannels } from '@redlayer/connection/diagnostics'
 import { defineKeyspace } from '@redlayer/keyspace'
 import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
-import express from 'express'
-import session from 'express-session'
+import type session from 'express-session'
 import { describe, expect, it } from 'vitest'
 import { RedlayerExpressStore } from '../src/express.js'
+import { cookieOf, httpStore, serveCounter } from './express-app.js'
 import { sessionFixture } from './fixtures.js'
-
-declare module 'express-session' {
-  interface SessionData {
-    views?: number
-  }
-}
 
 const kinds = topologiesFromEnv()
 
@@ -29,58 +22,28 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('keeps a session across HTTP requests through its cookie, and destroys it', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({
-      redis: f.redis,
-      keyspace: f.keyspace,
-      namespace: 'http',
-      guard: f.guard,
-    })
-    const app = express()
-    app.use(
-      session({
-        store,
-        secret: 'test secret',
-        resave: false,
-        saveUninitialized: false,
-        cookie: { maxAge: 60_000 },
-      }),
-    )
-    app.get('/count', (req, res) => {
-      req.session.views = (req.session.views ?? 0) + 1
-      res.json({ views: req.session.views })
-    })
-    app.get('/logout', (req, res, next) => {
-      req.session.destroy((error) => (error ? next(error) : res.json({ ok: true })))
-    })
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    try {
-      const first = await fetch(`${base}/count`)
-      expect(await first.json()).toEqual({ views: 1 })
-      const cookie = first.headers.get('set-cookie')?.split(';')[0] ?? ''
-      expect(cookie).toMatch(/^connect\.sid=/)
-      const second = await fetch(`${base}/count`, { headers: { cookie } })
-      expect(await second.json()).toEqual({ views: 2 })
+    const store = httpStore(f)
+    await using server = await serveCounter(store, 60_000)
+    const first = await fetch(`${server.base}/count`)
+    expect(await first.json()).toEqual({ views: 1 })
+    const { cookie, sid } = cookieOf(first)
+    expect(cookie).toMatch(/^connect\.sid=/)
+    const second = await fetch(`${server.base}/count`, { headers: { cookie } })
+    expect(await second.json()).toEqual({ views: 2 })
 
-      expect(await promisify<number>((cb) => store.length(cb))).toBe(1)
-      const all = (await promisify<unknown>((cb) => store.all(cb))) as { views: number }[]
-      expect(all.map((s) => s.views)).toEqual([2])
+    expect(await promisify<number>((cb) => store.length(cb))).toBe(1)
+    const all = (await promisify<unknown>((cb) => store.all(cb))) as { views: number }[]
+    expect(all.map((s) => s.views)).toEqual([2])
 
-      // The cookie is `s:<sid>.<signature>`, URI-encoded.
-      const sid = decodeURIComponent(cookie.slice('connect.sid='.length)).slice(2).split('.')[0] as string
-      const key = f.keyspace.key('http', sid)
-      const ttl = await f.redis.pttl(key)
-      expect(ttl).toBeGreaterThan(50_000)
-      expect(ttl).toBeLessThanOrEqual(60_000)
+    const key = f.keyspace.key('http', sid)
+    const ttl = await f.redis.pttl(key)
+    expect(ttl).toBeGreaterThan(50_000)
+    expect(ttl).toBeLessThanOrEqual(60_000)
 
-      await fetch(`${base}/logout`, { headers: { cookie } })
-      expect(await f.redis.exists(key)).toBe(0)
-      const third = await fetch(`${base}/count`, { headers: { cookie } })
-      expect(await third.json()).toEqual({ views: 1 })
-    } finally {
-      await new Promise((resolve) => server.close(resolve))
-    }
+    await fetch(`${server.base}/logout`, { headers: { cookie } })
+    expect(await f.redis.exists(key)).toBe(0)
+    const third = await fetch(`${server.base}/count`, { headers: { cookie } })
+    expect(await third.json()).toEqual({ views: 1 })
   })
 
   it('refuses clear() without a reason (sessions are disruptive to flush) and clears with one', async () => {
@@ -105,12 +68,7 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('drops a session whose cookie has already expired instead of storing it', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({
-      redis: f.redis,
-      keyspace: f.keyspace,
-      namespace: 'http',
-      guard: f.guard,
-    })
+    const store = httpStore(f)
     const expired = { originalMaxAge: 1, expires: new Date(Date.now() - 1000) } as session.Cookie
     await promisify((cb) => store.set('old', { cookie: expired, views: 9 }, cb))
     expect(await promisify((cb) => store.get('old', cb))).toBeNull()
@@ -118,43 +76,15 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('ends a session with its cookie over HTTP: a 2 s cookie is logged out after 3 s (never kept to a namespace minimum)', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({
-      redis: f.redis,
-      keyspace: f.keyspace,
-      namespace: 'http',
-      guard: f.guard,
-    })
-    const app = express()
-    app.use(
-      session({
-        store,
-        secret: 'test secret',
-        resave: false,
-        saveUninitialized: false,
-        cookie: { maxAge: 2_000 },
-      }),
-    )
-    app.get('/count', (req, res) => {
-      req.session.views = (req.session.views ?? 0) + 1
-      res.json({ views: req.session.views })
-    })
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    try {
-      const first = await fetch(`${base}/count`)
-      const cookie = first.headers.get('set-cookie')?.split(';')[0] ?? ''
-      const sid = decodeURIComponent(cookie.slice('connect.sid='.length)).slice(2).split('.')[0] as string
-      const ttl = await f.redis.pttl(f.keyspace.key('http', sid))
-      expect(ttl).toBeGreaterThan(1_000)
-      expect(ttl).toBeLessThanOrEqual(2_000)
-      await sleep(3_000)
-      // The client replays the cookie after it expired: the session is gone from Redis too.
-      const replay = await fetch(`${base}/count`, { headers: { cookie } })
-      expect(await replay.json()).toEqual({ views: 1 })
-    } finally {
-      await new Promise((resolve) => server.close(resolve))
-    }
+    await using server = await serveCounter(httpStore(f), 2_000)
+    const { cookie, sid } = cookieOf(await fetch(`${server.base}/count`))
+    const ttl = await f.redis.pttl(f.keyspace.key('http', sid))
+    expect(ttl).toBeGreaterThan(1_000)
+    expect(ttl).toBeLessThanOrEqual(2_000)
+    await sleep(3_000)
+    // The client replays the cookie after it expired: the session is gone from Redis too.
+    const replay = await fetch(`${server.base}/count`, { headers: { cookie } })
+    expect(await replay.json()).toEqual({ views: 1 })
   })
 
   it('refuses a namespace whose minimum TTL would outlive a short cookie, and options it does not take', async () => {
@@ -189,12 +119,7 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('accepts any genid output (empty, long, with separators) and lists it as given', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({
-      redis: f.redis,
-      keyspace: f.keyspace,
-      namespace: 'http',
-      guard: f.guard,
-    })
+    const store = httpStore(f)
     const ids = ['a:b{c}', 'x'.repeat(1_000), 'ü/ß?&=#', '0']
     for (const [i, sid] of ids.entries()) await store.set(sid, { views: i } as never)
     for (const [i, sid] of ids.entries()) expect(await store.get(sid)).toEqual({ views: i })
@@ -203,13 +128,7 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('caps a session at absoluteTtl from its first write, however often it is touched', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({
-      redis: f.redis,
-      keyspace: f.keyspace,
-      namespace: 'http',
-      guard: f.guard,
-      absoluteTtl: 1_500,
-    })
+    const store = httpStore(f, { absoluteTtl: 1_500 })
     const cookie = () =>
       ({ originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }) as session.Cookie
     await store.set('capped', { cookie: cookie(), views: 1 })
@@ -224,13 +143,7 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it("lists a user's sessions and ends them all, leaving other users' sessions alone", async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({
-      redis: f.redis,
-      keyspace: f.keyspace,
-      namespace: 'http',
-      guard: f.guard,
-      userOf: (data) => (data as { userId?: string }).userId,
-    })
+    const store = httpStore(f, { userOf: (data) => (data as { userId?: string }).userId })
     const cookie = { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) } as session.Cookie
     for (const sid of ['ada-laptop', 'ada-phone']) await store.set(sid, { cookie, userId: 'ada' } as never)
     await store.set('bob-laptop', { cookie, userId: 'bob' } as never)
@@ -249,12 +162,7 @@ describe.each(kinds)('express-session store on %s', (kind) => {
 
   it('calls a callback outside its promise: a throwing callback is an uncaught exception, not a lost rejection', async () => {
     await using f = await sessionFixture(topology)
-    const store = new RedlayerExpressStore({
-      redis: f.redis,
-      keyspace: f.keyspace,
-      namespace: 'http',
-      guard: f.guard,
-    })
+    const store = httpStore(f)
     const thrown = new Promise<unknown>((resolve) => {
       const listeners = process.listeners('uncaughtException')
       process.removeAllListeners('uncaughtException')
@@ -273,13 +181,7 @@ describe.each(kinds)('express-session store on %s', (kind) => {
   it('reads and clears a large namespace a page at a time, each page its own guarded call', async () => {
     // A generous command timeout: the 20 000 writes that set the test up are not what it measures.
     await using f = await sessionFixture(topology, {}, 5_000)
-    const store = new RedlayerExpressStore({
-      redis: f.redis,
-      keyspace: f.keyspace,
-      namespace: 'http',
-      guard: f.guard,
-      clearReason: 'test: pages',
-    })
+    const store = httpStore(f, { clearReason: 'test: pages' })
     const count = 20_000
     for (let start = 0; start < count; start += 500) {
       await Promise.all(

@@ -1,51 +1,19 @@
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { useTopology } from '@redlayer/testkit'
 import { RedisStore } from 'connect-redis'
-import express from 'express'
-import session, { type Store } from 'express-session'
 import { describe, expect, it } from 'vitest'
-import { RedlayerExpressStore } from '../src/express.js'
+import { cookieOf, httpStore, serveCounter } from './express-app.js'
 import { sessionFixture } from './fixtures.js'
-
-declare module 'express-session' {
-  interface SessionData {
-    views?: number
-  }
-}
 
 // Issue 16: the same express app over real HTTP on our store and on connect-redis 8 (the
 // reference users come from): a cookie's expiry and concurrent updates must match it or beat it.
-async function serve(store: Store, maxAge: number) {
-  const app = express()
-  app.use(
-    session({ store, secret: 'test secret', resave: false, saveUninitialized: false, cookie: { maxAge } }),
-  )
-  app.get('/count', (req, res) => {
-    req.session.views = (req.session.views ?? 0) + 1
-    res.json({ views: req.session.views })
-  })
-  const server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/count`,
-    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
-}
-
-const cookieOf = (response: Response) => response.headers.get('set-cookie')?.split(';')[0] ?? ''
 const views = async (response: Response) => ((await response.json()) as { views: number }).views
 
 describe('express-session over HTTP: redlayer against connect-redis 8', () => {
   const topology = useTopology('standalone')
 
   const stores = async (f: Awaited<ReturnType<typeof sessionFixture>>) => ({
-    redlayer: new RedlayerExpressStore({
-      redis: f.redis,
-      keyspace: f.keyspace,
-      namespace: 'http',
-      guard: f.guard,
-    }),
+    redlayer: httpStore(f),
     'connect-redis': new RedisStore({ client: f.redis, prefix: `${f.keyspace.prefix}cr:` }),
   })
 
@@ -53,10 +21,10 @@ describe('express-session over HTTP: redlayer against connect-redis 8', () => {
     await using f = await sessionFixture(topology)
     const outcome: Record<string, number> = {}
     for (const [name, store] of Object.entries(await stores(f))) {
-      await using server = await serve(store, 2_000)
-      const cookie = cookieOf(await fetch(server.url))
+      await using server = await serveCounter(store, 2_000)
+      const { cookie } = cookieOf(await fetch(`${server.base}/count`))
       await sleep(3_000)
-      outcome[name] = await views(await fetch(server.url, { headers: { cookie } }))
+      outcome[name] = await views(await fetch(`${server.base}/count`, { headers: { cookie } }))
     }
     expect(outcome).toEqual({ redlayer: 1, 'connect-redis': 1 })
   })
@@ -65,15 +33,14 @@ describe('express-session over HTTP: redlayer against connect-redis 8', () => {
     await using f = await sessionFixture(topology)
     const outcome: Record<string, number> = {}
     for (const [name, store] of Object.entries(await stores(f))) {
-      await using server = await serve(store, 60_000)
-      const cookie = cookieOf(await fetch(server.url))
+      await using server = await serveCounter(store, 60_000)
+      const url = `${server.base}/count`
+      const { cookie } = cookieOf(await fetch(url))
       // 20 rounds of 5 concurrent requests with the same cookie, then one read.
       for (let round = 0; round < 20; round++) {
-        await Promise.all(
-          Array.from({ length: 5 }, () => fetch(server.url, { headers: { cookie } }).then(views)),
-        )
+        await Promise.all(Array.from({ length: 5 }, () => fetch(url, { headers: { cookie } }).then(views)))
       }
-      outcome[name] = (await views(await fetch(server.url, { headers: { cookie } }))) - 1
+      outcome[name] = (await views(await fetch(url, { headers: { cookie } }))) - 1
     }
     console.info(`of 101 increments in rounds of 5, kept: ${JSON.stringify(outcome)}`)
     // Each round keeps at least one of its five; neither store can do better than express-session
