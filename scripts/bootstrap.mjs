@@ -12,7 +12,8 @@
 //   npm run release -> install, build, then `pnpm publish -r --dry-run`: what a release would
 //                      publish (the README's "Releasing" says how to publish for real)
 // Each step says what it runs; the first failing step stops the run with its exit code.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { constants } from 'node:os'
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { arch, cpus, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -31,6 +32,28 @@ function run(title, bin, args, env = {}, cwd = root) {
   const result = spawnSync(bin, args, { cwd, stdio: 'inherit', env: { ...process.env, ...env } })
   if (result.error) throw result.error
   return result.status ?? 1
+}
+
+/**
+ * Runs a long-lived program (the app, the benchmarks) as a child and passes on SIGINT, SIGTERM
+ * and SIGHUP, so that a process manager, `timeout` or an IDE's stop button that signals
+ * `npm start` stops the program too (spawnSync would leave it running); exits as the child does.
+ */
+function serve(title, bin, args) {
+  console.log(`\n▶ ${title}: ${[bin, ...args].join(' ')}`)
+  const child = spawn(bin, args, { cwd: root, stdio: 'inherit' })
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
+  // npm runs this through `sh -c`, and sh does not pass a SIGTERM on: npm's signal ends the
+  // shell and leaves this process orphaned. An orphan stops the program as a SIGTERM would.
+  const parent = process.ppid
+  setInterval(() => {
+    if (process.ppid !== parent) child.kill('SIGTERM')
+  }, 250).unref()
+  child.on('error', (error) => {
+    console.error(`\n✖ ${title}: ${error.message}`)
+    process.exit(1)
+  })
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)))
 }
 
 function must(title, bin, args, env, cwd) {
@@ -234,13 +257,13 @@ switch (command) {
   }
   case 'start': {
     must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
-    process.exit(run('example app', 'node', ['apps/example/dist/main.js', ...extra]))
+    serve('example app', 'node', ['apps/example/dist/main.js', ...extra])
     break
   }
   case 'bench': {
     ensureProgram(REDIS_SERVER)
     must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
-    process.exit(run('benchmarks', 'node', ['bench/dist/main.js', ...extra]))
+    serve('benchmarks', 'node', ['bench/dist/main.js', ...extra])
     break
   }
   default:
