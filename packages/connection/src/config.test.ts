@@ -203,6 +203,10 @@ describe('loadRedisConfig errors', () => {
     ['http://h:6379', 'must start with redis:// or rediss://'],
     ['not a url', 'is not a valid URL (expected redis://[user:password@]host:port[/db])'],
     ['redis://h:6379/abc', 'the path must be a database number (/0, /1, ...)'],
+    ...['redis://h:6379/?password=hunter2', 'redis://h:6379?family=6', 'redis://h:6379/0#x'].map((url) => [
+      url,
+      'must not have a query or fragment (?... or #...): give the password as REDIS_PASSWORD and other settings by their variables',
+    ]),
   ])('rejects REDIS_URL %s', (url, reason) => {
     expect(problemsOf(() => loadRedisConfig({ REDIS_URL: url })).problems).toEqual([
       { field: 'REDIS_URL', reason },

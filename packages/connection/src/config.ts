@@ -122,6 +122,11 @@ function checkRedisUrl(value: string): string | undefined {
   if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,5}$/.test(url.pathname)) {
     return 'the path must be a database number (/0, /1, ...)'
   }
+  // Issue 17: ioredis reads options from the query (`?password=...` among them), which would then
+  // pass every check here and be printed with the URL. One place for each setting: the variables.
+  if (url.search !== '' || url.hash !== '') {
+    return 'must not have a query or fragment (?... or #...): give the password as REDIS_PASSWORD and other settings by their variables'
+  }
   return undefined
 }
 

@@ -51,6 +51,9 @@ describe('redactRedisUrl', () => {
   it('hides a password given without a username', () => {
     expect(redactRedisUrl(`redis://:${SECRET}@h:6379`)).toBe('redis://:***@h:6379')
   })
+  it('hides a query string, which ioredis reads options (a password among them) from', () => {
+    expect(redactRedisUrl(`redis://h:6379/?password=${SECRET}`)).toBe('redis://h:6379/?***')
+  })
   it('shows nothing of a string that is not a URL', () => {
     expect(redactRedisUrl(`${SECRET} nonsense`)).toBe('***')
   })

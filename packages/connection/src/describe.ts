@@ -8,6 +8,9 @@ export function redactRedisUrl(url: string): string {
   try {
     const parsed = new URL(url)
     if (parsed.password !== '') parsed.password = REDACTED
+    // A query may hold a password too (ioredis reads options from it): never shown.
+    if (parsed.search !== '') parsed.search = `?${REDACTED}`
+    parsed.hash = ''
     return parsed.toString()
   } catch {
     // A config that passed validation always parses; anything else is shown as nothing at all.
