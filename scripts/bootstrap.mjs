@@ -13,9 +13,8 @@
 //                      publish (the README's "Releasing" says how to publish for real)
 // Each step says what it runs; the first failing step stops the run with its exit code.
 import { spawn, spawnSync } from 'node:child_process'
-import { constants } from 'node:os'
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { arch, cpus, platform, tmpdir } from 'node:os'
+import { arch, constants, cpus, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { formatMeasurements } from './lib/measurement-tables.mjs'
@@ -145,7 +144,7 @@ switch (command) {
     for (const program of [REDIS_SERVER, PROMTOOL, CHROMIUM]) ensureProgram(program)
     // Packages build without type checking (tsc --noCheck); the whole workspace is then
     // type-checked once, as one program, which costs a fraction of a check per package.
-    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
+    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=new-only']))
     must('type-check', ...pnpm(['tsc', '-p', 'tsconfig.json']))
     must('lint and format check', ...pnpm(['biome', 'ci', '.']))
     must('ADR check', 'node', ['scripts/check-adrs.mjs'])
@@ -235,7 +234,7 @@ switch (command) {
       process.exit(1)
     }
     console.log(`\n  installed: ${installed[0]} (and no other ioredis)`)
-    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']), {}, copy)
+    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=new-only']), {}, copy)
     // The consumer test installs its own ioredis versions: it is not about the workspace's.
     const status = run(
       `tests on ioredis ${IOREDIS_5}`,
@@ -248,7 +247,7 @@ switch (command) {
     break
   }
   case 'release': {
-    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
+    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=new-only']))
     must(
       'publish every public package (dry run)',
       ...pnpm(['publish', '-r', '--dry-run', '--no-git-checks', '--access', 'public', ...extra]),
@@ -256,13 +255,13 @@ switch (command) {
     break
   }
   case 'start': {
-    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
+    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=new-only']))
     serve('example app', 'node', ['apps/example/dist/main.js', ...extra])
     break
   }
   case 'bench': {
     ensureProgram(REDIS_SERVER)
-    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=errors-only']))
+    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=new-only']))
     serve('benchmarks', 'node', ['bench/dist/main.js', ...extra])
     break
   }
