@@ -12,7 +12,8 @@ import { Registry } from 'prom-client'
 import type { Database } from './db/database.js'
 import { EntityRepository } from './db/entity-repository.js'
 import { EntityService } from './entities/entity-service.js'
-import { sendError } from './http/error-handler.js'
+import { errorHandler } from './http/error-handler.js'
+import { safeError, safeRequest } from './http/error-log.js'
 import { exampleKeyspaceFor } from './keyspace.js'
 import { AuditCache } from './monitoring/audit-cache.js'
 import { EvictionTracker } from './monitoring/eviction-tracker.js'
@@ -104,8 +105,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     evictions: new EvictionTracker(ALERT_THRESHOLDS.evictionWindowMs),
   }
 
-  const app = Fastify({ logger: options.logger ?? false })
-  app.setErrorHandler(sendError)
+  const app = Fastify({ logger: withSafeSerializers(options.logger ?? false) })
+  app.setErrorHandler(errorHandler())
   // The session store holds nothing of its own when given the guard: nothing to close.
   app.addHook('onClose', async () => {
     await locks.close()
@@ -146,4 +147,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api' },
   )
   return app
+}
+
+/** Issue 17: whatever the logger, an error is logged without its command's arguments and a request by its route. */
+function withSafeSerializers(logger: NonNullable<AppOptions['logger']>): AppOptions['logger'] {
+  if (logger === false) return false
+  const serializers = { err: safeError, req: safeRequest }
+  return logger === true
+    ? { serializers }
+    : { ...logger, serializers: { ...logger.serializers, ...serializers } }
 }

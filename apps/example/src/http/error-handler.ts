@@ -2,6 +2,7 @@ import { isRedlayerError } from '@redlayer/connection'
 import { quotaExceeded, RateLimitedError } from '@redlayer/ratelimit/fastify'
 import { isRedisUnavailableError } from '@redlayer/resilience'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { ErrorLogBudget } from './error-log.js'
 
 const STATUS_BY_CODE: Record<string, number> = {
   E_BAD_REQUEST: 400,
@@ -42,7 +43,17 @@ const MESSAGES: Record<Outcome, string> = {
  * request needed (sessions, locks) fails closed while Redis is down (ADR-0013). Unexpected errors
  * are logged and answered without their message, which may hold internals.
  */
-export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(budget = new ErrorLogBudget()) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    sendError(error, request, reply, budget)
+}
+
+function sendError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  budget: ErrorLogBudget,
+): FastifyReply {
   // ADR-0012: a denial of the rate limit (its headers are set already), as the draft's problem type.
   if (error instanceof RateLimitedError) {
     return reply.code(429).type('application/problem+json').send(quotaExceeded(error.result))
@@ -73,7 +84,10 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
       message: error.message,
     })
   }
-  request.log.error({ err: error }, 'request failed')
+  // The logger's serializer keeps the error's class and command name, not its arguments
+  // (safeError); during an outage at most a few lines per window (ErrorLogBudget).
+  const { log, suppressed } = budget.take()
+  if (log) request.log.error({ err: error, ...(suppressed > 0 && { suppressed }) }, 'request failed')
   return reply
     .code(500)
     .send({ statusCode: 500, error: REASONS[500], message: 'unexpected error; see the server log' })
