@@ -7,7 +7,8 @@ import { ALERT_THRESHOLDS } from './thresholds.js'
 const latency = { p50: 0.3, p95: 0.8, p99: 2, max: 12, mean: 0.4 }
 const calm: OperationWindowSummary = {
   operations: 1000,
-  capacity: 1000,
+  capacity: 10_000,
+  windowMs: 300_000,
   latencyMs: latency,
   byOutcome: { ok: 1000, failure: 0, timeout: 0, error: 0, short_circuit: 0 },
   errorRate: 0,
@@ -68,5 +69,14 @@ describe('evaluateAlerts', () => {
     ])
     expect(names({ cacheHitRatio: 0.5, cacheLookups: 99 })).toEqual([])
     expect(names({ breaker: 'half-open' })).toEqual(['RedisBreakerOpen'])
+  })
+
+  it('judges the error rate and the p99 only over enough operations: a few slow start-up calls are not an alert', () => {
+    const few = { ...calm, operations: 14, errorRate: 1 / 14, latencyMs: { ...latency, p99: 318 } }
+    expect(names({ operations: few })).toEqual([])
+    expect(names({ operations: { ...few, operations: 100 } })).toEqual([
+      'RedisErrorRateHigh',
+      'RedisSlowOperations',
+    ])
   })
 })

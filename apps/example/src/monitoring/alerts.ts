@@ -62,20 +62,21 @@ export function evaluateAlerts(inputs: AlertInputs, t: AlertThresholds): Alert[]
       threshold: t.connectionUse,
     })
   }
-  if (operations.errorRate > t.errorRate) {
+  const enough = operations.operations >= t.operationAlertMinOps
+  if (enough && operations.errorRate > t.errorRate) {
     alerts.push({
       name: 'RedisErrorRateHigh',
       severity: 'critical',
-      message: `${percent(operations.errorRate)} of the last ${operations.operations} Redis operations were not served (above ${percent(t.errorRate)})`,
+      message: `${percent(operations.errorRate)} of ${operations.operations} Redis operations in the last ${minutes(operations.windowMs)} were not served (above ${percent(t.errorRate)})`,
       value: operations.errorRate,
       threshold: t.errorRate,
     })
   }
-  if (operations.latencyMs && operations.latencyMs.p99 > t.slowOperationMs) {
+  if (enough && operations.latencyMs && operations.latencyMs.p99 > t.slowOperationMs) {
     alerts.push({
       name: 'RedisSlowOperations',
       severity: 'warning',
-      message: `p99 of the last ${operations.operations} Redis operations is ${operations.latencyMs.p99} ms (above ${t.slowOperationMs} ms)`,
+      message: `p99 of the Redis operations served in the last ${minutes(operations.windowMs)} is ${operations.latencyMs.p99} ms (above ${t.slowOperationMs} ms)`,
       value: operations.latencyMs.p99,
       threshold: t.slowOperationMs,
     })
@@ -105,3 +106,5 @@ export function evaluateAlerts(inputs: AlertInputs, t: AlertThresholds): Alert[]
   const rank = { critical: 0, warning: 1, info: 2 } as const
   return alerts.sort((a, b) => rank[a.severity] - rank[b.severity])
 }
+
+const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`

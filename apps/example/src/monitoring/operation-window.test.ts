@@ -43,4 +43,25 @@ describe('OperationWindow', () => {
     expect(() => new OperationWindow(0)).toThrow(RangeError)
     expect(() => new OperationWindow(1.5)).toThrow(RangeError)
   })
+
+  it('forgets what is older than its window, so an alert clears within it after recovery', () => {
+    let now = 0
+    const window = new OperationWindow(100, 60_000, () => now)
+    for (let i = 0; i < 10; i++) window.record(300, 'timeout')
+    now = 30_000
+    for (let i = 0; i < 10; i++) window.record(1, 'ok')
+    expect(window.summary()).toMatchObject({ operations: 20, errorRate: 0.5 })
+    now = 60_001
+    expect(window.summary()).toMatchObject({ operations: 10, errorRate: 0 })
+    now = 200_000
+    expect(window.summary()).toMatchObject({ operations: 0, errorRate: 0, latencyMs: null })
+  })
+
+  it('takes the latency percentiles over served operations only, as the Prometheus rule does', () => {
+    const window = new OperationWindow(10)
+    window.record(1, 'ok')
+    window.record(2, 'ok')
+    window.record(500, 'timeout')
+    expect(window.summary().latencyMs).toMatchObject({ max: 2, p99: 2 })
+  })
 })

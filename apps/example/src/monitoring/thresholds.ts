@@ -13,6 +13,12 @@ export const ALERT_THRESHOLDS = {
   slowOperationMs: 50,
   connectionUse: 0.9,
   hitRatio: 0.8,
+  /**
+   * The error rate and the p99 are judged only over at least this many operations of the window
+   * (a handful of start-up calls, one of them slow on a busy machine, is not an alert; the
+   * Prometheus rules wait `for` 2 and 5 minutes instead).
+   */
+  operationAlertMinOps: 100,
   /** The hit ratio is judged only once this many lookups were made (a cold start is not an alert). */
   hitRatioMinLookups: 100,
   /** Evictions are counted over this window. */

@@ -98,15 +98,23 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
  * `/health`: the whole report, 200 while the app can serve (ok or degraded), 503 when not ready.
  * `/health/live` (200 while the process answers) and `/health/ready` for orchestrators.
  */
-export function healthRoutes(sources: HealthSources) {
+export function healthRoutes(sources: HealthSources, { maxAgeMs = 1_000 }: { maxAgeMs?: number } = {}) {
+  // Issue 17: anonymous callers share one check per `maxAgeMs` (and one check in flight), so
+  // that polling /health cannot drive PING and INFO at the rate of its requests.
+  let last: { at: number; report: Promise<HealthReport> } | undefined
+  const cached = () => {
+    const now = performance.now()
+    if (last === undefined || now - last.at >= maxAgeMs) last = { at: now, report: checkHealth(sources) }
+    return last.report
+  }
   return async (app: FastifyInstance) => {
     app.get('/health', async (_request, reply) => {
-      const report = await checkHealth(sources)
+      const report = await cached()
       return reply.code(report.ready ? 200 : 503).send(report)
     })
     app.get('/health/live', async () => ({ live: true }))
     app.get('/health/ready', async (_request, reply) => {
-      const report = await checkHealth(sources)
+      const report = await cached()
       return reply.code(report.ready ? 200 : 503).send({
         ready: report.ready,
         status: report.status,
