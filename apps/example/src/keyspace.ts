@@ -12,6 +12,7 @@ export const exampleNamespaces = {
     whenRedisDown: 'bypass',
     memoryBudgetBytes: 100 * 1024 ** 2,
     adr: 'ADR-0020',
+    untimedKeys: ['epoch'],
   },
   query: {
     prefix: 'cache:query',
@@ -21,6 +22,7 @@ export const exampleNamespaces = {
     whenRedisDown: 'serve-stale',
     memoryBudgetBytes: 40 * 1024 ** 2,
     adr: 'ADR-0020',
+    untimedKeys: ['epoch'],
   },
   ratelimit: {
     prefix: 'ratelimit',
@@ -48,6 +50,7 @@ export const exampleNamespaces = {
     whenRedisDown: 'fail-closed',
     memoryBudgetBytes: 10 * 1024 ** 2,
     adr: 'ADR-0030',
+    untimedKeys: ['{*}:fence'],
   },
   ai: {
     prefix: 'ai',

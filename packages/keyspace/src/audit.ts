@@ -23,8 +23,10 @@ export interface NamespaceAudit {
   readonly prefix: string
   readonly flushClass: FlushClass
   readonly keys: number
-  /** Keys with no expiry (PTTL -1): every namespace has a TTL policy, so these leak. */
+  /** Keys with no expiry (PTTL -1) that the namespace does not declare untimed: these leak. */
   readonly withoutTtl: number
+  /** Keys with no expiry by design (the namespace's `untimedKeys`: an epoch, fence counters). */
+  readonly untimed: number
   /** Keys whose remaining TTL is longer than the namespace's max. */
   readonly ttlAboveMax: number
   /** Keys whose MEMORY USAGE was measured. */
@@ -64,6 +66,7 @@ interface Sample {
 interface Tally {
   keys: number
   withoutTtl: number
+  untimed: number
   ttlAboveMax: number
   readonly sample: Sample[]
 }
@@ -87,7 +90,13 @@ export async function auditKeyspace<N extends string>(
     examples = 5,
   } = parseOrThrow(optionsSchema, options, 'audit options')
   const tallies = new Map<string, Tally>(
-    keyspace.namespaces.map((ns) => [ns.name, { keys: 0, withoutTtl: 0, ttlAboveMax: 0, sample: [] }]),
+    keyspace.namespaces.map((ns) => [
+      ns.name,
+      { keys: 0, withoutTtl: 0, untimed: 0, ttlAboveMax: 0, sample: [] },
+    ]),
+  )
+  const untimed = new Map(
+    keyspace.namespaces.map((ns) => [ns.name, untimedMatcher(ns.keyPrefix, ns.untimedKeys)]),
   )
   const unclassified = { count: 0, examples: [] as string[] }
   const nodes: string[] = []
@@ -120,8 +129,10 @@ export async function auditKeyspace<N extends string>(
         if (pttl === -2) return // expired or deleted since the SCAN
         const tally = tallies.get(name) as Tally
         tally.keys++
-        if (pttl === -1) tally.withoutTtl++
-        else if (pttl > keyspace.namespace(name).ttl.maxMs) tally.ttlAboveMax++
+        if (pttl === -1) {
+          if (untimed.get(name)?.(key)) tally.untimed++
+          else tally.withoutTtl++
+        } else if (pttl > keyspace.namespace(name).ttl.maxMs) tally.ttlAboveMax++
         // Reservoir sampling: every key of the namespace has the same chance to be measured.
         if (tally.sample.length < sampleSize) tally.sample.push({ node, key })
         else {
@@ -149,6 +160,7 @@ export async function auditKeyspace<N extends string>(
       flushClass: ns.flushClass,
       keys: tally.keys,
       withoutTtl: tally.withoutTtl,
+      untimed: tally.untimed,
       ttlAboveMax: tally.ttlAboveMax,
       sampledKeys: sizes.length,
       estimatedBytes,
@@ -177,4 +189,13 @@ async function measure(sample: readonly Sample[], signal?: AbortSignal): Promise
     for (const reply of replies) if (typeof reply === 'number') sizes.push(reply)
   }
   return sizes
+}
+
+/** Whether a key of the namespace is one of its `untimedKeys` (`*` matches any characters). */
+function untimedMatcher(keyPrefix: string, patterns: readonly string[]): (key: string) => boolean {
+  if (patterns.length === 0) return () => false
+  const escape = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+  const tails = patterns.map((pattern) => pattern.split('*').map(escape).join('.*'))
+  const matcher = new RegExp(`^${escape(keyPrefix)}(?:${tails.join('|')})$`)
+  return (key) => matcher.test(key)
 }

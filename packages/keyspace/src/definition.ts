@@ -41,7 +41,13 @@ export type NamespaceKind = (typeof NAMESPACE_KINDS)[number]
 export const NAMESPACE_KIND_DEFAULTS: Readonly<
   Record<
     NamespaceKind,
-    { description: string; ttl: TtlPolicy; flushClass: FlushClass; whenRedisDown: DegradationMode }
+    {
+      description: string
+      ttl: TtlPolicy
+      flushClass: FlushClass
+      whenRedisDown: DegradationMode
+      untimedKeys?: readonly string[]
+    }
   >
 > = Object.freeze({
   cache: {
@@ -49,6 +55,8 @@ export const NAMESPACE_KIND_DEFAULTS: Readonly<
     ttl: { default: '10m' },
     flushClass: 'safe',
     whenRedisDown: 'serve-stale',
+    // ADR-0020: the namespace epoch lives as long as the namespace.
+    untimedKeys: ['epoch'],
   },
   ratelimit: {
     description: 'rate-limit buckets',
@@ -61,6 +69,8 @@ export const NAMESPACE_KIND_DEFAULTS: Readonly<
     ttl: { default: '30s', min: '10ms', max: '10m' },
     flushClass: 'forbidden',
     whenRedisDown: 'fail-closed',
+    // ADR-0030: a resource's fence counter outlives its leases.
+    untimedKeys: ['{*}:fence'],
   },
   session: {
     description: 'sessions',
@@ -93,6 +103,11 @@ export interface NamespaceDefinition {
   memoryBudgetBytes?: number
   /** The ADR that governs the namespace (`'ADR-0011'`). */
   adr?: string
+  /**
+   * Keys that live without a TTL by design (a cache's epoch, a lock's fence counter), as patterns
+   * of what follows `<prefix>::` (`*`: any characters): the audit counts them apart, not as leaks.
+   */
+  untimedKeys?: readonly string[]
 }
 
 export interface KeyspaceDefinition<N extends string> {
@@ -121,6 +136,8 @@ export interface ResolvedNamespace<N extends string = string> {
   readonly whenRedisDown: DegradationMode
   readonly memoryBudgetBytes: number | undefined
   readonly adr: string | undefined
+  /** Patterns of the keys that live without a TTL by design (see `NamespaceDefinition`). */
+  readonly untimedKeys: readonly string[]
   /** Everything before the encoded parts of every key: `<app>:<prefix>::`. */
   readonly keyPrefix: string
   /** The exact SCAN MATCH pattern of the namespace's keys. */
@@ -164,6 +181,7 @@ const namespaceSchema = z.strictObject({
     .string()
     .regex(/^ADR-\d{4}$/, 'must look like ADR-0011')
     .optional(),
+  untimedKeys: z.array(z.string().min(1).max(200)).max(20).readonly().optional(),
 })
 
 const keyspaceSchema = z.strictObject({
@@ -287,6 +305,7 @@ export function resolveKeyspace<N extends string>(definition: KeyspaceDefinition
       whenRedisDown: ns.whenRedisDown,
       memoryBudgetBytes: ns.memoryBudgetBytes,
       adr: ns.adr,
+      untimedKeys: Object.freeze([...(ns.untimedKeys ?? [])]),
       keyPrefix,
       pattern: `${escapeGlob(keyPrefix)}*`,
     })

@@ -40,6 +40,27 @@ describe.each(topologiesFromEnv())('auditKeyspace on %s', (kind) => {
     await topology?.[Symbol.asyncDispose]()
   })
 
+  it('counts the keys a namespace declares untimed (an epoch, fence counters) apart from leaks', async () => {
+    const keyspace = defineKeyspace({
+      prefix: `untimed${randomBytes(6).toString('hex')}`,
+      namespaces: {
+        cache: { kind: 'cache' }, // untimed: epoch
+        lock: { kind: 'lock' }, // untimed: {*}:fence
+      },
+    })
+    await Promise.all([
+      client.set(keyspace.key('cache', 'epoch'), '1'),
+      client.set(keyspace.key('cache', 'epoch-like'), '1'),
+      client.set(keyspace.family('lock', 'invoice', 7).key('fence'), '9'),
+      client.set(keyspace.family('lock', 'job').key('fence'), '3'),
+      client.set(keyspace.family('lock', 'job').key('owner'), 't'),
+    ])
+    const audit = await auditKeyspace(client, keyspace, { sampleSize: 0 })
+    const of = (name: string) => audit.namespaces.find((ns) => ns.namespace === name)
+    expect(of('cache')).toMatchObject({ keys: 2, untimed: 1, withoutTtl: 1 })
+    expect(of('lock')).toMatchObject({ keys: 3, untimed: 2, withoutTtl: 1 })
+  })
+
   it('counts keys, missing TTLs, TTLs above max, estimated memory and budget use per namespace', async () => {
     const keyspace = auditedKeyspace()
     const value = 'v'.repeat(1_000)
