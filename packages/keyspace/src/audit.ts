@@ -194,8 +194,8 @@ async function measure(sample: readonly Sample[], signal?: AbortSignal): Promise
 /** Whether a key of the namespace is one of its `untimedKeys` (`*` matches any characters). */
 function untimedMatcher(keyPrefix: string, patterns: readonly string[]): (key: string) => boolean {
   if (patterns.length === 0) return () => false
-  const escape = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
-  const tails = patterns.map((pattern) => pattern.split('*').map(escape).join('.*'))
-  const matcher = new RegExp(`^${escape(keyPrefix)}(?:${tails.join('|')})$`)
+  const literal = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+  const tails = patterns.map((pattern) => pattern.split('*').map(literal).join('.*'))
+  const matcher = new RegExp(`^${literal(keyPrefix)}(?:${tails.join('|')})$`)
   return (key) => matcher.test(key)
 }
