@@ -35,6 +35,9 @@ beforeAll(async () => {
     )
   }
   fixture = await startAppFixture({
+    // The page is under test, not an outage: a command timeout with room on a busy machine (the
+    // fixture's 200 ms opened the breaker once in a full fresh-clone run, at one timed-out call).
+    commandTimeoutMs: 2_000,
     breaker: { volumeThreshold: 5 },
     rateLimits: { name: 'burst', capacity: 2, refill: { tokens: 1, interval: '30s' } },
     auditMaxAgeMs: 0,
