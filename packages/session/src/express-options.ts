@@ -100,7 +100,7 @@ export function resolveExpressOptions<N extends string>(
       `namespace "${ns.name}" has a minimum TTL of ${ns.ttl.minMs} ms: a session would outlive a shorter cookie; give it no min (or at most 1s)`,
     ])
   }
-  const prefix = options.keyspace.key(options.namespace, 'x').slice(0, -1)
+  const prefix = ns.keyPrefix
   if (value.prefix !== undefined && value.prefix !== prefix) {
     throw invalidInput('E_INVALID_OPTIONS', 'RedlayerExpressStore options', [
       `prefix: the keys of namespace "${ns.name}" start with "${prefix}"; declare the prefix in the keyspace, or leave it out`,

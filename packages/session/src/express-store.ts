@@ -263,7 +263,7 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
   /** Each SCAN page of the namespace on every master, its own guarded call; only this namespace's sessions. */
   async #pages(visit: (node: RedisClient, keys: string[]) => Promise<void>): Promise<void> {
     const pattern = this.#keyspace.pattern(this.#namespace)
-    const index = this.#keyspace.key(this.#namespace, 'user', 'x').slice(0, -1)
+    const index = `${this.#o.prefix}user:`
     for (const node of mastersOf(this.#redis)) {
       let cursor = '0'
       do {
