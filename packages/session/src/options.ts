@@ -18,6 +18,15 @@ export interface SessionStoreOptions<N extends string> {
   maxEvents?: number
   /** Largest accepted event or state value, serialized (default 1 MiB). */
   maxValueBytes?: number
+  /** Most state fields one create or update may carry (default 1 000, at most 3 000: a script's argument bound). */
+  maxStateFields?: number
+  /**
+   * Keys the owner hash in session ids (HMAC-SHA-256), so an id does not reveal its owner
+   * (ADR-0033). A list rotates: the first names new sessions, all are recognised. At least 16
+   * characters each; the same on every process sharing the sessions. Without it, the hash is an
+   * unkeyed SHA-256 of app and user.
+   */
+  ownerSecret?: string | readonly string[]
   /** After each write, WAIT for this many replicas (Sentinel deployments; ADR-0033). */
   durability?: { replicas: number; timeout: Duration }
 }
@@ -31,6 +40,8 @@ const schema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  maxStateFields: z.number().int().positive().max(3_000).default(1_000),
+  ownerSecret: z.union([z.string().min(16), z.array(z.string().min(16)).min(1).max(8)]).optional(),
   durability: z
     .object({ replicas: z.number().int().positive(), timeout: durationSchema({ min: 1 }) })
     .optional(),
@@ -41,7 +52,14 @@ export interface ResolvedSessionStoreOptions {
   readonly absoluteTtlMs: number
   readonly maxEvents: number
   readonly maxValueBytes: number
+  readonly maxStateFields: number
   readonly durability: { readonly replicas: number; readonly timeoutMs: number } | undefined
+}
+
+/** The owner secrets, current first; kept apart from the resolved options, which are readable. */
+export function ownerSecretsOf(options: Pick<SessionStoreOptions<string>, 'ownerSecret'>): readonly string[] {
+  const { ownerSecret } = options
+  return ownerSecret === undefined ? [] : typeof ownerSecret === 'string' ? [ownerSecret] : [...ownerSecret]
 }
 
 /** Validates the options once, at construction, and reports every problem in one error. */
@@ -72,6 +90,7 @@ export function resolveSessionStoreOptions<N extends string>(
     absoluteTtlMs,
     maxEvents: data.maxEvents ?? 0,
     maxValueBytes: data.maxValueBytes,
+    maxStateFields: data.maxStateFields,
     durability: data.durability && { replicas: data.durability.replicas, timeoutMs: data.durability.timeout },
   }
 }

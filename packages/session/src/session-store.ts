@@ -6,15 +6,17 @@ import type { Keyspace } from '@redlayer/keyspace'
 import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { eventOf, fieldsOf, serialize, stateOf, summaryOf } from './codec.js'
-import { decodeCursor, encodeCursor, pairsOf } from './listing-cursor.js'
+import { decodeCursor, encodeCursor } from './listing-cursor.js'
 import {
+  ownerSecretsOf,
   type ResolvedSessionStoreOptions,
   resolveSessionStoreOptions,
   type SessionStoreOptions,
 } from './options.js'
+import { collectOwnerSessions } from './owner-listing.js'
 import { waitForReplicas } from './replicas.js'
 import { type SessionScripts, sessionScripts } from './scripts.js'
-import { newSessionId, ownerHash, parseSessionId } from './session-id.js'
+import { newSessionId, ownerHashes, parseSessionId } from './session-id.js'
 import { ownerIndexKey, sessionKeys } from './session-keys.js'
 import type {
   AppendResult,
@@ -65,6 +67,7 @@ export class SessionStore<N extends string = string> {
   readonly #guard: RedisGuard
   readonly #options: ResolvedSessionStoreOptions
   readonly #scripts: SessionScripts
+  readonly #ownerSecrets: readonly string[]
 
   #closed = false
 
@@ -75,6 +78,7 @@ export class SessionStore<N extends string = string> {
     this.#namespace = options.namespace
     this.#guard = options.guard ?? sharedRedisGuard(options.redis)
     this.#scripts = sessionScripts(options.redis)
+    this.#ownerSecrets = ownerSecretsOf(options)
   }
 
   /**
@@ -117,11 +121,8 @@ export class SessionStore<N extends string = string> {
     this.#assertOpen()
     const owner = valid(ownerSchema, input, 'session owner')
     const state = (input.state ?? {}) as State
-    const pairs = Object.entries(state).flatMap(([field, value]) => [
-      field,
-      serialize(`state field "${field}"`, value, this.#options.maxValueBytes),
-    ])
-    const id = parseSessionId(newSessionId(owner.appName, owner.userId))
+    const pairs = this.#statePairs(Object.entries(state))
+    const id = parseSessionId(newSessionId(owner.appName, owner.userId, this.#ownerSecrets[0]))
     const { idleTtlMs, absoluteTtlMs } = this.#options
     const [status, createdAt] = (await this.#guard.run('session.create', () =>
       this.#scripts.create(this.#keys(id), [
@@ -247,12 +248,7 @@ export class SessionStore<N extends string = string> {
     const entries = Object.entries(
       valid(z.record(z.string().min(1).max(256), z.unknown()), patch, 'state patch'),
     )
-    const set = entries
-      .filter(([, value]) => value !== undefined)
-      .flatMap(([field, value]) => [
-        field,
-        serialize(`state field "${field}"`, value, this.#options.maxValueBytes),
-      ])
+    const set = this.#statePairs(entries.filter(([, value]) => value !== undefined))
     const removed = entries.filter(([, value]) => value === undefined).map(([field]) => field)
     const keys = this.#keys(id)
     const [status, version, at] = (await this.#guard.run('session.update', () =>
@@ -305,7 +301,8 @@ export class SessionStore<N extends string = string> {
 
   /**
    * The owner's sessions, most recently updated first, a page at a time. Entries whose session
-   * has expired are dropped from the index as they are met.
+   * has expired are dropped from the index as they are met. After an owner-secret rotation, the
+   * sessions named under the current secret come first, then those under each older one.
    */
   async listSessions(query: {
     appName: string
@@ -315,58 +312,64 @@ export class SessionStore<N extends string = string> {
   }): Promise<SessionPage> {
     this.#assertOpen()
     const { appName, userId, limit, cursor } = valid(listSchema, query, 'session listing')
-    const index = ownerIndexKey(this.#keyspace, this.#namespace, ownerHash(appName, userId))
-    let after = cursor === undefined ? undefined : decodeCursor(cursor)
+    const owners = ownerHashes(appName, userId, this.#ownerSecrets)
+    const after = cursor === undefined ? undefined : decodeCursor(cursor)
+    // The cursor's session id carries its owner hash: the index the listing goes on in.
+    const first = after === undefined ? 0 : owners.indexOf(parseSessionId(after.member).owner)
+    if (first < 0) throw new RedlayerError('E_INVALID_ARGUMENT', 'Invalid session listing cursor.')
     return this.#guard.run('session.list', async () => {
       const sessions: SessionSummary[] = []
-      for (;;) {
-        // One more than the page, to know whether a next page exists; plus the entries that share
-        // the cursor's score, which the filter below skips (ties are ordered by member).
-        const wanted = limit + 1 - sessions.length
-        const ties = after ? await this.#redis.zcount(index, after.score, after.score) : 0
-        const max = after ? after.score : '+inf'
-        const flat = await this.#redis.zrange(
+      for (let i = first; i < owners.length && sessions.length <= limit; i++) {
+        const index = ownerIndexKey(this.#keyspace, this.#namespace, owners[i] as string)
+        await collectOwnerSessions(this.#redis, this.#sessionKeyOf, {
           index,
-          max,
-          '-inf',
-          'BYSCORE',
-          'REV',
-          'LIMIT',
-          0,
-          wanted + ties,
-          'WITHSCORES',
-        )
-        const fetched = pairsOf(flat)
-        const entries = fetched.filter(
-          (entry) => !after || entry.score < after.score || entry.member < after.member,
-        )
-        const metas = await Promise.all(
-          entries.map((entry) => this.#redis.hgetall(this.#keys(parseSessionId(entry.member))[0])),
-        )
-        const gone: string[] = []
-        entries.forEach((entry, i) => {
-          const meta = metas[i] ?? {}
-          // Keys expire with the session, so a missing meta hash is an expired session.
-          if (meta.version === undefined) gone.push(entry.member)
-          // ADR-0033: the owner hash is 64 bits; a collision must not list another owner's session.
-          else if (meta.appName === appName && meta.userId === userId)
-            sessions.push(summaryOf(entry.member, meta))
+          owner: { appName, userId },
+          after: i === first ? after : undefined,
+          sessions,
+          limit,
         })
-        if (gone.length > 0) await this.#redis.zrem(index, ...gone)
-        if (sessions.length > limit) {
-          const page = sessions.slice(0, limit)
-          const last = page[page.length - 1] as SessionSummary
-          return {
-            sessions: page,
-            cursor: encodeCursor({ score: last.updatedAt.getTime(), member: last.id }),
-          }
-        }
-        const tail = entries[entries.length - 1]
-        if (fetched.length < wanted + ties || !tail) return { sessions }
-        after = tail
       }
+      if (sessions.length <= limit) return { sessions }
+      const page = sessions.slice(0, limit)
+      const last = page[page.length - 1] as SessionSummary
+      return { sessions: page, cursor: encodeCursor({ score: last.updatedAt.getTime(), member: last.id }) }
     })
   }
+
+  /**
+   * Whether the session id names a session of this owner: its owner hash is the owner's under one
+   * of the store's owner secrets (ADR-0033). Decided from the id alone, without a round trip; a
+   * string that is not a session id is owned by no one. With an owner secret, no one can make an
+   * id that passes for another owner's.
+   */
+  isOwnedBy(sessionId: string, owner: { appName: string; userId: string }): boolean {
+    const { appName, userId } = valid(ownerSchema, owner, 'session owner')
+    let hash: string
+    try {
+      hash = parseSessionId(sessionId).owner
+    } catch {
+      return false
+    }
+    return ownerHashes(appName, userId, this.#ownerSecrets).includes(hash)
+  }
+
+  /** State entries as HSET arguments: each value serialized and bounded, their number bounded. */
+  #statePairs(entries: readonly [string, unknown][]): string[] {
+    const { maxStateFields, maxValueBytes } = this.#options
+    if (entries.length > maxStateFields) {
+      throw new RedlayerError(
+        'E_INVALID_VALUE',
+        `The state has ${entries.length} fields, above the limit of ${maxStateFields}.`,
+        { details: { fields: entries.length, maxStateFields } },
+      )
+    }
+    return entries.flatMap(([field, value]) => [
+      field,
+      serialize(`state field "${field}"`, value, maxValueBytes),
+    ])
+  }
+
+  readonly #sessionKeyOf = (member: string): string => this.#keys(parseSessionId(member))[0]
 
   #keys(id: ReturnType<typeof parseSessionId>) {
     return sessionKeys(this.#keyspace, this.#namespace, id)

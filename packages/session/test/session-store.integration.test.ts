@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, mastersOf } from '@redlayer/connection'
 import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import { describe, expect, it } from 'vitest'
+import { createSessionStore } from '../src/index.js'
 import { sessionFixture } from './fixtures.js'
 
 const kinds = topologiesFromEnv()
@@ -137,6 +138,71 @@ describe.each(kinds)('session store on %s', (kind) => {
     const expected = ids.filter((_, i) => i !== 10 && i !== 3).reverse()
     // Sessions created in the same millisecond tie on score; compare as sets beyond the first.
     expect(new Set(seen.slice(1))).toEqual(new Set(expected))
+  })
+
+  it('keys owner hashes with the owner secret, lists across a rotation and checks owners from the id', async () => {
+    const [oldSecret, newSecret] = ['o'.repeat(32), 'n'.repeat(32)]
+    await using f = await sessionFixture(topology, { ownerSecret: oldSecret })
+    const owner = { appName: 'chat', userId: '1234' }
+    const before = [await f.store.create(owner), await f.store.create(owner)].map((s) => s.id)
+    const unkeyed = createSessionStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'session',
+      guard: f.guard,
+    })
+    // The unkeyed hash of the guessed user id is not the id's owner hash.
+    expect((await unkeyed.listSessions(owner)).sessions).toEqual([])
+    expect(unkeyed.isOwnedBy(before[0] as string, owner)).toBe(false)
+
+    const rotated = createSessionStore({
+      redis: f.redis,
+      keyspace: f.keyspace,
+      namespace: 'session',
+      guard: f.guard,
+      ownerSecret: [newSecret, oldSecret],
+    })
+    const after = [await rotated.create(owner), await rotated.create(owner), await rotated.create(owner)]
+    expect(after.every((s) => !f.store.isOwnedBy(s.id, owner))).toBe(true)
+    for (const id of [...before, ...after.map((s) => s.id)]) expect(rotated.isOwnedBy(id, owner)).toBe(true)
+    expect(rotated.isOwnedBy(before[0] as string, { appName: 'chat', userId: '1235' })).toBe(false)
+    expect(rotated.isOwnedBy('not an id', owner)).toBe(false)
+
+    // Page by page across both indexes: the current secret's sessions first, each once.
+    const seen: string[] = []
+    let cursor: string | undefined
+    do {
+      const page = await rotated.listSessions({ ...owner, limit: 2, ...(cursor && { cursor }) })
+      seen.push(...page.sessions.map((s) => s.id))
+      cursor = page.cursor
+    } while (cursor)
+    expect(seen).toHaveLength(5)
+    expect(new Set(seen.slice(0, 3))).toEqual(new Set(after.map((s) => s.id)))
+    expect(new Set(seen.slice(3))).toEqual(new Set(before))
+    // Only secrets of 16 characters or more.
+    expect(() =>
+      createSessionStore({
+        redis: f.redis,
+        keyspace: f.keyspace,
+        namespace: 'session',
+        ownerSecret: 'short',
+      }),
+    ).toThrow(expect.objectContaining({ code: 'E_INVALID_OPTIONS' }))
+  })
+
+  it('bounds the number of state fields with a typed error before any script runs', async () => {
+    await using f = await sessionFixture(topology)
+    const wide = Object.fromEntries(Array.from({ length: 4_000 }, (_, i) => [`f${i}`, i]))
+    await expect(f.store.create({ appName: 'chat', userId: 'wide', state: wide })).rejects.toMatchObject({
+      code: 'E_INVALID_VALUE',
+      details: { fields: 4_000, maxStateFields: 1_000 },
+    })
+    const { id } = await f.store.create({ appName: 'chat', userId: 'wide' })
+    await expect(f.store.updateState(id, wide)).rejects.toMatchObject({ code: 'E_INVALID_VALUE' })
+    // At the bound, the scripts take it (unpack is far from its limit).
+    const most = Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`f${i}`, i]))
+    expect(await f.store.updateState(id, most)).toMatchObject({ status: 'updated', version: 1 })
+    expect(Object.keys((await f.store.get(id))?.state ?? {})).toHaveLength(1_000)
   })
 
   it('refuses hostile session ids and arguments with typed errors', async () => {
