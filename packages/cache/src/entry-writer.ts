@@ -51,16 +51,22 @@ export class EntryWriter<N extends string> {
     )
     const requestedNullTtl = options.nullTtl === undefined ? o.nullTtlMs : parseDuration(options.nullTtl)
     const nullTtl = keyspace.ttl(o.namespace, requestedNullTtl ?? Math.min(baseTtl, NULL_TTL_CAP_MS))
+    // ADR-0020: the key's whole life, grace included, stays within the namespace's maximum TTL.
+    const { maxMs } = keyspace.namespace(o.namespace).ttl
     const writes: EntryWrite[] = []
     const entries: CacheEntry[] = []
     for (const item of items) {
       // Serialize before anything else: a value that cannot be cached fails the call, not Redis.
       const payload = o.serializer.serialize(item.value)
-      const ttl = jitterTtl(item.value === null ? nullTtl : baseTtl, o.jitter)
+      const lifetimeMs = Math.min(
+        maxMs,
+        jitterTtl(item.value === null ? nullTtl : baseTtl, o.jitter) + graceMs,
+      )
+      const ttl = Math.max(1, lifetimeMs - graceMs)
       const entry: CacheEntry = {
         payload,
         expiresAt: now + ttl,
-        graceEndsAt: now + ttl + graceMs,
+        graceEndsAt: now + lifetimeMs,
         epoch: versions?.epoch ?? 0,
         tags: tags.map((tag) => ({ tag, version: Math.max(0, versions?.tags.get(tag) ?? 0) })),
       }
@@ -68,7 +74,7 @@ export class EntryWriter<N extends string> {
       writes.push({
         keys: item.keys,
         bytes: encodeEntry(entry, o.compressionThreshold),
-        lifetimeMs: ttl + graceMs,
+        lifetimeMs,
         deletedSeen: item.deletedSeen,
         tagKeys: tags.map(this.#w.tagKey),
       })

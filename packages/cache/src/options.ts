@@ -1,5 +1,5 @@
 import type { RedisClient } from '@redlayer/connection'
-import { hasMethods, parseOrThrow } from '@redlayer/connection/internal'
+import { hasMethods, invalidInput, parseOrThrow } from '@redlayer/connection/internal'
 import { type Duration, durationSchema, type Keyspace } from '@redlayer/keyspace'
 import type { RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
@@ -133,6 +133,15 @@ export function resolveCacheOptions<N extends string>(options: CacheOptions<N>):
       : o.distributedSingleFlight === true
         ? {}
         : o.distributedSingleFlight
+  // ADR-0020: the namespace's maximum TTL bounds how long a key lives in Redis, grace included (what
+  // the audit checks): a default that cannot fit is refused here, a per-call one is clamped.
+  const { ttl } = options.keyspace.namespace(options.namespace)
+  const lifetimeMs = options.keyspace.ttl(options.namespace, o.ttl) + (o.grace ?? 0)
+  if (lifetimeMs > ttl.maxMs) {
+    throw invalidInput('E_INVALID_OPTIONS', 'cache options', [
+      `ttl + grace is ${lifetimeMs} ms, above namespace "${options.namespace}"'s maximum TTL of ${ttl.maxMs} ms: lower grace or raise the namespace's max`,
+    ])
+  }
   return {
     redis: options.redis,
     keyspace: options.keyspace,

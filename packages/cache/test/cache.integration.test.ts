@@ -173,6 +173,24 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     expect(nullTtl).toBeGreaterThan(30_000 * 0.8 - 5_000)
   })
 
+  it("keeps a key's life in Redis, grace included, within the namespace maximum", async () => {
+    await using f = await cacheFixture(topology.env)
+    // A default TTL plus grace above the namespace's 1h maximum is refused at construction.
+    expect(() => f.cache({ ttl: '50m', grace: '20m' })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_OPTIONS' }),
+    )
+    const cache = f.cache({ ttl: '30m', grace: '20m', jitter: 0 })
+    await cache.set('default', 1)
+    // A per-call TTL that does not fit is clamped: the grace is kept, the fresh part shortened.
+    await cache.set('long', 2, { ttl: '55m' })
+    const lifeOf = (id: string) => f.redis.pttl(f.keyspace.family('entity', id).key())
+    expect(await lifeOf('default')).toBeLessThanOrEqual(50 * 60_000)
+    expect(await lifeOf('default')).toBeGreaterThan(50 * 60_000 - 60_000)
+    expect(await lifeOf('long')).toBeLessThanOrEqual(3_600_000)
+    expect(await lifeOf('long')).toBeGreaterThan(3_600_000 - 60_000)
+    expect(await cache.get('long')).toBe(2)
+  })
+
   it('serves the graced value when the loader fails or is slow, and times out a slow loader', async () => {
     await using f = await cacheFixture(topology.env)
     const cache = f.cache({ ttl: 300, grace: '1m', jitter: 0 })
