@@ -10,7 +10,33 @@ describe('loadAppConfig', () => {
       databaseUrl: undefined,
       rateLimitPerMinute: 120,
       instances: 1,
+      adminPort: 3001,
+      adminHost: '127.0.0.1',
+      adminToken: undefined,
+      sessionSecrets: undefined,
     })
+  })
+
+  it('opens the admin listener beyond loopback only with an admin token (ADR-0041)', () => {
+    const token = 'a'.repeat(32)
+    for (const host of ['127.0.0.1', '::1', 'localhost']) {
+      expect(loadAppConfig({ ADMIN_HOST: host }).adminHost).toBe(host)
+    }
+    expect(() => loadAppConfig({ ADMIN_HOST: '0.0.0.0' })).toThrow(/ADMIN_TOKEN: required when ADMIN_HOST/)
+    expect(loadAppConfig({ ADMIN_HOST: '0.0.0.0', ADMIN_TOKEN: token })).toMatchObject({ adminToken: token })
+    try {
+      loadAppConfig({ ADMIN_TOKEN: 'short-secret' })
+      expect.unreachable()
+    } catch (error) {
+      expect((error as Error).message).toContain('ADMIN_TOKEN: must be 32 characters or more')
+      expect((error as Error).message).not.toContain('short-secret')
+    }
+  })
+
+  it('reads SESSION_SECRET as a rotation list, newest first, each 32 characters or more', () => {
+    const [next, current] = ['n'.repeat(32), 'c'.repeat(40)]
+    expect(loadAppConfig({ SESSION_SECRET: `${next}, ${current}` }).sessionSecrets).toEqual([next, current])
+    expect(() => loadAppConfig({ SESSION_SECRET: `${next},short` })).toThrow(/SESSION_SECRET/)
   })
 
   it('reads the variables, treating empty ones as unset', () => {

@@ -13,18 +13,45 @@ export interface AppConfig {
   readonly rateLimitPerMinute: number
   /** `APP_INSTANCES`: processes sharing the rate limits, for the local fallback's share (1). */
   readonly instances: number
+  /** `ADMIN_PORT`: the admin listener's port, 3001 by default (0: any free port). ADR-0041. */
+  readonly adminPort: number
+  /** `ADMIN_HOST`: the admin listener's address, 127.0.0.1 by default; any other needs `ADMIN_TOKEN`. */
+  readonly adminHost: string
+  /** `ADMIN_TOKEN`: what every admin request must present (32 characters or more). */
+  readonly adminToken: string | undefined
+  /** `SESSION_SECRET`: keys session ids and login tokens; comma-separated to rotate, newest first. */
+  readonly sessionSecrets: readonly string[] | undefined
 }
 
-const schema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
-  APP_INSTANCES: z.coerce.number().int().min(1).max(10_000).default(1),
-})
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
+
+const schema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+    APP_INSTANCES: z.coerce.number().int().min(1).max(10_000).default(1),
+    ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+    ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+    ADMIN_TOKEN: z.string().min(32, 'must be 32 characters or more').optional(),
+    SESSION_SECRET: z
+      .string()
+      .transform((value) => value.split(',').map((secret) => secret.trim()))
+      .refine(
+        (secrets) => secrets.every((secret) => secret.length >= 32),
+        'each secret must be 32 characters or more',
+      )
+      .optional(),
+  })
+  // ADR-0041: the admin surfaces are open only where only this machine can reach them.
+  .refine((c) => c.ADMIN_TOKEN !== undefined || LOOPBACK.test(c.ADMIN_HOST), {
+    path: ['ADMIN_TOKEN'],
+    message: 'required when ADMIN_HOST is not a loopback address',
+  })
 
 /** Reads the app's variables; one `E_INVALID_CONFIG` lists every bad one (values are not echoed). */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
@@ -43,6 +70,10 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     databaseUrl: c.DATABASE_URL,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     instances: c.APP_INSTANCES,
+    adminPort: c.ADMIN_PORT,
+    adminHost: c.ADMIN_HOST,
+    adminToken: c.ADMIN_TOKEN,
+    sessionSecrets: c.SESSION_SECRET,
   }
 }
 

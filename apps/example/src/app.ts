@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { createCache } from '@redlayer/cache'
 import type { RedisClient, RedisMode } from '@redlayer/connection'
 import { createLockManager } from '@redlayer/lock'
@@ -9,17 +8,23 @@ import { createRedisGuard, type RedisGuardOptions } from '@redlayer/resilience'
 import { createSessionStore } from '@redlayer/session'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Registry } from 'prom-client'
+import { adminAccess } from './auth/admin-access.js'
+import { authenticate } from './auth/authenticate.js'
+import { Logins } from './auth/logins.js'
+import { Users } from './auth/users.js'
 import type { Database } from './db/database.js'
 import { EntityRepository } from './db/entity-repository.js'
 import { EntityService } from './entities/entity-service.js'
 import { errorHandler } from './http/error-handler.js'
 import { safeError, safeRequest } from './http/error-log.js'
+import { boundedJsonBodies, MAX_BODY_BYTES } from './http/request-input.js'
 import { exampleKeyspaceFor } from './keyspace.js'
 import { AuditCache } from './monitoring/audit-cache.js'
 import { EvictionTracker } from './monitoring/eviction-tracker.js'
 import { OperationWindow, recordOperations } from './monitoring/operation-window.js'
 import { registerServerMetrics } from './monitoring/server-metrics.js'
 import { ALERT_THRESHOLDS } from './monitoring/thresholds.js'
+import { authRoutes } from './routes/auth-routes.js'
 import { entityRoutes } from './routes/entity-routes.js'
 import { healthRoutes } from './routes/health-routes.js'
 import { jobRoutes } from './routes/job-routes.js'
@@ -50,6 +55,22 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** How long a keyspace audit is reused by the report and the metrics (10 s). */
   auditMaxAgeMs?: number
+  /** `ADMIN_TOKEN`: what the admin listener asks of every request; open without one (ADR-0041). */
+  adminToken?: string | undefined
+  /**
+   * `SESSION_SECRET`: keys the owner hash in session ids and login tokens (ADR-0033); a list
+   * rotates, the first names new ones. Without it the hash is unkeyed, and ids reveal their owner
+   * to whoever can guess the user id.
+   */
+  sessionSecret?: string | readonly string[] | undefined
+}
+
+/** The two listeners of the app (ADR-0041): the public API, and the operators' surfaces. */
+export interface ExampleApp {
+  /** `/api/*` and `/health`. Closing it closes `admin` and everything the app created. */
+  readonly api: FastifyInstance
+  /** `/status`, `/monitoring/redis`, `/metrics`, `/health`, `POST /jobs/recount`: behind the admin token. */
+  readonly admin: FastifyInstance
 }
 
 const DEFAULT_LIMITS: LimitDefinition = {
@@ -59,11 +80,12 @@ const DEFAULT_LIMITS: LimitDefinition = {
 }
 
 /**
- * The example service: every redlayer package composed over one Redis connection and one breaker.
- * Call `listen()` or `inject()` on the result; `close()` releases what the app created (caches,
- * limiter, locks, sessions, breaker), not the Redis client or the database it was given.
+ * The example service: every redlayer package composed over one Redis connection and one breaker,
+ * served on two Fastify instances (the API, and the admin surfaces). Call `listen()` or `inject()`
+ * on each; `api.close()` closes both and releases what the app created (caches, limiter, locks,
+ * sessions, breaker), not the Redis client or the database it was given.
  */
-export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(options: AppOptions): Promise<ExampleApp> {
   const { redis, db, mode } = options
   // Only redlayer's and the Redis servers' metrics: prom-client's default process metrics fail
   // `promtool check metrics` (gauges named `nodejs_active_handles_total`).
@@ -88,7 +110,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     instances: options.instances ?? 1,
   })
   const locks = createLockManager({ ...shared, namespace: 'lock' })
-  const sessions = createSessionStore({ ...shared, namespace: 'session', maxEvents: 1_000 })
+  const ownerSecret = options.sessionSecret === undefined ? {} : { ownerSecret: options.sessionSecret }
+  const sessions = createSessionStore({ ...shared, ...ownerSecret, namespace: 'session', maxEvents: 1_000 })
+  // ADR-0041: a login token lives its lifetime (idle = absolute: reading one is one call, no touch).
+  const logins = new Logins(
+    createSessionStore({ ...shared, ...ownerSecret, namespace: 'login', idleTtl: '1h', absoluteTtl: '1h' }),
+  )
+  const users = new Users(db)
   const repository = new EntityRepository(db)
   const service = new EntityService({ repository, entities, queries })
 
@@ -105,10 +133,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     evictions: new EvictionTracker(ALERT_THRESHOLDS.evictionWindowMs),
   }
 
-  const app = Fastify({ logger: withSafeSerializers(options.logger ?? false) })
-  app.setErrorHandler(errorHandler())
-  // The session store holds nothing of its own when given the guard: nothing to close.
-  app.addHook('onClose', async () => {
+  // One error-log budget for both listeners: an outage logs a few lines, not a few per listener.
+  const onError = errorHandler()
+  const api = server(options.logger, onError)
+  const admin = server(options.logger, onError)
+  // The session stores hold nothing of their own when given the guard: nothing to close.
+  api.addHook('onClose', async () => {
+    await admin.close()
     await locks.close()
     await Promise.allSettled([entities.close(), queries.close(), limiter[Symbol.asyncDispose]()])
     await guard[Symbol.asyncDispose]()
@@ -116,36 +147,45 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics.close()
   })
 
-  await app.register(healthRoutes({ redis, mode, guard, db }))
-  await app.register(monitoringRoutes(registry, monitoring))
-  await app.register(statusPageRoutes)
-  await app.register(
-    async (api) => {
-      // ADR-0012: every API route is limited per client: its API key (hashed: a key is a secret and
-      // never goes into Redis as such) or its address.
-      await api.register(rateLimitPlugin, {
+  const health = healthRoutes({ redis, mode, guard, db })
+  await api.register(health)
+  await api.register(
+    async (scope) => {
+      // ADR-0041: the caller is known before the limit is taken, so the limit is per user; an
+      // anonymous request has no subject and counts against its address (ADR-0012: IPv6 by /64).
+      authenticate(scope, logins)
+      await scope.register(rateLimitPlugin, {
         limiter,
-        subject: (request) => {
-          const key = request.headers['x-api-key']
-          return typeof key === 'string' && key !== ''
-            ? `key:${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`
-            : `ip:${request.ip}`
-        },
+        subject: (request) => (request.identity ? `user:${request.identity.userId}` : undefined),
       })
-      await api.register(entityRoutes(service, db))
-      await api.register(sessionRoutes(sessions))
-      await api.register(
-        jobRoutes({
-          locks,
-          db,
-          repository,
-          batchSize: options.recountBatchSize ?? 100,
-          afterBatch: options.afterRecountBatch,
-        }),
-      )
+      await scope.register(authRoutes(users, logins))
+      await scope.register(entityRoutes(service, db))
+      await scope.register(sessionRoutes(sessions))
     },
     { prefix: '/api' },
   )
+
+  adminAccess(admin, options.adminToken)
+  await admin.register(health)
+  await admin.register(monitoringRoutes(registry, monitoring))
+  await admin.register(statusPageRoutes)
+  await admin.register(
+    jobRoutes({
+      locks,
+      db,
+      repository,
+      batchSize: options.recountBatchSize ?? 100,
+      afterBatch: options.afterRecountBatch,
+    }),
+  )
+  return { api, admin }
+}
+
+/** One listener: the app's error handler, safe log serializers, bounded JSON bodies. */
+function server(logger: AppOptions['logger'], onError: ReturnType<typeof errorHandler>): FastifyInstance {
+  const app = Fastify({ logger: withSafeSerializers(logger ?? false), bodyLimit: MAX_BODY_BYTES })
+  app.setErrorHandler(onError)
+  boundedJsonBodies(app)
   return app
 }
 

@@ -17,7 +17,8 @@ export const exampleNamespaces = {
   query: {
     prefix: 'cache:query',
     description: 'query results, by a hash of the normalized query',
-    ttl: { default: '2m', min: '30s', max: '5m' },
+    // max 15m: a result lives its 2m TTL plus the 10m grace the app serves it for (ADR-0020).
+    ttl: { default: '2m', min: '30s', max: '15m' },
     flushClass: 'safe',
     whenRedisDown: 'serve-stale',
     memoryBudgetBytes: 40 * 1024 ** 2,
@@ -42,6 +43,15 @@ export const exampleNamespaces = {
     memoryBudgetBytes: 50 * 1024 ** 2,
     adr: 'ADR-0033',
   },
+  login: {
+    prefix: 'login',
+    description: 'login sessions: the bearer tokens of signed-in users',
+    ttl: { default: '1h', min: '5m', max: '12h', mode: 'sliding' },
+    flushClass: 'disruptive',
+    whenRedisDown: 'fail-closed',
+    memoryBudgetBytes: 10 * 1024 ** 2,
+    adr: 'ADR-0041',
+  },
   lock: {
     prefix: 'lock',
     description: 'lock tokens and fencing counters',
@@ -58,7 +68,7 @@ export const exampleNamespaces = {
     ttl: { default: '1h', min: '5m', max: '24h' },
     flushClass: 'safe',
     whenRedisDown: 'bypass',
-    memoryBudgetBytes: 30 * 1024 ** 2,
+    memoryBudgetBytes: 20 * 1024 ** 2,
     adr: 'ADR-0011',
   },
 } as const satisfies Record<string, NamespaceDefinition>

@@ -1,6 +1,14 @@
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { checkRedisHealth, describeRedisConfig, isRedlayerError, loadRedisConfig } from '@redlayer/connection'
+import {
+  checkRedisHealth,
+  describeRedisConfig,
+  isRedlayerError,
+  loadRedisConfig,
+  RedlayerError,
+} from '@redlayer/connection'
 import { evictionRisk, persistenceRisk } from '@redlayer/keyspace'
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { type AppConfig, loadAppConfig, redactDatabaseUrl } from './app-config.js'
 import { openDatabase } from './db/database.js'
@@ -16,8 +24,8 @@ export interface StartAppOptions {
   write: (text: string) => void
   /** Aborted with the signal name ('SIGINT', 'SIGTERM') to stop the app and clean up. */
   signal: AbortSignal
-  /** Called once the app listens, with its base URL. */
-  onListening?: (url: string) => void
+  /** Called once the app listens, with the base URLs of the API and of the admin listener. */
+  onListening?: (url: string, adminUrl: string) => void
 }
 
 const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 }
@@ -94,8 +102,8 @@ export async function startApp({ env, write, signal, onListening }: StartAppOpti
       )
       return 1
     }
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      write(`${configs.app.host}:${configs.app.port} is in use: set PORT (and HOST) to a free address.`)
+    if (isRedlayerError(error, 'E_ADDRESS_IN_USE')) {
+      write(error.message)
       return 1
     }
     throw error
@@ -116,7 +124,7 @@ async function serve(
       ? `Database: PostgreSQL at ${redactDatabaseUrl(config.databaseUrl)}${seeded ? `, seeded ${seeded} entities` : ''}`
       : `Database: embedded PGlite (in memory; set DATABASE_URL for PostgreSQL), seeded ${seeded} entities`,
   )
-  const app = await buildApp({
+  const { api, admin } = await buildApp({
     redis: redis.client,
     mode: redis.config.mode,
     keyPrefix: redis.config.keyPrefix,
@@ -128,29 +136,58 @@ async function serve(
     },
     instances: config.instances,
     logger: { level: 'warn' },
+    adminToken: config.adminToken,
+    sessionSecret: config.sessionSecrets ?? [randomBytes(32).toString('base64url')],
   })
   try {
-    await app.listen({ port: config.port, host: config.host })
-    const address = app.server.address()
-    const port = typeof address === 'object' && address ? address.port : config.port
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
+    const url = await listen(api, config.host, config.port, 'PORT (HOST)')
+    const adminUrl = await listen(admin, config.adminHost, config.adminPort, 'ADMIN_PORT (ADMIN_HOST)')
     write(
       [
         `Listening on ${url} (Redis ${redis.config.mode}${redis.local ? `, the local redis-server on port ${redis.local.port}` : ''})`,
-        `  status page       ${url}/status`,
+        `  API               ${url}/api/entities, /api/users, /api/login, /api/sessions`,
         `  health            ${url}/health`,
-        `  Redis report      ${url}/monitoring/redis`,
-        `  Prometheus        ${url}/metrics`,
-        `  API               ${url}/api/entities, /api/sessions, POST /api/jobs/recount`,
+        `Admin on ${adminUrl} (${config.adminToken ? 'ADMIN_TOKEN required' : 'this machine only, no token'})`,
+        `  status page       ${adminUrl}/status`,
+        `  Redis report      ${adminUrl}/monitoring/redis`,
+        `  Prometheus        ${adminUrl}/metrics`,
+        `  recount job       POST ${adminUrl}/jobs/recount`,
+        ...(config.sessionSecrets
+          ? []
+          : ['SESSION_SECRET is unset: session ids are keyed for this process only (set it for several).']),
         'Ctrl-C stops it.',
       ].join('\n'),
     )
-    onListening?.(url)
+    onListening?.(url, adminUrl)
     if (!signal.aborted) await once(signal, 'abort')
     write(`Stopping (${String(signal.reason)}).`)
     return SIGNAL_EXIT_CODES[String(signal.reason)] ?? 0
   } finally {
-    await app.close()
+    await api.close()
   }
+}
+
+/**
+ * Listens on `host:port` and answers the URL a browser on this machine can open; an address in
+ * use is `E_ADDRESS_IN_USE`, naming the variables that choose it.
+ */
+async function listen(
+  app: FastifyInstance,
+  hostname: string,
+  wanted: number,
+  variables: string,
+): Promise<string> {
+  try {
+    await app.listen({ port: wanted, host: hostname })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+    throw new RedlayerError(
+      'E_ADDRESS_IN_USE',
+      `${hostname}:${wanted} is in use: set ${variables} to a free address.`,
+    )
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : wanted
+  const host = hostname.includes(':') ? `[${hostname}]` : hostname
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`
 }

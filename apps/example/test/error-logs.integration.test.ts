@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { startAppFixture } from './app-fixture.js'
+import { signIn, startAppFixture, TEST_PASSWORD } from './app-fixture.js'
 
 // Issue 17: what the logs of a failing app say. A session whose keys were corrupted (a script
 // then fails with WRONGTYPE, an ioredis ReplyError carrying every key and argument) and an
@@ -20,11 +20,12 @@ describe('the logs of errors and outages', () => {
       },
     })
     await using f = await startAppFixture({ logger: { level: 'info', stream } })
+    const userName = 'user-4242-secret'
+    const headers = await signIn(f.app, userName)
     const request = (method: 'GET' | 'POST', url: string, payload?: object) =>
-      f.app.inject({ method, url, ...(payload && { payload }) })
+      f.app.inject({ method, url, headers, ...(payload && { payload }) })
 
-    const userId = 'user-4242-secret'
-    const created = await request('POST', '/api/sessions', { userId, state: { note: 'state-value-secret' } })
+    const created = await request('POST', '/api/sessions', { state: { note: 'state-value-secret' } })
     expect(created.statusCode).toBe(201)
     const { id } = created.json<{ id: string }>()
     expect(
@@ -32,10 +33,10 @@ describe('the logs of errors and outages', () => {
         .statusCode,
     ).toBe(201)
 
-    // Every hash of the app's keyspace becomes a string: the session scripts then fail.
+    // Every hash of the chat sessions becomes a string: the session scripts then fail.
     let cursor = '0'
     do {
-      const [next, keys] = await f.client.scan(cursor, 'MATCH', `${f.keyPrefix}:*`, 'COUNT', 100)
+      const [next, keys] = await f.client.scan(cursor, 'MATCH', `${f.keyPrefix}:session:*`, 'COUNT', 100)
       cursor = next
       for (const key of keys) {
         if ((await f.client.type(key)) === 'hash') {
@@ -66,7 +67,9 @@ describe('the logs of errors and outages', () => {
     expect(text).toContain('"command":"evalsha"')
     for (const secret of [
       id,
-      userId,
+      userName,
+      headers.authorization.slice('Bearer '.length),
+      TEST_PASSWORD,
       f.keyPrefix,
       'state-value-secret',
       'event-value-secret',

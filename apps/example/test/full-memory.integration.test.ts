@@ -2,7 +2,7 @@ import { Writable } from 'node:stream'
 import { fillMemory } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HealthReport } from '../src/routes/health-routes.js'
-import { type AppFixture, startAppFixture } from './app-fixture.js'
+import { type AppFixture, signIn, startAppFixture } from './app-fixture.js'
 
 // ADR-0013 end to end: Redis at its maxmemory under `noeviction` (the compose default) refuses
 // every write with OOM. Entity reads only need the database, so they stay 2xx; the limiter follows
@@ -27,12 +27,17 @@ afterAll(async () => {
   await fixture?.[Symbol.asyncDispose]()
 })
 
+let ops: { authorization: string }
+/** `/api/*` as the signed-in user `ops` on the API listener; the rest on the admin listener. */
 const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
-  fixture.app.inject({ method, url, headers: { 'x-api-key': 'oom' }, ...(payload ? { payload } : {}) })
+  url.startsWith('/api/')
+    ? fixture.app.inject({ method, url, headers: ops, ...(payload ? { payload } : {}) })
+    : fixture.admin.inject({ method, url })
 
 describe('with a full Redis (OOM under noeviction)', () => {
   it('serves entity reads from the database, refuses session writes with a typed 503, reports degraded', async () => {
-    const session = (await call('POST', '/api/sessions', { userId: 'ops' })).json<{ id: string }>()
+    ops = await signIn(fixture.app, 'ops')
+    const session = (await call('POST', '/api/sessions', {})).json<{ id: string }>()
     expect((await call('GET', '/api/entities/2')).statusCode).toBe(200)
     const full = await fillMemory([fixture.server])
     let eventId: string
@@ -53,8 +58,8 @@ describe('with a full Redis (OOM under noeviction)', () => {
       })
       eventId = String(refused.headers['redlayer-event-id'])
       expect(eventId).toMatch(/^[A-Za-z0-9_-]{22}$/)
-      expect((await call('POST', '/api/sessions', { userId: 'ops' })).statusCode).toBe(503)
-      expect((await call('POST', '/api/jobs/recount')).statusCode).toBe(503)
+      expect((await call('POST', '/api/sessions', {})).statusCode).toBe(503)
+      expect((await call('POST', '/jobs/recount')).statusCode).toBe(503)
 
       const health = await call('GET', '/health')
       expect(health.statusCode).toBe(200)

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exampleKeyspace } from '../src/keyspace.js'
 import type { MonitoringReport } from '../src/monitoring/monitoring-report.js'
 import type { HealthReport } from '../src/routes/health-routes.js'
-import { type AppFixture, startAppFixture } from './app-fixture.js'
+import { type AppFixture, signIn, startAppFixture } from './app-fixture.js'
 import { alertExpressions, dashboardExpressions, metricNames } from './deploy-files.js'
 import { promtool } from './promtool.js'
 
-// /health, /metrics (through promtool) and /monitoring/redis over a real redis-server.
+// /health, /metrics (through promtool) and /monitoring/redis over a real redis-server, on the
+// admin listener (ADR-0041).
 
 let fixture: AppFixture
 beforeAll(async () => {
@@ -16,7 +17,9 @@ afterAll(async () => {
   await fixture?.[Symbol.asyncDispose]()
 })
 
-const get = (url: string) => fixture.app.inject({ method: 'GET', url })
+// `/api/*` on the API listener; the rest (`/health` is on both) on the admin listener (ADR-0041).
+const get = (url: string) =>
+  (url.startsWith('/api/') ? fixture.app : fixture.admin).inject({ method: 'GET', url })
 
 async function traffic() {
   for (let id = 1; id <= 5; id++) {
@@ -24,8 +27,9 @@ async function traffic() {
     await get(`/api/entities/${id}`)
   }
   await get('/api/entities?kind=book')
-  await fixture.app.inject({ method: 'POST', url: '/api/sessions', payload: { userId: 'u1' } })
-  await fixture.app.inject({ method: 'POST', url: '/api/jobs/recount' })
+  const headers = await signIn(fixture.app, 'monitored')
+  await fixture.app.inject({ method: 'POST', url: '/api/sessions', headers, payload: {} })
+  await fixture.admin.inject({ method: 'POST', url: '/jobs/recount' })
 }
 
 describe('/health', () => {

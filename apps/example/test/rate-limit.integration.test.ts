@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AppFixture, startAppFixture } from './app-fixture.js'
+import { type AppFixture, signIn, startAppFixture } from './app-fixture.js'
 
-// ADR-0012: every API route is limited per client (API key or address), with the IETF RateLimit
+// ADR-0012, ADR-0041: every API route is limited per client (the signed-in user, else the address), with the IETF RateLimit
 // headers on every answer and a 429 with Retry-After once the bucket is empty.
 
 let fixture: AppFixture
@@ -15,13 +15,15 @@ afterAll(async () => {
   await fixture?.[Symbol.asyncDispose]()
 })
 
-const call = (apiKey: string, url = '/api/entities/2') =>
-  fixture.app.inject({ method: 'GET', url, headers: { 'x-api-key': apiKey } })
+type Headers = Record<string, string>
+const call = (headers: Headers, url = '/api/entities/2', remoteAddress = '127.0.0.1') =>
+  fixture.app.inject({ method: 'GET', url, headers, remoteAddress })
 
 describe('the API rate limit', () => {
   it('sends the RateLimit headers, then 429 with Retry-After and a JSON body once the bucket is empty', async () => {
+    const alice = await signIn(fixture.app, 'alice', '192.0.2.1')
     const answers = []
-    for (let i = 0; i < 4; i++) answers.push(await call('client-a'))
+    for (let i = 0; i < 4; i++) answers.push(await call(alice))
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 429])
     expect(answers[0]?.headers['ratelimit-policy']).toMatch(/^"burst";q=3;w=30$/)
     expect(answers.map((a) => a.headers.ratelimit)).toEqual([
@@ -39,16 +41,54 @@ describe('the API rate limit', () => {
     expect(denied?.body).toContain('"burst"')
   })
 
-  it('keeps one bucket per client: another API key, or no key (the address), is not affected', async () => {
-    for (let i = 0; i < 3; i++) await call('client-b')
-    expect((await call('client-b')).statusCode).toBe(429)
-    expect((await call('client-c')).statusCode).toBe(200)
-    const anonymous = await fixture.app.inject({ method: 'GET', url: '/api/entities/2' })
-    expect(anonymous.statusCode).toBe(200)
+  it('keys the bucket on the user, whatever the token or the address: a second login is no new bucket', async () => {
+    const bob = await signIn(fixture.app, 'bob', '192.0.2.2')
+    for (let i = 0; i < 3; i++) await call(bob, '/api/entities/2', `198.51.100.${i + 1}`)
+    expect((await call(bob)).statusCode).toBe(429)
+    const again = await signIn(fixture.app, 'bob', '192.0.2.3')
+    expect((await call(again, '/api/entities/2', '198.51.100.9')).statusCode).toBe(429)
+    // Another user, and the address bob came from, have buckets of their own.
+    expect((await call(await signIn(fixture.app, 'carol', '192.0.2.4'))).statusCode).toBe(200)
+    expect((await call({}, '/api/entities/2', '198.51.100.1')).statusCode).toBe(200)
   })
 
-  it('stores no API key in Redis: bucket keys carry a digest of it', async () => {
-    await call('very-secret-api-key')
+  it('keys anonymous requests on the address: rotating headers does not bypass it (issue 17)', async () => {
+    const statuses = []
+    for (let i = 0; i < 6; i++) {
+      const response = await call(
+        { 'x-api-key': `rotated-${i}`, 'user-agent': `agent-${i}` },
+        '/api/entities/2',
+        '203.0.113.5',
+      )
+      statuses.push(response.statusCode)
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429])
+    // A made-up token is refused outright, not served under a fresh bucket.
+    const forged = await call(
+      { authorization: 'Bearer 0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAA' },
+      '/api/entities/2',
+      '203.0.113.6',
+    )
+    expect(forged.statusCode).toBe(401)
+    expect(forged.headers['www-authenticate']).toMatch(/^Bearer /)
+    // Sign-up and log-in are limited by address too: no unbounded password guessing.
+    const guesses = []
+    for (let i = 0; i < 4; i++) {
+      const response = await fixture.app.inject({
+        method: 'POST',
+        url: '/api/login',
+        payload: { name: 'alice', password: `guess number ${i}` },
+        remoteAddress: '203.0.113.7',
+      })
+      guesses.push(response.statusCode)
+    }
+    expect(guesses).toEqual([401, 401, 401, 429])
+  })
+
+  it('keys a bucket on the user id, never on the token, which Redis holds only as its login session', async () => {
+    const headers = await signIn(fixture.app, 'dora', '192.0.2.5')
+    await call(headers)
+    const { userId } = (await call(headers, '/api/me')).json<{ userId: string }>()
     const [, keys] = await fixture.client.scan(
       '0',
       'MATCH',
@@ -56,22 +96,26 @@ describe('the API rate limit', () => {
       'COUNT',
       1000,
     )
-    expect(keys.length).toBeGreaterThan(0)
-    expect(keys.join(' ')).not.toContain('very-secret-api-key')
+    expect(keys.some((key) => key.includes(`user%3A${userId}}`))).toBe(true)
+    const token = headers.authorization.slice('Bearer '.length)
+    expect(keys.join(' ')).not.toContain(token)
   })
 
-  it('does not limit health, metrics, monitoring or the status page', async () => {
+  it('does not limit health, or the admin listener (metrics, monitoring, the status page)', async () => {
+    const health = await fixture.app.inject({ method: 'GET', url: '/health' })
+    expect(health.statusCode).toBe(200)
+    expect(health.headers.ratelimit).toBeUndefined()
     for (const url of ['/health', '/metrics', '/monitoring/redis', '/status']) {
-      const response = await fixture.app.inject({ method: 'GET', url })
+      const response = await fixture.admin.inject({ method: 'GET', url })
       expect(response.statusCode, url).toBe(200)
       expect(response.headers.ratelimit, url).toBeUndefined()
     }
   })
 
   it('counts the decisions in the metrics and the report', async () => {
-    const report = (await fixture.app.inject({ method: 'GET', url: '/monitoring/redis' })).json()
+    const report = (await fixture.admin.inject({ method: 'GET', url: '/monitoring/redis' })).json()
     expect(report.rateLimit.rejected).toBeGreaterThanOrEqual(2)
-    const metrics = (await fixture.app.inject({ method: 'GET', url: '/metrics' })).body
+    const metrics = (await fixture.admin.inject({ method: 'GET', url: '/metrics' })).body
     expect(metrics).toMatch(
       /^redlayer_ratelimit_decisions_total\{limiter="api",outcome="denied"\} [2-9]\d*$/m,
     )

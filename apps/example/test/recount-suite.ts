@@ -21,7 +21,7 @@ export function describeRecountJob(start: StartFixture): void {
     await fixture?.[Symbol.asyncDispose]()
   })
 
-  const recount = (query = '') => fixture.app.inject({ method: 'POST', url: `/api/jobs/recount${query}` })
+  const recount = (query = '') => fixture.admin.inject({ method: 'POST', url: `/jobs/recount${query}` })
 
   async function expectedCounts() {
     const rows = await fixture.db.query<{ kind: string; n: number }>(
@@ -30,7 +30,7 @@ export function describeRecountJob(start: StartFixture): void {
     return rows.map((r) => ({ kind: r.kind, entities: r.n }))
   }
 
-  describe('POST /api/jobs/recount', () => {
+  describe('POST /jobs/recount (admin listener)', () => {
     it('writes the counts in batches, stamped with the run fence', async () => {
       const response = await recount()
       expect(response.statusCode).toBe(200)

@@ -19,7 +19,7 @@ async function run({ env, onWrite }: Run) {
   const stop = (reason: string) => controller.abort(reason)
   let health: unknown
   const code = await startApp({
-    env: { PORT: '0', ...env },
+    env: { PORT: '0', ADMIN_PORT: '0', ...env },
     write: (text) => {
       blocks.push(text)
       onWrite?.(text, stop)
@@ -164,7 +164,14 @@ describe('when the app cannot serve', () => {
         env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, PORT: String(port) },
       })
       expect(code).toBe(1)
-      expect(output).toContain(`127.0.0.1:${port} is in use: set PORT`)
+      expect(output).toContain(`127.0.0.1:${port} is in use: set PORT (HOST) to a free address.`)
+      const admin = await run({
+        env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, ADMIN_PORT: String(port) },
+      })
+      expect(admin.code).toBe(1)
+      expect(admin.output).toContain(
+        `127.0.0.1:${port} is in use: set ADMIN_PORT (ADMIN_HOST) to a free address.`,
+      )
     } finally {
       blocker.close()
     }

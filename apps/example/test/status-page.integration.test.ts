@@ -8,7 +8,7 @@ import { exampleKeyspace } from '../src/keyspace.js'
 import { type AppFixture, startAppFixture } from './app-fixture.js'
 
 // The status page as a person sees it, in headless Chromium (Debian's `chromium`, which
-// `npm test` installs when run as root), against the app listening on a loopback port.
+// `npm test` installs when run as root), against the app's admin listener on a loopback port.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const FLAGS = [
@@ -26,6 +26,7 @@ let fixture: AppFixture
 let context: BrowserContext
 let page: Page
 let base: string
+let apiBase: string
 let profile: string
 
 beforeAll(async () => {
@@ -42,10 +43,12 @@ beforeAll(async () => {
     rateLimits: { name: 'burst', capacity: 2, refill: { tokens: 1, interval: '30s' } },
     auditMaxAgeMs: 0,
   })
-  base = await fixture.app.listen({ port: 0, host: '127.0.0.1' })
-  // Some keys in every data namespace the page lists.
-  for (const id of [1, 2, 3])
-    await fetch(`${base}/api/entities/${id}`, { headers: { 'x-api-key': `warm-${id}` } })
+  // The page is on the admin listener; the API on its own (ADR-0041).
+  base = await fixture.admin.listen({ port: 0, host: '127.0.0.1' })
+  apiBase = await fixture.app.listen({ port: 0, host: '127.0.0.1' })
+  // Some keys in every data namespace the page lists, each from an address of its own (the limit
+  // of anonymous requests is per address).
+  for (const id of [1, 2, 3]) await fetchFrom(`10.0.0.${id}`, `/api/entities/${id}`)
   profile = mkdtempSync(join(tmpdir(), 'redlayer-chromium-'))
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -61,6 +64,10 @@ afterAll(async () => {
   await fixture?.[Symbol.asyncDispose]()
   if (profile) rmSync(profile, { recursive: true, force: true })
 })
+
+/** A request of an anonymous client at `address` (in process: a loopback socket has one address). */
+const fetchFrom = (address: string, url: string) =>
+  fixture.app.inject({ method: 'GET', url, remoteAddress: address })
 
 // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a person reads.
 const text = (selector: string) => page.locator(selector).innerText()
@@ -95,7 +102,7 @@ describe('the status page', () => {
 
   it('updates the numbers by itself: rate-limit rejections appear without a reload', async () => {
     const before = Number((await text('#rejections')).replace(/,/g, ''))
-    for (let i = 0; i < 4; i++) await fetch(`${base}/api/entities/1`, { headers: { 'x-api-key': 'eager' } })
+    for (let i = 0; i < 4; i++) await fetch(`${apiBase}/api/entities/1`)
     await expect
       .poll(async () => Number((await text('#rejections')).replace(/,/g, '')), { timeout: 10_000 })
       .toBe(before + 2)
@@ -107,9 +114,7 @@ describe('the status page', () => {
       const deadline = Date.now() + 15_000
       while ((await text('#breaker')) !== 'open') {
         if (Date.now() > deadline) throw new Error('the page never showed the breaker open')
-        await Promise.all(
-          [4, 5, 6].map((id) => fetch(`${base}/api/entities/${id}`, { headers: { 'x-api-key': `k${id}` } })),
-        )
+        await Promise.all([4, 5, 6].map((id) => fetchFrom(`10.0.1.${id}`, `/api/entities/${id}`)))
         await sleep(100)
       }
       await page.locator('#health[data-status="degraded"]').waitFor({ timeout: 10_000 })

@@ -339,17 +339,12 @@ export class SessionStore<N extends string = string> {
   /**
    * Whether the session id names a session of this owner: its owner hash is the owner's under one
    * of the store's owner secrets (ADR-0033). Decided from the id alone, without a round trip; a
-   * string that is not a session id is owned by no one. With an owner secret, no one can make an
-   * id that passes for another owner's.
+   * string that is not a session id is `E_INVALID_SESSION_ID`, as for every other method. With an
+   * owner secret, no one can make an id that passes for another owner's.
    */
   isOwnedBy(sessionId: string, owner: { appName: string; userId: string }): boolean {
     const { appName, userId } = valid(ownerSchema, owner, 'session owner')
-    let hash: string
-    try {
-      hash = parseSessionId(sessionId).owner
-    } catch {
-      return false
-    }
+    const hash = parseSessionId(sessionId).owner
     return ownerHashes(appName, userId, this.#ownerSecrets).includes(hash)
   }
 

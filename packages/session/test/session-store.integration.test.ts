@@ -166,7 +166,9 @@ describe.each(kinds)('session store on %s', (kind) => {
     expect(after.every((s) => !f.store.isOwnedBy(s.id, owner))).toBe(true)
     for (const id of [...before, ...after.map((s) => s.id)]) expect(rotated.isOwnedBy(id, owner)).toBe(true)
     expect(rotated.isOwnedBy(before[0] as string, { appName: 'chat', userId: '1235' })).toBe(false)
-    expect(rotated.isOwnedBy('not an id', owner)).toBe(false)
+    expect(() => rotated.isOwnedBy('not an id', owner)).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_SESSION_ID' }),
+    )
 
     // Page by page across both indexes: the current secret's sessions first, each once.
     const seen: string[] = []

@@ -10,6 +10,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   E_INVALID_ID: 400,
   E_INVALID_VALUE: 400,
   E_INVALID_SESSION_ID: 400,
+  E_TOO_MANY_FIELDS: 400,
+  E_UNAUTHENTICATED: 401,
+  E_NOT_FOUND: 404,
+  E_USER_EXISTS: 409,
   E_FENCED: 409,
   E_LOCK_LOST: 409,
   E_REDIS_UNAVAILABLE: 503,
@@ -18,6 +22,8 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
   409: 'Conflict',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -71,6 +77,7 @@ function sendError(
           message: MESSAGES[outcomeOf(error)],
         })
       }
+      if (status === 401) reply.header('www-authenticate', 'Bearer realm="redlayer-example"')
       return reply
         .code(status)
         .send({ statusCode: status, error: REASONS[status], code: error.code, message: error.message })

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto'
+import { RedlayerError } from '@redlayer/connection'
 import type { EventSelection, SessionStore } from '@redlayer/session'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { requireUser } from '../auth/authenticate.js'
+import { APP_NAME } from '../auth/logins.js'
 import { input } from '../http/request-input.js'
 import type { ExampleNamespace } from '../keyspace.js'
 
-/** The application name sessions are filed under (the owner is app + user, ADR-0033). */
-export const SESSION_APP = 'redlayer-example'
-
-const userId = z.string().min(1).max(128)
 const sessionParam = z.object({ id: z.string().min(1).max(64) })
-const createBody = z.object({ userId, state: z.record(z.string(), z.unknown()).optional() })
+const createBody = z.object({ state: z.record(z.string(), z.unknown()).optional() })
 const eventBody = z.object({
   id: z.string().min(1).max(128).optional(),
   type: z.string().min(1).max(64),
@@ -33,33 +32,42 @@ function selection(events: string): EventSelection {
   return { last: Number(events.slice('last:'.length)) }
 }
 
-const notFound = (id: string) => ({ statusCode: 404, error: 'Not Found', message: `no session ${id}` })
+// Neither a missing session nor someone else's is named in the answer.
+const notFound = () => new RedlayerError('E_NOT_FOUND', 'no such session')
 
 /**
- * Chat sessions over HTTP through `@redlayer/session`: create, append events, read, list a user's.
+ * Chat sessions over HTTP through `@redlayer/session`: create, append events, read, list the
+ * caller's. Every route needs a signed-in user and touches only that user's sessions (ADR-0041):
+ * a session of someone else answers 404, as one that does not exist, so ids cannot be probed.
  * While Redis is down every call answers 503 with a JSON body (fail-closed, ADR-0013).
  */
 export function sessionRoutes(sessions: SessionStore<ExampleNamespace>) {
+  /** The caller's session id from the path; 404 when it is not the caller's (decided from the id). */
+  const ownedSession = (request: FastifyRequest): string => {
+    const { userId } = requireUser(request)
+    const { id } = input(sessionParam, request.params, 'path')
+    if (!sessions.isOwnedBy(id, { appName: APP_NAME, userId })) throw notFound()
+    return id
+  }
+
   return async (api: FastifyInstance) => {
     api.post('/sessions', async (request, reply) => {
+      const { userId } = requireUser(request)
       const body = input(createBody, request.body, 'body')
-      const session = await sessions.create({
-        appName: SESSION_APP,
-        userId: body.userId,
-        state: body.state ?? {},
-      })
+      const session = await sessions.create({ appName: APP_NAME, userId, state: body.state ?? {} })
       return reply.code(201).header('location', `/api/sessions/${session.id}`).send(session)
     })
 
-    api.get('/sessions/:id', async (request, reply) => {
-      const { id } = input(sessionParam, request.params, 'path')
+    api.get('/sessions/:id', async (request) => {
+      const id = ownedSession(request)
       const { events } = input(readQuery, request.query, 'query')
       const session = await sessions.get(id, { events: selection(events) })
-      return session ?? reply.code(404).send(notFound(id))
+      if (session === null) throw notFound()
+      return session
     })
 
     api.post('/sessions/:id/events', async (request, reply) => {
-      const { id } = input(sessionParam, request.params, 'path')
+      const id = ownedSession(request)
       const { expectedVersion, ...event } = input(eventBody, request.body, 'body')
       // ADR-0013: the event id is the retry's key. Chosen here when the client sent none, and
       // returned with every answer (also a 503 whose outcome is unknown), so a retry with it is
@@ -84,16 +92,16 @@ export function sessionRoutes(sessions: SessionStore<ExampleNamespace>) {
             message: `the session is at version ${result.currentVersion}: read it and retry`,
           })
         case 'not-found':
-          return reply.code(404).send(notFound(id))
+          throw notFound()
       }
     })
 
-    api.get('/users/:userId/sessions', async (request) => {
-      const params = input(z.object({ userId }), request.params, 'path')
+    api.get('/sessions', async (request) => {
+      const { userId } = requireUser(request)
       const { limit, cursor } = input(listQuery, request.query, 'query')
       return sessions.listSessions({
-        appName: SESSION_APP,
-        userId: params.userId,
+        appName: APP_NAME,
+        userId,
         limit,
         ...(cursor === undefined ? {} : { cursor }),
       })
