@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { loadAppConfig } from '../src/app-config.js'
 import { ALERT_THRESHOLDS } from '../src/monitoring/thresholds.js'
 import { alertExpressions, dashboardExpressions, deployPath, repoRoot } from './deploy-files.js'
 import { promtool } from './promtool.js'
@@ -27,7 +28,15 @@ describe('Prometheus', () => {
   })
 
   it('accepts the scrape config and the rule file it loads (promtool check config)', () => {
-    const { status, output } = promtool(['check', 'config', deploy('prometheus/prometheus.yml')])
+    // The config reads the admin token from the compose secret's path: checked here as a copy
+    // beside its rule file, with a token file of its own in place of the secret.
+    const config = readFileSync(deploy('prometheus/prometheus.yml'), 'utf8')
+    expect(config).toContain('credentials_file: /run/secrets/admin-token')
+    writeFileSync(join(scratch, 'admin-token'), 'a'.repeat(32))
+    writeFileSync(join(scratch, 'alerts.yml'), readFileSync(deploy('prometheus/alerts.yml')))
+    const copy = join(scratch, 'prometheus.yml')
+    writeFileSync(copy, config.replace('/run/secrets/admin-token', join(scratch, 'admin-token')))
+    const { status, output } = promtool(['check', 'config', copy])
     expect(output).toContain('SUCCESS: 1 rule files found')
     expect(status).toBe(0)
   })
@@ -88,5 +97,17 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(repoRoot, 'deploy/example/Dockerfile'))).toBe(true)
     for (const service of ['example', 'prometheus', 'grafana'])
       expect(compose).toMatch(new RegExp(`^ {2}${service}:$`, 'm'))
+  })
+
+  it('opens the admin listener to the network only with its token, which Prometheus scrapes with (ADR-0041)', () => {
+    const compose = readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')
+    expect(compose).toMatch(/^ {6}ADMIN_HOST: 0\.0\.0\.0$/m)
+    expect(compose).toMatch(/^ {6}ADMIN_TOKEN: \$\{ADMIN_TOKEN:-\}$/m)
+    expect(compose).toMatch(/^ {4}secrets: \[admin-token\]$/m)
+    expect(compose).toMatch(/^ {2}admin-token:\n {4}environment: ADMIN_TOKEN$/m)
+    const config = readFileSync(deploy('prometheus/prometheus.yml'), 'utf8')
+    expect(config).toContain('targets: ["example:3001"]')
+    // What the app refuses without the token, the compose file cannot start by mistake.
+    expect(() => loadAppConfig({ ADMIN_HOST: '0.0.0.0', ADMIN_TOKEN: '' })).toThrow(/ADMIN_TOKEN: required/)
   })
 })
