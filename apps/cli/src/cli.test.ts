@@ -63,7 +63,7 @@ describe('runCli without Redis', () => {
     const unknown = await run(['flush', 'nope'])
     expect(unknown.stdout).toBe('')
     expect(unknown.stderr).toBe(
-      'redlayer flush: unknown namespace "nope"; the keyspace declares entity, query, ratelimit, session, lock, ai',
+      'redlayer flush: unknown namespace "nope"; the keyspace declares entity, query, ratelimit, session, login, lock, ai',
     )
     const option = await run(['flush', 'entity', '--what'])
     expect(option.stderr).toContain("Unknown option '--what'")

@@ -57,6 +57,7 @@ describe('redlayer namespaces', () => {
       ['query', 'shop:cache:query::*', 'safe'],
       ['ratelimit', 'shop:ratelimit::*', 'disruptive'],
       ['session', 'shop:session::*', 'disruptive'],
+      ['login', 'shop:login::*', 'disruptive'],
       ['lock', 'shop:lock::*', 'forbidden'],
       ['ai', 'shop:ai::*', 'safe'],
     ])

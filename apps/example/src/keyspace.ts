@@ -60,7 +60,7 @@ export const exampleNamespaces = {
     whenRedisDown: 'fail-closed',
     memoryBudgetBytes: 10 * 1024 ** 2,
     adr: 'ADR-0030',
-    untimedKeys: ['{*}:fence'],
+    untimedKeys: ['{*}*:fence'],
   },
   ai: {
     prefix: 'ai',

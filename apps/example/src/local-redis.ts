@@ -156,5 +156,9 @@ async function startLocalRedis(): Promise<RedisProcess> {
   } catch (error) {
     throw new Error('@redlayer/testkit (a development dependency) is not installed', { cause: error })
   }
-  return testkit.startRedis()
+  // Issue 17: settings `redlayer doctor` passes (deploy/redis/redis.conf's): an AOF under the
+  // locks, a memory limit with noeviction. It lives in the process's temporary directory.
+  return testkit.startRedis({
+    config: ['appendonly yes', 'appendfsync everysec', 'maxmemory 256mb', 'maxmemory-policy noeviction'],
+  })
 }

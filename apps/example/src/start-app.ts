@@ -62,10 +62,8 @@ export async function startApp({ env, write, signal, onListening }: StartAppOpti
     write(formatKeyspaceReport(keyspace))
     // ADR-0013 / ADR-0030: a server whose settings break a declared guarantee (an eviction policy
     // that may evict the locks, no persistence under them) is refused at start, naming the
-    // namespaces and the guarantee. The local redis-server started above lives and dies with this
-    // process, so a restart that forgets cannot happen under a running app: it needs no persistence.
+    // namespaces and the guarantee. The local redis-server started above passes (AOF, noeviction).
     const nodes = health.mode === 'cluster' ? health.nodes : [health]
-    const { local } = redis
     const risks = nodes.flatMap((node) => [
       ...(node.maxmemoryPolicy === null
         ? []
@@ -75,9 +73,7 @@ export async function startApp({ env, write, signal, onListening }: StartAppOpti
               fix: 'maxmemory-policy noeviction',
             },
           ]),
-      ...(local === undefined
-        ? [{ risk: persistenceRisk(node.persistence, keyspace.namespaces), fix: 'appendonly yes' }]
-        : []),
+      { risk: persistenceRisk(node.persistence, keyspace.namespaces), fix: 'appendonly yes' },
     ])
     const broken = risks.find(({ risk }) => risk.status === 'fail')
     if (broken !== undefined) {

@@ -14,7 +14,7 @@ import { KeyWaiters } from './key-waiters.js'
 import { L1 } from './l1.js'
 import { abortable } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
-import { type IdKeys, RedisStore, TAG_RETENTION_MS, Unconfirmed } from './redis-store.js'
+import { type IdKeys, RedisStore, tagRetention, Unconfirmed } from './redis-store.js'
 import { SingleFlight } from './single-flight.js'
 import { TieredReader } from './tiered-reader.js'
 import {
@@ -58,6 +58,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #fills: FillCoordinator<N>
   readonly #epochKey: string
   readonly #deleteRetentionMs: number
+  readonly #tagRetentionMs: number
   readonly #onStateChange: (change: StateChange) => void
   readonly #whenRedisDown: DegradationMode
   #closed = false
@@ -80,6 +81,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       o.hardTimeoutMs ?? 0,
       o.distributed?.leaseTtlMs ?? 0,
     )
+    this.#tagRetentionMs = tagRetention(o.keyspace.namespace(o.namespace).ttl.maxMs)
     this.#l1 = o.l1 === undefined ? undefined : new L1(o.l1)
     const origin = randomBytes(16).toString('hex')
     this.#bus =
@@ -103,7 +105,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       epochKey: this.#epochKey,
       tagKey: (tag) => this.#tagKey(tag),
       deleteRetentionMs: this.#deleteRetentionMs,
-      tagRetentionMs: TAG_RETENTION_MS,
+      tagRetentionMs: this.#tagRetentionMs,
       replayIntervalMs: o.replayIntervalMs,
       maxPending: o.maxPendingInvalidations,
     })
@@ -115,6 +117,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       log: this.#log,
       epochKey: this.#epochKey,
       tagKey: (tag) => this.#tagKey(tag),
+      tagRetentionMs: this.#tagRetentionMs,
       whenRedisDown: this.#whenRedisDown,
     })
     this.#writer = new EntryWriter({
@@ -284,7 +287,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#l1?.deleteTagged(new Set(list))
     const done = await this.#store.bumpVersions(
       list.map((tag) => this.#tagKey(tag)),
-      TAG_RETENTION_MS,
+      this.#tagRetentionMs,
     )
     if (done instanceof Unconfirmed) {
       this.#log.queue(() => this.#log.pending.addTags(list))

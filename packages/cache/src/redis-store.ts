@@ -69,8 +69,14 @@ interface ReadBatch {
  */
 export const ABSENT = -1
 
-/** ADR-0020: how long a tag's version key outlives its last bump (values extend it when written). */
-export const TAG_RETENTION_MS = 24 * 3_600_000
+/**
+ * ADR-0020: how long a tag's version key outlives its last bump (values extend it when written):
+ * 24 h, or the namespace's maximum TTL when shorter. No value lives longer than that maximum,
+ * so a version key kept longer protects nothing, and would break the keyspace's TTL bound.
+ */
+export function tagRetention(namespaceMaxMs: number): number {
+  return Math.min(24 * 3_600_000, namespaceMaxMs)
+}
 
 /** A delete version as stored (decimal microseconds), 0 when absent (never deleted). */
 function versionOf(raw: Buffer | null | undefined): number {

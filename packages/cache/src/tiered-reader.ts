@@ -8,7 +8,6 @@ import {
   type IdKeys,
   type RedisStore,
   type StoredValue,
-  TAG_RETENTION_MS,
   UNAVAILABLE,
 } from './redis-store.js'
 import type { Found, ReadResult, Versions } from './types.js'
@@ -24,6 +23,8 @@ export interface TieredReaderOptions {
   readonly log: InvalidationLog
   readonly epochKey: string
   readonly tagKey: (tag: string) => string
+  /** How long a tag's version key outlives its last bump or creation (`tagRetention`). */
+  readonly tagRetentionMs: number
   readonly whenRedisDown: DegradationMode
 }
 
@@ -239,7 +240,7 @@ export class TieredReader {
     if (missing === undefined) return versions
     const made = await this.#r.store.ensureVersions(
       missing.map((tag) => this.#r.tagKey(tag)),
-      TAG_RETENTION_MS,
+      this.#r.tagRetentionMs,
     )
     if (made === UNAVAILABLE) return undefined
     const ensured = new Map(versions.tags)

@@ -189,6 +189,14 @@ describe.each(topologiesFromEnv())('cache on %s', (kind) => {
     expect(await lifeOf('long')).toBeLessThanOrEqual(3_600_000)
     expect(await lifeOf('long')).toBeGreaterThan(3_600_000 - 60_000)
     expect(await cache.get('long')).toBe(2)
+    // Tag version keys too: created, extended by a write and bumped, never past the maximum.
+    await cache.getOrSet('tagged', async () => 3, { tags: ['t1'] })
+    await cache.invalidateTags(['t1', 't2'])
+    for (const tag of ['t1', 't2']) {
+      const life = await f.redis.pttl(f.keyspace.key('entity', 'tag', tag))
+      expect(life, tag).toBeGreaterThan(0)
+      expect(life, tag).toBeLessThanOrEqual(3_600_000)
+    }
   })
 
   it('serves the graced value when the loader fails or is slow, and times out a slow loader', async () => {

@@ -70,7 +70,7 @@ export const NAMESPACE_KIND_DEFAULTS: Readonly<
     flushClass: 'forbidden',
     whenRedisDown: 'fail-closed',
     // ADR-0030: a resource's fence counter outlives its leases.
-    untimedKeys: ['{*}:fence'],
+    untimedKeys: ['{*}*:fence'],
   },
   session: {
     description: 'sessions',

@@ -45,7 +45,7 @@ describe.each(topologiesFromEnv())('auditKeyspace on %s', (kind) => {
       prefix: `untimed${randomBytes(6).toString('hex')}`,
       namespaces: {
         cache: { kind: 'cache' }, // untimed: epoch
-        lock: { kind: 'lock' }, // untimed: {*}:fence
+        lock: { kind: 'lock' }, // untimed: {*}*:fence
       },
     })
     await Promise.all([
@@ -53,12 +53,14 @@ describe.each(topologiesFromEnv())('auditKeyspace on %s', (kind) => {
       client.set(keyspace.key('cache', 'epoch-like'), '1'),
       client.set(keyspace.family('lock', 'invoice', 7).key('fence'), '9'),
       client.set(keyspace.family('lock', 'job').key('fence'), '3'),
+      // A grouped resource (['jobs', 'entity-counts']): the fence follows the name.
+      client.set(keyspace.family('lock', 'jobs').key('entity-counts', 'fence'), '5'),
       client.set(keyspace.family('lock', 'job').key('owner'), 't'),
     ])
     const audit = await auditKeyspace(client, keyspace, { sampleSize: 0 })
     const of = (name: string) => audit.namespaces.find((ns) => ns.namespace === name)
     expect(of('cache')).toMatchObject({ keys: 2, untimed: 1, withoutTtl: 1 })
-    expect(of('lock')).toMatchObject({ keys: 3, untimed: 2, withoutTtl: 1 })
+    expect(of('lock')).toMatchObject({ keys: 4, untimed: 3, withoutTtl: 1 })
   })
 
   it('counts keys, missing TTLs, TTLs above max, estimated memory and budget use per namespace', async () => {
