@@ -3,13 +3,7 @@ import type { CacheBus } from './bus.js'
 import { type CacheEntry, decodeEntry } from './entry-codec.js'
 import type { InvalidationLog } from './invalidation-log.js'
 import type { L1 } from './l1.js'
-import {
-  ABSENT,
-  type IdKeys,
-  type RedisStore,
-  type StoredValue,
-  UNAVAILABLE,
-} from './redis-store.js'
+import { ABSENT, type IdKeys, type RedisStore, type StoredValue, UNAVAILABLE } from './redis-store.js'
 import type { Found, ReadResult, Versions } from './types.js'
 
 /** The tag versions of a read that met no tag (shared, never written to). */

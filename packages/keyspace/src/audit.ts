@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { FlushClass } from './definition.js'
 import type { Keyspace } from './keyspace.js'
-import { mastersToScan, nodeLabel, perKeyPipeline, scanBatches } from './scan.js'
+import { mastersToScan, nodeLabel, perKeyPipeline } from './scan.js'
 
 export interface AuditOptions {
   /** Keys per namespace whose MEMORY USAGE is measured (reservoir sample); 50 by default. */
@@ -16,7 +16,18 @@ export interface AuditOptions {
   /** How many keys that belong to no namespace to show; 5 by default. */
   examples?: number
   signal?: AbortSignal
+  /**
+   * Runs each round trip of the audit: a SCAN page with the PTTLs of its keys, or the MEMORY
+   * USAGE of a node's sample. Give `(call) => guard.run('monitoring.audit', call)` and each page
+   * is a guarded call of its own, bounded by the command timeout, however large the keyspace
+   * (issue 17: one call for the whole audit timed out at 300 000 keys). Runs them as they are by
+   * default.
+   */
+  step?: <T>(call: () => Promise<T>) => Promise<T>
 }
+
+/** Each round trip as it is. */
+const direct = <T>(call: () => Promise<T>): Promise<T> => call()
 
 export interface NamespaceAudit {
   readonly namespace: string
@@ -103,27 +114,20 @@ export async function auditKeyspace<N extends string>(
   let scanned = 0
   let complete = true
 
+  const step = options.step ?? direct
   scan: for (const node of mastersToScan(redis)) {
     nodes.push(nodeLabel(node))
-    for await (const keys of scanBatches(node, keyspace.scanPattern, scanCount, options.signal)) {
-      const owned: { key: string; name: N }[] = []
+    let cursor = '0'
+    do {
+      options.signal?.throwIfAborted()
+      const page = await step(() => scanPage(node, cursor, keyspace, scanCount))
+      cursor = page.cursor
+      const { keys, owned, ttls } = page
       for (const key of keys) {
-        const name = keyspace.classify(key)
-        if (name !== undefined) owned.push({ key, name })
-        else {
-          unclassified.count++
-          if (unclassified.examples.length < examples)
-            unclassified.examples.push(key.slice(0, EXAMPLE_LENGTH))
-        }
+        if (keyspace.classify(key) !== undefined) continue
+        unclassified.count++
+        if (unclassified.examples.length < examples) unclassified.examples.push(key.slice(0, EXAMPLE_LENGTH))
       }
-      const ttls =
-        owned.length === 0
-          ? []
-          : await perKeyPipeline(
-              node,
-              ['pttl'],
-              owned.map((o) => o.key),
-            )
       owned.forEach(({ key, name }, i) => {
         const pttl = Number(ttls[i])
         if (pttl === -2) return // expired or deleted since the SCAN
@@ -145,13 +149,13 @@ export async function auditKeyspace<N extends string>(
         complete = false
         break scan
       }
-    }
+    } while (cursor !== '0')
   }
 
   const namespaces: NamespaceAudit[] = []
   for (const ns of keyspace.namespaces) {
     const tally = tallies.get(ns.name) as Tally
-    const sizes = await measure(tally.sample, options.signal)
+    const sizes = await measure(tally.sample, step, options.signal)
     const mean = sizes.length === 0 ? undefined : sizes.reduce((sum, size) => sum + size, 0) / sizes.length
     const estimatedBytes = mean === undefined ? undefined : Math.round(mean * tally.keys)
     namespaces.push({
@@ -174,17 +178,42 @@ export async function auditKeyspace<N extends string>(
   return { nodes, scanned, complete, memoryIsEstimate: true, namespaces, unclassified }
 }
 
+/** One SCAN page of a node, with the PTTL of each key a namespace owns (one more round trip). */
+async function scanPage<N extends string>(node: Redis, cursor: string, keyspace: Keyspace<N>, count: number) {
+  const [next, keys] = await node.scan(cursor, 'MATCH', keyspace.scanPattern, 'COUNT', count)
+  const owned: { key: string; name: N }[] = []
+  for (const key of keys) {
+    const name = keyspace.classify(key)
+    if (name !== undefined) owned.push({ key, name })
+  }
+  const ttls =
+    owned.length === 0
+      ? []
+      : await perKeyPipeline(
+          node,
+          ['pttl'],
+          owned.map((o) => o.key),
+        )
+  return { cursor: next, keys, owned, ttls }
+}
+
 /** MEMORY USAGE of each sampled key, one pipeline per node; keys gone since the scan are skipped. */
-async function measure(sample: readonly Sample[], signal?: AbortSignal): Promise<number[]> {
+async function measure(
+  sample: readonly Sample[],
+  step: NonNullable<AuditOptions['step']>,
+  signal?: AbortSignal,
+): Promise<number[]> {
   const byNode = new Map<Redis, Sample[]>()
   for (const entry of sample) byNode.set(entry.node, [...(byNode.get(entry.node) ?? []), entry])
   const sizes: number[] = []
   for (const [node, entries] of byNode) {
     signal?.throwIfAborted()
-    const replies = await perKeyPipeline(
-      node,
-      ['memory', 'usage'],
-      entries.map((e) => e.key),
+    const replies = await step(() =>
+      perKeyPipeline(
+        node,
+        ['memory', 'usage'],
+        entries.map((e) => e.key),
+      ),
     )
     for (const reply of replies) if (typeof reply === 'number') sizes.push(reply)
   }

@@ -120,6 +120,42 @@ describe.each(topologiesFromEnv())('auditKeyspace on %s', (kind) => {
     expect(audit.scanned).toBeLessThan(120)
   })
 
+  it('runs every round trip through `step`: a page of SCAN and PTTL at a time, then the samples', async () => {
+    const keyspace = auditedKeyspace()
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => client.set(keyspace.key('entity', i), 'v', 'PX', 60_000)),
+    )
+    let steps = 0
+    let inside = false
+    const audit = await auditKeyspace(client, keyspace, {
+      scanCount: 20,
+      sampleSize: 5,
+      step: async (call) => {
+        expect(inside).toBe(false) // one round trip at a time, none nested
+        inside = true
+        steps++
+        try {
+          return await call()
+        } finally {
+          inside = false
+        }
+      },
+    })
+    expect(audit.namespaces[0]).toMatchObject({ keys: 200, sampledKeys: 5 })
+    // Many short steps, not one: 200 keys at SCAN COUNT 20 are ten pages or more (COUNT is a
+    // hint; a page holds at most about twice as many here), plus the sample's.
+    expect(steps).toBeGreaterThanOrEqual(200 / 40 + 1)
+    // A step that fails fails the audit with its error (the caller's guard decides what it means).
+    const refused = new Error('the guard refused the page')
+    await expect(
+      auditKeyspace(client, keyspace, {
+        step: async () => {
+          throw refused
+        },
+      }),
+    ).rejects.toBe(refused)
+  })
+
   it('rejects bad options and honours an aborted signal', async () => {
     const keyspace = auditedKeyspace()
     await expect(auditKeyspace(client, keyspace, { sampleSize: -1 })).rejects.toSatisfy((error) =>

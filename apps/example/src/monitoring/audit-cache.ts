@@ -1,6 +1,6 @@
 import type { RedisClient } from '@redlayer/connection'
 import { auditKeyspace, type Keyspace, type KeyspaceAudit } from '@redlayer/keyspace'
-import type { RedisGuard } from '@redlayer/resilience'
+import { isRedisUnavailableError, type RedisGuard } from '@redlayer/resilience'
 
 export interface AuditCacheOptions {
   redis: RedisClient
@@ -22,8 +22,9 @@ export interface CachedAudit {
 
 /**
  * The keyspace audit (ADR-0011) for the monitoring report and the metrics, taken at most once per
- * `maxAgeMs` however many requests ask (concurrent askers share one run) and bounded in keys. While
- * Redis is unavailable it keeps answering with the last audit, or null.
+ * `maxAgeMs` however many requests ask (concurrent askers share one run) and bounded in keys, a
+ * guarded call per page. While Redis is unavailable it keeps answering with the last audit (its
+ * `takenAt` says how old), or null.
  */
 export class AuditCache {
   readonly #options: Required<AuditCacheOptions>
@@ -48,14 +49,19 @@ export class AuditCache {
 
   async #take(): Promise<CachedAudit | null> {
     const { redis, keyspace, guard, maxKeys, sampleSize } = this.#options
-    const audit = await guard.run(
-      'monitoring.audit',
-      () => auditKeyspace(redis, keyspace, { maxKeys, sampleSize }),
-      {
-        fallback: () => null,
-      },
-    )
-    if (audit) this.#last = { audit, takenAt: Date.now() }
+    // Issue 17: each page of the audit is a guarded call of its own (`monitoring.audit`, kept out
+    // of the operation window), so a large keyspace is many short calls under the command
+    // timeout, not one that times out and counts as an outage.
+    try {
+      const audit = await auditKeyspace(redis, keyspace, {
+        maxKeys,
+        sampleSize,
+        step: (call) => guard.run('monitoring.audit', call),
+      })
+      this.#last = { audit, takenAt: Date.now() }
+    } catch (error) {
+      if (!isRedisUnavailableError(error)) throw error
+    }
     return this.#last
   }
 }
