@@ -14,6 +14,15 @@ const percent = (share) => {
 }
 const count = (n) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US'))
 const ms = (n) => `${n.toFixed(2)} ms`
+/** How long ago `iso` was, against the report's clock (`now`), as a person reads it. */
+const ago = (iso, now) => {
+  const seconds = Math.max(0, Math.round((Date.parse(now) - Date.parse(iso)) / 1000))
+  return seconds < 90 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`
+}
+const clock = (element, iso) => {
+  element.textContent = iso ? new Date(iso).toLocaleTimeString() : 'never'
+  element.dateTime = iso ?? ''
+}
 
 function cell(row, text, number = false) {
   const td = document.createElement('td')
@@ -91,10 +100,14 @@ function render(report, health) {
   $('health').textContent = health.status
   $('health').dataset.status = health.status
   $('mode').textContent = report.redis.mode
+  // Which server the app talks to, and as what: what changes at a Sentinel failover.
+  $('address').textContent = health.redis.address ?? 'unavailable'
+  $('role').textContent = health.redis.role ?? 'unknown'
+  $('health-checked').textContent = ago(health.checkedAt, report.generatedAt)
+  $('health-checked').dateTime = health.checkedAt
   $('breaker').textContent = report.redis.breaker
   $('breaker').dataset.state = report.redis.breaker
-  $('updated').textContent = new Date(report.generatedAt).toLocaleTimeString()
-  $('updated').dateTime = report.generatedAt
+  clock($('updated'), report.generatedAt)
   $('hit-ratio').textContent = percent(report.cache.hitRatio)
   $('rejections').textContent = count(report.rateLimit.rejected)
   $('admitted').textContent = count(report.rateLimit.allowed)
@@ -114,9 +127,12 @@ function render(report, health) {
     : 'unavailable'
   $('evictions').textContent = server ? count(server.recentEvictions) : 'unavailable'
   renderNamespaces(report.keyspace.namespaces)
-  $('audit-time').textContent = report.keyspace.takenAt
-    ? new Date(report.keyspace.takenAt).toLocaleTimeString()
-    : 'never'
+  clock($('audit-time'), report.keyspace.takenAt)
+  const audit = $('audit-age')
+  audit.dataset.stale = String(report.keyspace.stale === true)
+  audit.textContent = report.keyspace.takenAt
+    ? `(${ago(report.keyspace.takenAt, report.generatedAt)}${report.keyspace.stale ? ', stale: Redis is unavailable, a newer audit could not be taken' : ''})`
+    : ''
   renderAlerts(report.alerts)
   renderSlow(report.operations.slow.recent)
 }

@@ -55,6 +55,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** How long a keyspace audit is reused by the report and the metrics (10 s). */
   auditMaxAgeMs?: number
+  /** How far back the report's operation window reaches (5 min, the Prometheus rules' range). */
+  operationWindowMs?: number
   /** `ADMIN_TOKEN`: what the admin listener asks of every request; open without one (ADR-0041). */
   adminToken?: string | undefined
   /**
@@ -90,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<ExampleApp> {
   // Only redlayer's and the Redis servers' metrics: prom-client's default process metrics fail
   // `promtool check metrics` (gauges named `nodejs_active_handles_total`).
   const registry = new Registry()
-  const window = new OperationWindow()
+  const window = new OperationWindow(undefined, options.operationWindowMs)
   const metrics = createRedlayerMetrics({ registry })
   // ADR-0040: every Redis operation the breaker sees also feeds the report's rolling window.
   const stopRecording = recordOperations(window)

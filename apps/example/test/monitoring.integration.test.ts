@@ -43,6 +43,7 @@ describe('/health', () => {
       redis: {
         mode: 'standalone',
         ok: true,
+        address: `127.0.0.1:${fixture.server.port}`,
         role: 'master',
         breaker: 'closed',
         latencyMs: expect.any(Number),
@@ -171,6 +172,9 @@ describe('/monitoring/redis', () => {
     expect(entity?.hitRatio).toBeGreaterThan(0)
     expect(report.keyspace.namespaces.find((ns) => ns.namespace === 'session')?.keys).toBeGreaterThan(0)
     expect(report.keyspace.unclassifiedKeys).toBe(0)
+    // A fresh audit (auditMaxAgeMs 0 here), with its age.
+    expect(report.keyspace).toMatchObject({ stale: false, ageMs: expect.any(Number), complete: true })
+    expect(report.keyspace.ageMs).toBeLessThan(60_000)
     expect(report.thresholds).toMatchObject({ memoryWarning: 0.8, memoryCritical: 0.9, errorRate: 0.05 })
     // Latency is not asserted (the machine is shared): a slow-operation warning may hold.
     expect(report.alerts.filter((a) => a.name !== 'RedisSlowOperations')).toEqual([])

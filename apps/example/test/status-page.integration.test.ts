@@ -80,6 +80,11 @@ describe('the status page', () => {
     expect(await text('#health')).toBe('ok')
     expect(await text('#breaker')).toBe('closed')
     expect(await text('#mode')).toBe('standalone')
+    // Which server, as what, and how old each figure is.
+    expect(await text('#address')).toBe(`127.0.0.1:${fixture.server.port}`)
+    expect(await text('#role')).toBe('master')
+    expect(await text('#health-checked')).toMatch(/^\d+ s ago$/)
+    await expect.poll(() => text('#audit-age'), { timeout: 10_000 }).toMatch(/^\(\d+ s ago\)$/)
 
     const rows = page.locator('#namespaces tr')
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(exampleKeyspace.namespaces.length)
@@ -120,10 +125,19 @@ describe('the status page', () => {
       await page.locator('#health[data-status="degraded"]').waitFor({ timeout: 10_000 })
       await expect.poll(() => text('#alerts'), { timeout: 10_000 }).toContain('RedisBreakerOpen')
       expect(await text('#memory')).toBe('unavailable')
+      await expect.poll(() => text('#address'), { timeout: 10_000 }).toBe('unavailable')
+      // The audit shown is the one from before the outage, and says so.
+      await expect
+        .poll(() => text('#audit-age'), { timeout: 10_000 })
+        .toContain('stale: Redis is unavailable')
+      expect(await page.locator('#audit-age').getAttribute('data-stale')).toBe('true')
     } finally {
       fixture.server.resume()
     }
     await expect.poll(() => text('#breaker'), { timeout: 15_000 }).toBe('closed')
     await page.locator('#health[data-status="ok"]').waitFor({ timeout: 10_000 })
+    await expect
+      .poll(() => page.locator('#audit-age').getAttribute('data-stale'), { timeout: 10_000 })
+      .toBe('false')
   })
 })

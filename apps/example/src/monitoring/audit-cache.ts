@@ -18,6 +18,8 @@ export interface CachedAudit {
   readonly audit: KeyspaceAudit
   /** When it was taken, epoch ms. */
   readonly takenAt: number
+  /** True when a newer audit was due but could not be taken (Redis unavailable): an old figure. */
+  readonly stale: boolean
 }
 
 /**
@@ -58,9 +60,10 @@ export class AuditCache {
         sampleSize,
         step: (call) => guard.run('monitoring.audit', call),
       })
-      this.#last = { audit, takenAt: Date.now() }
+      this.#last = { audit, takenAt: Date.now(), stale: false }
     } catch (error) {
       if (!isRedisUnavailableError(error)) throw error
+      if (this.#last) this.#last = { ...this.#last, stale: true }
     }
     return this.#last
   }

@@ -61,6 +61,10 @@ export interface MonitoringReport {
   readonly rateLimit: { readonly allowed: number; readonly rejected: number; readonly degraded: number }
   readonly keyspace: {
     readonly takenAt: string | null
+    /** How old the audit is when the report is made, ms. */
+    readonly ageMs: number | null
+    /** The audit is older than it should be: a newer one could not be taken (Redis unavailable). */
+    readonly stale: boolean | null
     readonly complete: boolean | null
     readonly scanned: number | null
     readonly unclassifiedKeys: number | null
@@ -160,6 +164,8 @@ export async function buildMonitoringReport(
     },
     keyspace: {
       takenAt: audit ? new Date(audit.takenAt).toISOString() : null,
+      ageMs: audit ? Math.max(0, now - audit.takenAt) : null,
+      stale: audit?.stale ?? null,
       complete: audit?.audit.complete ?? null,
       scanned: audit?.audit.scanned ?? null,
       unclassifiedKeys: audit?.audit.unclassified.count ?? null,

@@ -16,6 +16,8 @@ export interface HealthReport {
   readonly redis: {
     readonly mode: RedisMode
     readonly ok: boolean
+    /** host:port of the server the client talks to (the primary on Sentinel, the masters on Cluster); null while it cannot. */
+    readonly address: string | null
     readonly role: string | null
     readonly latencyMs: number | null
     readonly breaker: BreakerState
@@ -46,6 +48,7 @@ async function redisPart(sources: HealthSources): Promise<HealthReport['redis']>
     return {
       mode,
       ok: false,
+      address: null,
       role: null,
       latencyMs: null,
       breaker: guard.state,
@@ -61,6 +64,7 @@ async function redisPart(sources: HealthSources): Promise<HealthReport['redis']>
   return {
     mode,
     ok: health.ok && refusal === undefined,
+    address: health.address,
     role: health.role,
     latencyMs: health.latencyMs,
     breaker: guard.state,
