@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls'
 import { Redis } from 'ioredis'
 
 export interface NodeAddress {
@@ -8,6 +9,8 @@ export interface NodeAddress {
 /** A node to administer: its address and, when it requires one, its password. */
 export interface AdminTarget extends NodeAddress {
   readonly password?: string | undefined
+  /** TLS options (its CA) for a node that listens with TLS only. */
+  readonly tls?: ConnectionOptions | undefined
 }
 
 /**
@@ -20,6 +23,7 @@ export async function withAdminClient<T>(node: AdminTarget, fn: (redis: Redis) =
     host: node.host,
     port: node.port,
     password: node.password,
+    ...(node.tls === undefined ? {} : { tls: node.tls }),
     lazyConnect: true,
     connectTimeout: 1_000,
     commandTimeout: 1_000,

@@ -50,6 +50,7 @@ export { CLUSTER_SLOTS, type ClusterOptions, RedisCluster, startCluster } from '
 export { RedisProcess, type RedisProcessOptions, startRedis } from './redis-process.js'
 export { SentinelGroup, type SentinelGroupOptions, startSentinelGroup } from './sentinel-group.js'
 export { SlotMigration } from './slot-migration.js'
+export { makeTestCertificates, type TestCertificates, tlsEnv } from './tls-certificates.js'
 export {
   type ClusterTopology,
   type SentinelTopology,

@@ -11,6 +11,7 @@ import { redisCliBinary } from './redis-binary.js'
 import { assertPassword, passwordEnv, RedisProcess } from './redis-process.js'
 import { replicaCaughtUp } from './replica-caught-up.js'
 import { SlotMigration } from './slot-migration.js'
+import { type TestCertificates, tlsEnv } from './tls-certificates.js'
 
 const run = promisify(execFile)
 
@@ -21,6 +22,8 @@ export interface ClusterOptions {
   config?: readonly string[]
   /** A password every node requires (also used between nodes and by redis-cli). */
   password?: string
+  /** Every node listens with TLS only (clients and the cluster bus), with these certificates. */
+  tls?: TestCertificates
   /** Masters, each with one replica; 3 by default (the minimum Redis Cluster accepts). */
   masters?: number
   /** Bound on the whole start, readiness included. */
@@ -64,9 +67,11 @@ export class RedisCluster implements AsyncDisposable {
           config: [
             ...sharedConfig('cluster-node.conf'),
             `cluster-port ${ports[count + index]}`,
+            ...(options.tls ? ['tls-cluster yes'] : []),
             ...(options.config ?? []),
           ],
           password: options.password,
+          tls: options.tls,
         }),
       ),
     )
@@ -81,6 +86,7 @@ export class RedisCluster implements AsyncDisposable {
           '--cluster-replicas',
           '1',
           '--cluster-yes',
+          ...(options.tls ? ['--tls', '--cacert', options.tls.caFile] : []),
         ],
         {
           timeout: readyTimeoutMs,
@@ -111,6 +117,7 @@ export class RedisCluster implements AsyncDisposable {
       REDIS_MODE: 'cluster',
       REDIS_CLUSTER_NODES: this.nodes.map((node) => `${node.host}:${node.port}`).join(','),
       ...passwordEnv(this.nodes[0]?.password),
+      ...tlsEnv(this.nodes[0]?.certificates),
     }
   }
 

@@ -1,12 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { ConnectionOptions } from 'node:tls'
 import { freePort } from './free-port.js'
 import { retryOnPortClash } from './port-clash.js'
 import { track } from './process-registry.js'
 import { redisServerBinary } from './redis-binary.js'
+import { type TestCertificates, tlsServerConfig } from './tls-certificates.js'
 
 export interface RedisProcessOptions {
   /** A fixed port; a free one is picked when omitted. */
@@ -20,6 +22,11 @@ export interface RedisProcessOptions {
   password?: string
   /** Start in Sentinel mode (`redis-server sentinel.conf --sentinel`). */
   sentinel?: boolean
+  /**
+   * Listen with TLS only, with these certificates (`makeTestCertificates()`): `port` is then the
+   * TLS port, and replication (and a sentinel's connections to the nodes) use TLS too.
+   */
+  tls?: TestCertificates
   /** How long to wait for the server to accept connections. */
   startTimeoutMs?: number
 }
@@ -68,7 +75,17 @@ export class RedisProcess implements AsyncDisposable {
   }
 
   get url(): string {
-    return `redis://${this.host}:${this.port}`
+    return `${this.#options.tls ? 'rediss' : 'redis'}://${this.host}:${this.port}`
+  }
+
+  /** The certificates it listens with (TLS only), or undefined for plain TCP. */
+  get certificates(): TestCertificates | undefined {
+    return this.#options.tls
+  }
+
+  /** What a client needs to reach it over TLS (its CA), or undefined for plain TCP. */
+  get tls(): ConnectionOptions | undefined {
+    return this.#options.tls && { ca: readFileSync(this.#options.tls.caFile) }
   }
 
   get address(): { host: string; port: number } {
@@ -147,6 +164,7 @@ export class RedisProcess implements AsyncDisposable {
       'protected-mode no',
     ]
     if (!this.#options.sentinel) lines.push('save ""', 'appendonly no')
+    if (this.#options.tls) lines.push(...tlsServerConfig(this.#options.tls, this.port))
     if (this.password !== undefined) {
       lines.push(`requirepass ${this.password}`)
       if (!this.#options.sentinel) lines.push(`masterauth ${this.password}`)

@@ -7,12 +7,15 @@ import { pollUntil, type WaitOptions } from './poll.js'
 import { retryOnPortClash } from './port-clash.js'
 import { assertPassword, passwordEnv, RedisProcess } from './redis-process.js'
 import { replicaCaughtUp } from './replica-caught-up.js'
+import { type TestCertificates, tlsEnv } from './tls-certificates.js'
 
 export interface SentinelGroupOptions {
   /** Extra redis.conf directives for the primary and the replica. */
   config?: readonly string[]
   /** A password the primary and the replica require (the sentinels use it to reach them). */
   password?: string
+  /** Every node and sentinel listens with TLS only, with these certificates. */
+  tls?: TestCertificates
   /** The master group name the sentinels monitor. */
   name?: string
   /** How many sentinels must agree that the primary is down; 2 of the 3 by default. */
@@ -78,8 +81,18 @@ export class SentinelGroup implements AsyncDisposable {
     // Data nodes first, then the sentinels: a sentinel that finds a node not listening yet
     // retries only after a second, and meanwhile marks it down.
     const [primary, replica] = await startAll([
-      RedisProcess.start({ port: primaryPort, config: dataConfig, password: options.password }),
-      RedisProcess.start({ port: replicaPort, config: dataConfig, password: options.password }),
+      RedisProcess.start({
+        port: primaryPort,
+        config: dataConfig,
+        password: options.password,
+        tls: options.tls,
+      }),
+      RedisProcess.start({
+        port: replicaPort,
+        config: dataConfig,
+        password: options.password,
+        tls: options.tls,
+      }),
     ])
     if (!primary || !replica) throw new Error('data nodes did not start')
     const sentinels: RedisProcess[] = []
@@ -93,7 +106,7 @@ export class SentinelGroup implements AsyncDisposable {
       sentinels.push(
         ...(await startAll(
           sentinelPorts.map((port, index) =>
-            RedisProcess.start({ port, sentinel: true, config: sentinelConfig(index) }),
+            RedisProcess.start({ port, sentinel: true, config: sentinelConfig(index), tls: options.tls }),
           ),
         )),
       )
@@ -118,6 +131,7 @@ export class SentinelGroup implements AsyncDisposable {
       REDIS_SENTINELS: this.sentinels.map((sentinel) => `${sentinel.host}:${sentinel.port}`).join(','),
       REDIS_SENTINEL_NAME: this.name,
       ...passwordEnv(this.nodes[0]?.password),
+      ...tlsEnv(this.nodes[0]?.certificates),
     }
   }
 

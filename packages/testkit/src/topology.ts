@@ -1,6 +1,7 @@
 import { RedisCluster } from './redis-cluster.js'
 import { passwordEnv, type RedisProcess, startRedis } from './redis-process.js'
 import { SentinelGroup } from './sentinel-group.js'
+import { type TestCertificates, tlsEnv } from './tls-certificates.js'
 
 // ADR-0015: standalone, then Sentinel, then Cluster, switched by configuration only. Every
 // integration suite runs the same test code on each, connecting through the env below.
@@ -12,6 +13,11 @@ export interface TopologyOptions {
   config?: readonly string[]
   /** A password every data node requires; `env` then carries REDIS_PASSWORD. */
   password?: string
+  /**
+   * Every process listens with TLS only, with these certificates (`makeTestCertificates()`);
+   * `env` then carries REDIS_TLS and REDIS_TLS_CA_FILE.
+   */
+  tls?: TestCertificates
   /** Bound on the start, readiness included. */
   readyTimeoutMs?: number
   signal?: AbortSignal
@@ -60,12 +66,18 @@ async function start(kind: TopologyKind, options: TopologyOptions): Promise<Topo
       const server = await startRedis({
         config: options.config,
         password: options.password,
+        tls: options.tls,
         startTimeoutMs: options.readyTimeoutMs,
       })
       return {
         kind,
         server,
-        env: { REDIS_MODE: 'standalone', REDIS_URL: server.url, ...passwordEnv(server.password) },
+        env: {
+          REDIS_MODE: 'standalone',
+          REDIS_URL: server.url,
+          ...passwordEnv(server.password),
+          ...tlsEnv(server.certificates),
+        },
         processes: [server],
         [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
       }

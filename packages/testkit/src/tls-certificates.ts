@@ -66,7 +66,10 @@ export function makeTestCertificates(): TestCertificates {
   }
 }
 
-/** redis.conf lines that make a server listen with TLS only, on `port`. */
+/**
+ * redis.conf lines that make a server listen with TLS only, on `port`: clients, replication (a
+ * replica to its primary, a sentinel to the nodes it watches) and the cluster bus alike.
+ */
 export function tlsServerConfig(certificates: TestCertificates, port: number): string[] {
   return [
     'port 0',
@@ -75,5 +78,11 @@ export function tlsServerConfig(certificates: TestCertificates, port: number): s
     `tls-key-file ${certificates.keyFile}`,
     `tls-ca-cert-file ${certificates.caFile}`,
     'tls-auth-clients no',
+    'tls-replication yes',
   ]
+}
+
+/** What `loadRedisConfig` reads to reach servers of these certificates: TLS, and their CA. */
+export function tlsEnv(certificates: TestCertificates | undefined): Record<string, string> {
+  return certificates === undefined ? {} : { REDIS_TLS: 'true', REDIS_TLS_CA_FILE: certificates.caFile }
 }
