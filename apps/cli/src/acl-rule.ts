@@ -1,48 +1,115 @@
-import type { ResolvedNamespace } from '@redlayer/keyspace'
+import type { NamespaceKind, ResolvedNamespace } from '@redlayer/keyspace'
 
 /**
- * The commands a service using redlayer sends, read from the packages (ADR-0010, ADR-0011):
- * data commands through the @read/@write categories minus @dangerous (KEYS, FLUSHDB, FLUSHALL,
- * CONFIG, SORT, MIGRATE, RESTORE, INFO...), then the few that redlayer needs back.
+ * What every redlayer client sends whatever the package (ADR-0010): the handshake (HELLO for RESP3,
+ * CLIENT SETNAME, SELECT of a REDIS_URL /db), the ready check and health (INFO, PING), the
+ * packages' Lua through ioredis `defineCommand` (EVALSHA, then EVAL on NOSCRIPT), and what a
+ * Cluster client needs (the slot map, CLUSTER INFO, READONLY on replicas' connections, ASKING on
+ * a redirection). AUTH is always allowed.
  */
-export const ACL_COMMAND_RULES = [
-  '-@all',
-  '+@read',
-  '+@write',
-  '-@dangerous',
-  // Lua through ioredis defineCommand (cache, ratelimit, lock, session): EVALSHA, EVAL on NOSCRIPT.
-  '+evalsha',
-  '+eval',
-  // Scripts read the clock with TIME (ADR-0012, ADR-0030).
-  '+time',
-  // flushNamespace and cache clear walk the namespace with SCAN and delete with UNLINK (ADR-0011).
-  '+scan',
-  '+unlink',
-  // The cache bus and the lock release wake-ups (ADR-0020, ADR-0030).
-  '+publish',
-  '+subscribe',
-  '+unsubscribe',
-  // Lock and session writes may wait for replicas (WAIT).
-  '+wait',
-  // checkRedisHealth (PING, INFO) and the ioredis ready check (INFO).
-  '+ping',
-  '+info',
-  // The connection itself: CLIENT SETNAME (connectionName), SELECT of a REDIS_URL /db.
-  '+client|setname',
-  '+select',
-  // Cluster clients: the slot map (CLUSTER SLOTS), the ready check and health (CLUSTER INFO), ASK redirections.
-  '+cluster|slots',
-  '+cluster|info',
-  '+asking',
+export const ACL_CONNECTION_COMMANDS = [
+  'hello',
+  'client|setname',
+  'select',
+  'info',
+  'ping',
+  'quit',
+  'evalsha',
+  'eval',
+  'cluster|slots',
+  'cluster|info',
+  'readonly',
+  'asking',
 ] as const
+
+/**
+ * Issue 17: the commands each package sends, its scripts' included (a script runs with its
+ * caller's rights), and nothing else: read from the packages' Lua and measured with INFO
+ * commandstats while `apps/cli/test/package-drivers.ts` drives each public API.
+ */
+export const ACL_PACKAGE_COMMANDS: Readonly<Record<NamespaceKind, readonly string[]>> = {
+  // Entries, tag and delete versions, the epoch (scripts); MGET of a batch; the bus and the
+  // distributed single-flight lease (PUBLISH, SUBSCRIBE); clear walks with SCAN and UNLINK.
+  cache: [
+    'get',
+    'mget',
+    'set',
+    'del',
+    'exists',
+    'pexpire',
+    'pttl',
+    'time',
+    'publish',
+    'subscribe',
+    'unsubscribe',
+    'scan',
+    'unlink',
+  ],
+  // The token bucket script: buckets are strings read and written with Redis TIME; reset deletes.
+  ratelimit: ['get', 'set', 'del', 'time'],
+  // Leases, fence counters, semaphores as sorted sets (scripts); release wake-ups; WAIT for replicas.
+  lock: [
+    'get',
+    'set',
+    'del',
+    'incr',
+    'pexpire',
+    'pexpireat',
+    'pttl',
+    'time',
+    'zadd',
+    'zcard',
+    'zrange',
+    'zrem',
+    'zremrangebyscore',
+    'zscore',
+    'publish',
+    'subscribe',
+    'unsubscribe',
+    'wait',
+  ],
+  // Meta and state hashes, the event list, the event-id set, the owner index (scripts); the
+  // express store's reads, index and pages (SCAN); WAIT for the durability option.
+  session: [
+    'exists',
+    'hget',
+    'hgetall',
+    'hmget',
+    'hset',
+    'hdel',
+    'llen',
+    'lrange',
+    'ltrim',
+    'rpush',
+    'sadd',
+    'srem',
+    'smembers',
+    'zadd',
+    'zrange',
+    'zrem',
+    'pexpire',
+    'pttl',
+    'time',
+    'scan',
+    'unlink',
+    'wait',
+  ],
+}
+
+/** Packages whose keys include pub/sub channels (the cache bus, the lock release wake-ups). */
+const CHANNEL_PACKAGES: ReadonlySet<NamespaceKind> = new Set(['cache', 'lock'])
 
 export interface AclRule {
   readonly user: string
   readonly namespaces: readonly string[]
+  /** The packages the rule serves (each namespace's kind, or `--packages`). */
+  readonly packages: readonly NamespaceKind[]
   /** `~pattern` per namespace: the keys it may touch. */
   readonly keyPatterns: readonly string[]
-  /** `&pattern` per namespace: the pub/sub channels (the packages name them with keyspace keys). */
+  /** `&pattern` per namespace of a package that uses pub/sub (its channels are keys of it). */
   readonly channelPatterns: readonly string[]
+  /** `+command` for each command the packages and the connection send; nothing else. */
+  readonly commands: readonly string[]
   /** Every argument after `ACL SETUSER <user>`, in order. */
   readonly rules: readonly string[]
   /** The whole command, without a password: append `>password` or `#<sha256>` yourself. */
@@ -52,20 +119,33 @@ export interface AclRule {
 export const ACL_USER_NAME = /^[A-Za-z0-9_.-]{1,64}$/
 
 /**
- * An `ACL SETUSER` rule that confines a service to `namespaces`: their key patterns, the same
- * patterns for channels (the cache bus and lock release channels are keys of their namespace),
- * and the commands of `ACL_COMMAND_RULES`. `reset` first, so no earlier grant survives; no
- * password, which the operator adds (the CLI never handles secrets).
+ * An `ACL SETUSER` rule with the least rights a service needs for some namespaces, each used by
+ * the packages `uses` names: their key patterns, channel patterns only where that package uses
+ * pub/sub, and only the commands of those packages and of the connection (`-@all` first). `reset`
+ * first, so no earlier grant survives; no password, which the operator adds (the CLI never
+ * handles secrets).
  */
-export function buildAclRule(user: string, namespaces: readonly ResolvedNamespace[]): AclRule {
+export function buildAclRule(
+  user: string,
+  uses: readonly { readonly ns: ResolvedNamespace; readonly kind: NamespaceKind }[],
+): AclRule {
+  const namespaces = [...new Set(uses.map((use) => use.ns))]
+  const packages = [...new Set(uses.map((use) => use.kind))]
   const keyPatterns = namespaces.map((ns) => `~${ns.pattern}`)
-  const channelPatterns = namespaces.map((ns) => `&${ns.pattern}`)
-  const rules = ['reset', 'on', ...keyPatterns, ...channelPatterns, ...ACL_COMMAND_RULES]
+  const channelPatterns = [
+    ...new Set(uses.filter((use) => CHANNEL_PACKAGES.has(use.kind)).map((use) => `&${use.ns.pattern}`)),
+  ]
+  const commands = [
+    ...new Set([...ACL_CONNECTION_COMMANDS, ...packages.flatMap((kind) => ACL_PACKAGE_COMMANDS[kind])]),
+  ]
+  const rules = ['reset', 'on', ...keyPatterns, ...channelPatterns, '-@all', ...commands.map((c) => `+${c}`)]
   return {
     user,
     namespaces: namespaces.map((ns) => ns.name),
+    packages,
     keyPatterns,
     channelPatterns,
+    commands,
     rules,
     command: ['ACL', 'SETUSER', user, ...rules].join(' '),
   }

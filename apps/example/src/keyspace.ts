@@ -1,10 +1,13 @@
 import { defineKeyspace, type Keyspace, type NamespaceDefinition } from '@redlayer/keyspace'
 
 // ADR-0011: the example app's keyspace. The namespace table of ADR-0011 mirrors this declaration
-// (scripts/check-adrs.mjs compares them); change both together. Budgets add up to 250 MiB of a
+// (scripts/check-adrs.mjs compares them); change both together. Each namespace names the package
+// that uses it (`kind`): its defaults (the keys that live without a TTL: a cache's epoch, a lock's
+// fence counters) and the least rights `redlayer acl` grants it. Budgets add up to 250 MiB of a
 // 256 MiB `maxmemory`, the rest is headroom for Redis itself.
 export const exampleNamespaces = {
   entity: {
+    kind: 'cache',
     prefix: 'entity',
     description: 'entities read through the cache, by type and id',
     ttl: { default: '5m', min: '30s', max: '15m' },
@@ -12,9 +15,9 @@ export const exampleNamespaces = {
     whenRedisDown: 'bypass',
     memoryBudgetBytes: 100 * 1024 ** 2,
     adr: 'ADR-0020',
-    untimedKeys: ['epoch'],
   },
   query: {
+    kind: 'cache',
     prefix: 'cache:query',
     description: 'query results, by a hash of the normalized query',
     // max 15m: a result lives its 2m TTL plus the 10m grace the app serves it for (ADR-0020).
@@ -23,9 +26,9 @@ export const exampleNamespaces = {
     whenRedisDown: 'serve-stale',
     memoryBudgetBytes: 40 * 1024 ** 2,
     adr: 'ADR-0020',
-    untimedKeys: ['epoch'],
   },
   ratelimit: {
+    kind: 'ratelimit',
     prefix: 'ratelimit',
     description: 'token buckets, by limiter and subject',
     ttl: { default: '1h', min: '1s', max: '1d' },
@@ -35,6 +38,7 @@ export const exampleNamespaces = {
     adr: 'ADR-0012',
   },
   session: {
+    kind: 'session',
     prefix: 'session',
     description: 'sessions: meta hash, event list, per-user index',
     ttl: { default: '8h', min: '5m', max: '24h', mode: 'sliding' },
@@ -44,6 +48,7 @@ export const exampleNamespaces = {
     adr: 'ADR-0033',
   },
   login: {
+    kind: 'session',
     prefix: 'login',
     description: 'login sessions: the bearer tokens of signed-in users',
     ttl: { default: '1h', min: '5m', max: '12h', mode: 'sliding' },
@@ -53,6 +58,7 @@ export const exampleNamespaces = {
     adr: 'ADR-0041',
   },
   lock: {
+    kind: 'lock',
     prefix: 'lock',
     description: 'lock tokens and fencing counters',
     ttl: { default: '30s', min: '50ms', max: '5m' },
@@ -60,9 +66,9 @@ export const exampleNamespaces = {
     whenRedisDown: 'fail-closed',
     memoryBudgetBytes: 10 * 1024 ** 2,
     adr: 'ADR-0030',
-    untimedKeys: ['{*}*:fence'],
   },
   ai: {
+    kind: 'cache',
     prefix: 'ai',
     description: 'AI responses, by a hash of the prompt and model',
     ttl: { default: '1h', min: '5m', max: '24h' },

@@ -1,4 +1,4 @@
-export type { AdminTarget, NodeAddress } from './admin-client.js'
+export { type AdminTarget, type NodeAddress, withAdminClient } from './admin-client.js'
 export { adrTable } from './adr-table.js'
 export { type ClusterNode, ownsSlot } from './cluster-node.js'
 export { CONFIG_DIR, type SharedConfigName, sharedConfig } from './config-files.js'
