@@ -33,11 +33,12 @@ export class BenchContext {
   /**
    * A client from `createRedis` (ADR-0010 defaults): the same kind for redlayer, raw ioredis and
    * the peers. `commandTimeoutMs` overrides the config's; `autoPipelining` turns on ioredis'
-   * auto-pipelining (off by default, ADR-0010), for the rows that show what it changes.
+   * auto-pipelining and `coalesceWrites` redlayer's coalescing of a tick's writes (both off by
+   * default, ADR-0010), for the rows that show what they change.
    */
   async redis(
     name: string,
-    options: { commandTimeoutMs?: number; autoPipelining?: boolean } = {},
+    options: { commandTimeoutMs?: number; autoPipelining?: boolean; coalesceWrites?: boolean } = {},
   ): Promise<Redis> {
     const config =
       options.commandTimeoutMs === undefined
@@ -45,6 +46,7 @@ export class BenchContext {
         : parseRedisConfig({ url: this.server.url, commandTimeoutMs: options.commandTimeoutMs })
     const client = createRedis(config, {
       connectionName: `bench-${name}`,
+      ...(options.coalesceWrites && { coalesceWrites: true }),
       ...(options.autoPipelining && { redisOptions: { enableAutoPipelining: true } }),
     }) as Redis
     client.on('error', () => {

@@ -42,7 +42,7 @@ describe('benchmarks, quick mode', () => {
   )
 
   it('rejects an unknown scenario name with the known ones', () => {
-    expect(() => selectScenarios(['nope'])).toThrow(/unknown scenario nope; known: cache-hit/)
+    expect(() => selectScenarios(['nope'])).toThrow(/unknown scenario nope; known: guard-budget, cache-hit/)
   })
 
   it('describes the machine and the versions of every peer', () => {

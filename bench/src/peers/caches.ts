@@ -23,12 +23,12 @@ export const ENTITY = {
 export async function redlayerCache(
   ctx: BenchContext,
   name: string,
-  extra: { l1?: L1Options; distributed?: boolean; commandTimeoutMs?: number } = {},
+  extra: { l1?: L1Options; distributed?: boolean; commandTimeoutMs?: number; coalesceWrites?: boolean } = {},
 ) {
-  const redis = await ctx.redis(
-    name,
-    extra.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: extra.commandTimeoutMs },
-  )
+  const redis = await ctx.redis(name, {
+    ...(extra.commandTimeoutMs !== undefined && { commandTimeoutMs: extra.commandTimeoutMs }),
+    ...(extra.coalesceWrites !== undefined && { coalesceWrites: extra.coalesceWrites }),
+  })
   const guard = createRedisGuard({ redis })
   const cache = createRedlayerCache({
     redis,

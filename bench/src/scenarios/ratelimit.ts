@@ -27,6 +27,18 @@ export const ratelimit: Scenario = {
       name: 'bench',
       limits: { name: 'rps', capacity: HUGE, refill: { tokens: HUGE, interval: '1s' } },
     })
+    // Issue 18: the same limiter with a tick's writes coalesced (ADR-0010).
+    const coalescedRedis = await ctx.redis('redlayer-coalesced', { coalesceWrites: true })
+    const coalescedGuard = createRedisGuard({ redis: coalescedRedis })
+    ctx.defer(() => coalescedGuard[Symbol.asyncDispose]())
+    const coalesced = createRateLimiter({
+      redis: coalescedRedis,
+      keyspace: ctx.keyspace(),
+      namespace: 'ratelimit',
+      guard: coalescedGuard,
+      name: 'bench',
+      limits: { name: 'rps', capacity: HUGE, refill: { tokens: HUGE, interval: '1s' } },
+    })
     const flexible = new RateLimiterRedis({
       storeClient: await ctx.redis('rate-limiter-flexible'),
       keyPrefix: ctx.prefix('rlf').slice(0, -1),
@@ -42,6 +54,14 @@ export const ratelimit: Scenario = {
         op: async (_w: number, i: number) => {
           const result = await limiter.consume(`user-${i % SUBJECTS}`)
           if (!result.allowed) throw new Error('the bench limit refused a request')
+        },
+      },
+      {
+        // Not a comparator with an aim: what `coalesceWrites: true` does (ADR-0010).
+        name: 'redlayer, coalesced writes',
+        op: async (_w: number, i: number) => {
+          if (!(await coalesced.consume(`user-${i % SUBJECTS}`)).allowed)
+            throw new Error('the bench limit refused a request')
         },
       },
       {
@@ -75,6 +95,7 @@ export const ratelimit: Scenario = {
           { op: '>=', target: 0.8 },
           CONCURRENCY,
         ),
+        ...throughputChecks(measurements, 'redlayer, coalesced writes', 'redlayer', undefined, CONCURRENCY),
       ],
     }
   },

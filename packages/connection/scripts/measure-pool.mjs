@@ -1,4 +1,4 @@
-// ADR-0010 measurement: one multiplexed connection (with and without ioredis auto-pipelining)
+// ADR-0010 measurement: one multiplexed connection (as is, with a tick's writes coalesced, with ioredis auto-pipelining)
 // against a round-robin "pool" of separate connections, under three loads (1 caller, 64 callers,
 // a fan-out of 64), on a throwaway redis-server from @redlayer/testkit. Every client is made by
 // createRedis, so all share the same timeouts and options but the one compared.
@@ -77,6 +77,10 @@ try {
   const config = parseRedisConfig({ url: server.url })
   const variants = [
     ['one connection (createRedis)', async () => [await ready(createRedis(config))]],
+    [
+      'one connection, coalesced writes',
+      async () => [await ready(createRedis(config, { coalesceWrites: true }))],
+    ],
     [
       'one connection, auto-pipelining',
       async () => [await ready(createRedis(config, { redisOptions: { enableAutoPipelining: true } }))],
