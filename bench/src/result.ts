@@ -103,3 +103,25 @@ export function throughputChecks(
     ),
   )
 }
+
+/**
+ * Issue 18: the client CPU per call of `ours` over `theirs` (process CPU of their rounds, per call)
+ * at each concurrency: what the library adds to the same round trips, the least load-sensitive
+ * figure of a shared machine.
+ */
+export function cpuChecks(
+  measurements: readonly Measurement[],
+  ours: string,
+  theirs: string,
+  aim: Aim | undefined,
+  concurrencies: readonly number[],
+): Check[] {
+  return concurrencies.map((c) =>
+    check(
+      `${ours} / ${theirs} CPU µs/op, c=${c}`,
+      find(measurements, ours, c).cpuUsPerOp / find(measurements, theirs, c).cpuUsPerOp,
+      'x',
+      aim,
+    ),
+  )
+}

@@ -1,6 +1,6 @@
 import { interleaveAtEachConcurrency } from '../harness.js'
 import { bentoRedisOnly, cacheManager, ENTITY, redlayerCache } from '../peers/caches.js'
-import { throughputChecks } from '../result.js'
+import { cpuChecks, throughputChecks } from '../result.js'
 import { CONCURRENCY, type Scenario } from '../scenario.js'
 
 const KEYS = 100
@@ -64,6 +64,8 @@ export const cacheHit: Scenario = {
     return {
       measurements,
       checks: [
+        // Issue 18: the client CPU per call at most 1.3x raw ioredis doing the same round trips.
+        ...cpuChecks(measurements, 'redlayer', 'raw GET+JSON.parse', { op: '<=', target: 1.3 }, [1]),
         ...throughputChecks(
           measurements,
           'redlayer',

@@ -2,7 +2,7 @@ import { createRateLimiter } from '@redlayer/ratelimit'
 import { createRedisGuard } from '@redlayer/resilience'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
 import { interleaveAtEachConcurrency } from '../harness.js'
-import { throughputChecks } from '../result.js'
+import { cpuChecks, throughputChecks } from '../result.js'
 import { CONCURRENCY, type Scenario } from '../scenario.js'
 
 const SUBJECTS = 100
@@ -81,6 +81,8 @@ export const ratelimit: Scenario = {
     return {
       measurements,
       checks: [
+        // Issue 18: the client CPU per call at most 1.3x raw ioredis doing the same round trips.
+        ...cpuChecks(measurements, 'redlayer', 'raw EVALSHA (INCR)', { op: '<=', target: 1.3 }, [1]),
         ...throughputChecks(
           measurements,
           'redlayer',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { interleaveAtEachConcurrency } from '../harness.js'
 import { EVENT, redlayerSessions } from '../peers/sessions.js'
-import { throughputChecks } from '../result.js'
+import { cpuChecks, throughputChecks } from '../result.js'
 import { CONCURRENCY, type Scenario } from '../scenario.js'
 
 const IDLE_S = 3_600
@@ -48,13 +48,17 @@ export const sessionAppend: Scenario = {
     )
     return {
       measurements,
-      checks: throughputChecks(
-        measurements,
-        'redlayer',
-        'raw RPUSH+EXPIRE pipeline',
-        { op: '>=', target: 0.6 },
-        CONCURRENCY,
-      ),
+      checks: [
+        ...throughputChecks(
+          measurements,
+          'redlayer',
+          'raw RPUSH+EXPIRE pipeline',
+          { op: '>=', target: 0.6 },
+          CONCURRENCY,
+        ),
+        // Issue 18: the client CPU per call at most 1.3x the raw pipeline's.
+        ...cpuChecks(measurements, 'redlayer', 'raw RPUSH+EXPIRE pipeline', { op: '<=', target: 1.3 }, [1]),
+      ],
     }
   },
 }
