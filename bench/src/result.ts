@@ -86,42 +86,34 @@ export function throughputRatio(ours: Measurement, theirs: Measurement): number 
   )
 }
 
-/** `throughputRatio` of `ours` to `theirs` at every concurrency both were measured at. */
-export function throughputChecks(
+/** A ratio of `ours` to `theirs` at each concurrency, as checks labelled `<ours> / <theirs> <what>, c=N`. */
+function ratioChecks(
+  what: string,
+  ratio: (ours: Measurement, theirs: Measurement) => number,
+): (
   measurements: readonly Measurement[],
   ours: string,
   theirs: string,
   aim: Aim | undefined,
   concurrencies: readonly number[],
-): Check[] {
-  return concurrencies.map((c) =>
-    check(
-      `${ours} / ${theirs} ops/s, c=${c}`,
-      throughputRatio(find(measurements, ours, c), find(measurements, theirs, c)),
-      'x',
-      aim,
-    ),
-  )
+) => Check[] {
+  return (measurements, ours, theirs, aim, concurrencies) =>
+    concurrencies.map((c) =>
+      check(
+        `${ours} / ${theirs} ${what}, c=${c}`,
+        ratio(find(measurements, ours, c), find(measurements, theirs, c)),
+        'x',
+        aim,
+      ),
+    )
 }
+
+/** `throughputRatio` of `ours` to `theirs` at every concurrency both were measured at. */
+export const throughputChecks = ratioChecks('ops/s', throughputRatio)
 
 /**
  * Issue 18: the client CPU per call of `ours` over `theirs` (process CPU of their rounds, per call)
  * at each concurrency: what the library adds to the same round trips, the least load-sensitive
  * figure of a shared machine.
  */
-export function cpuChecks(
-  measurements: readonly Measurement[],
-  ours: string,
-  theirs: string,
-  aim: Aim | undefined,
-  concurrencies: readonly number[],
-): Check[] {
-  return concurrencies.map((c) =>
-    check(
-      `${ours} / ${theirs} CPU µs/op, c=${c}`,
-      find(measurements, ours, c).cpuUsPerOp / find(measurements, theirs, c).cpuUsPerOp,
-      'x',
-      aim,
-    ),
-  )
-}
+export const cpuChecks = ratioChecks('CPU µs/op', (ours, theirs) => ours.cpuUsPerOp / theirs.cpuUsPerOp)

@@ -23,7 +23,7 @@ export const ACL_CONNECTION_COMMANDS = [
 ] as const
 
 /**
- * Issue 17: the commands each package sends, its scripts' included (a script runs with its
+ * ADR-0010 (issue 17): the commands each package sends, its scripts' included (a script runs with its
  * caller's rights), and nothing else: read from the packages' Lua and measured with INFO
  * commandstats while `apps/cli/test/package-drivers.ts` drives each public API.
  */

@@ -1,4 +1,4 @@
-import type { SessionStore } from '@redlayer/session'
+import { parseSessionId, type SessionStore } from '@redlayer/session'
 import type { ExampleNamespace } from '../keyspace.js'
 import type { User } from './users.js'
 
@@ -12,7 +12,15 @@ export interface Identity {
 /** The application name login sessions and chat sessions are filed under (owner = app + user, ADR-0033). */
 export const APP_NAME = 'redlayer-example'
 
-const TOKEN = /^[0-9a-f]{16}\.[A-Za-z0-9_-]{24}$/
+/** Whether a presented token has the shape of a session id (`parseSessionId`, ADR-0033). */
+function isToken(token: string): boolean {
+  try {
+    parseSessionId(token)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /**
  * Login sessions (ADR-0041): a bearer token is the id of a session in the `login` namespace, 144
@@ -38,7 +46,7 @@ export class Logins {
 
   /** The token's user, or null for a token that is malformed, unknown, expired or logged out. */
   async identify(token: string): Promise<Identity | null> {
-    if (!TOKEN.test(token)) return null
+    if (!isToken(token)) return null
     const session = await this.#store.get<{ name?: unknown }>(token)
     if (session === null || session.appName !== APP_NAME) return null
     return { userId: session.userId, name: typeof session.state.name === 'string' ? session.state.name : '' }
@@ -46,6 +54,6 @@ export class Logins {
 
   /** Ends the login; false when it had already ended. */
   async close(token: string): Promise<boolean> {
-    return TOKEN.test(token) ? this.#store.delete(token) : false
+    return isToken(token) ? this.#store.delete(token) : false
   }
 }
