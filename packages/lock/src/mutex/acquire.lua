@@ -3,18 +3,20 @@
 -- ARGV[1]: the holder's random token; ARGV[2]: the lease in ms.
 -- Reply: {1, fence1, ..., fenceN} when acquired; {0, wait hint in ms (-1: unknown)} when held.
 local n = #KEYS / 2
-local held = false
-local hint = 0
+-- SET NX PX each key; at the first one held, the keys set by this call are deleted again (the
+-- script is atomic: nobody saw them) and the reply is the wait hint over the keys held. A free
+-- lock thus costs one command per key, not a PTTL check before it (issue 18).
 for i = 1, n do
-  local pttl = redis.call('PTTL', KEYS[i])
-  if pttl ~= -2 then
-    held = true
-    -- -1: a key without expiry (not ours); its release is the only wake-up.
-    if pttl == -1 or hint == -1 then hint = -1 elseif pttl > hint then hint = pttl end
+  if not redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    for j = 1, i - 1 do redis.call('DEL', KEYS[j]) end
+    local hint = 0
+    for j = i, n do
+      local pttl = redis.call('PTTL', KEYS[j])
+      -- -1: a key without expiry (not ours); its release is the only wake-up.
+      if pttl == -1 or hint == -1 then hint = -1 elseif pttl > hint then hint = pttl end
+    end
+    return {0, hint}
   end
-end
-if held then
-  return {0, hint}
 end
 -- ADR-0030: a fence is never below Redis TIME in microseconds. A counter that was lost (evicted,
 -- deleted by hand, a restart without persistence) or lags (a failover to a replica that had not
@@ -24,14 +26,15 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local reply = {1}
 for i = 1, n do
-  redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2])
-  -- The fence counter never expires. It is read back with GET so the reply carries all 64 bits.
+  -- The fence counter never expires. The reply carries it as a string, so all 64 bits arrive.
   local counter = tonumber(redis.call('GET', KEYS[n + i]) or '0') or 0
   if counter >= now then
     redis.call('INCR', KEYS[n + i])
+    reply[i + 1] = redis.call('GET', KEYS[n + i])
   else
-    redis.call('SET', KEYS[n + i], string.format('%.0f', now))
+    local fence = string.format('%.0f', now)
+    redis.call('SET', KEYS[n + i], fence)
+    reply[i + 1] = fence
   end
-  reply[i + 1] = redis.call('GET', KEYS[n + i])
 end
 return reply
