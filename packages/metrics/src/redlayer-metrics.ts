@@ -1,6 +1,7 @@
 import type { RedisErrorKind, RedisOperationOutcome } from '@redlayer/connection/diagnostics'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { LOADER_BUCKETS, LOCK_HOLD_BUCKETS, LOCK_WAIT_BUCKETS, REDIS_OPERATION_BUCKETS } from './buckets.js'
+import { PendingUpdates } from './pending-updates.js'
 import { SlowOperationLog } from './slow-operations.js'
 import { subscribeInstruments } from './subscriber.js'
 
@@ -145,6 +146,9 @@ export function createRedlayerMetrics(options: RedlayerMetricsOptions = {}): Red
 function build(registry: Registry, prefix: string, slowOperations: SlowOperationLog): Recorded {
   const names: string[] = []
   const registers = [registry]
+  // Issue 18: the hot path's updates wait here; every read of any counter or histogram hands them over first.
+  const pending = new PendingUpdates()
+  const collect = () => pending.flush()
   const fullName = (name: string): string => {
     const full = `${prefix}${name}`
     if (registry.getSingleMetric(full)) {
@@ -157,7 +161,7 @@ function build(registry: Registry, prefix: string, slowOperations: SlowOperation
     return full
   }
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Counter<L>({ name: fullName(name), help, labelNames, registers })
+    new Counter<L>({ name: fullName(name), help, labelNames, registers, collect })
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Gauge<L>({ name: fullName(name), help, labelNames, registers })
   const histogram = <L extends string>(
@@ -165,7 +169,7 @@ function build(registry: Registry, prefix: string, slowOperations: SlowOperation
     help: string,
     labelNames: readonly L[],
     buckets: readonly number[],
-  ) => new Histogram<L>({ name: fullName(name), help, labelNames, buckets: [...buckets], registers })
+  ) => new Histogram<L>({ name: fullName(name), help, labelNames, buckets: [...buckets], registers, collect })
 
   try {
     const redisOperationDuration = histogram(
@@ -184,11 +188,12 @@ function build(registry: Registry, prefix: string, slowOperations: SlowOperation
       registry,
       prefix,
       resume() {
-        unsubscribe ??= subscribeInstruments(metrics)
+        unsubscribe ??= subscribeInstruments(metrics, pending)
       },
       close() {
         unsubscribe?.()
         unsubscribe = undefined
+        pending.flush()
       },
       [Symbol.dispose]() {
         metrics.close()

@@ -14,6 +14,7 @@ import {
   type RedisOperationContext,
   type SessionWriteMessage,
 } from '@redlayer/connection/diagnostics'
+import type { PendingUpdates } from './pending-updates.js'
 import type { RedlayerMetrics } from './redlayer-metrics.js'
 
 const STATE_GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 }
@@ -21,8 +22,10 @@ const STATE_GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, o
 /**
  * Subscribes `m` to every redlayer channel (ADR-0005) and returns the unsubscribe. Each message
  * becomes the instrument updates the packages made themselves before: names and labels unchanged.
+ * The updates of every call (durations, hits, decisions, acquisitions, appends) go through
+ * `pending`, handed over on the instruments' next read (issue 18).
  */
-export function subscribeInstruments(m: RedlayerMetrics): () => void {
+export function subscribeInstruments(m: RedlayerMetrics, pending: PendingUpdates): () => void {
   // Breakers seen, so that a guard created before the subscription gets its state gauge from
   // its first operation.
   const breakers = new Set<string>()
@@ -41,12 +44,18 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
   const decisions = bound((labels: { limiter: string; outcome: string }) =>
     m.rateLimitDecisions.labels(labels),
   )
+  const acquisitions = bound((labels: { namespace: string; outcome: string }) =>
+    m.lockAcquisitions.labels(labels),
+  )
+  const holds = bound((labels: { namespace: string }) => m.lockHoldDuration.labels(labels))
+  const appendDuration = bound((labels: { namespace: string }) => m.sessionAppendDuration.labels(labels))
+  const appended = bound((labels: { namespace: string }) => m.sessionEventsAppended.labels(labels))
 
   const redisOperation = {
     asyncEnd(ctx: RedisOperationContext) {
       const { operation, outcome = 'error', durationMs = 0 } = ctx
       if (!breakers.has(ctx.breaker)) setState(ctx.breaker, ctx.state)
-      duration(`${operation} ${outcome}`, { operation, outcome }).observe(durationMs / 1000)
+      pending.observe(duration(`${operation} ${outcome}`, { operation, outcome }), durationMs / 1000)
       if (durationMs >= m.slowOperations.thresholdMs) {
         m.redisSlowOperations.inc({ operation })
         m.slowOperations.record({ operation, durationMs, at: Date.now(), outcome })
@@ -68,8 +77,9 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
   }
 
   const cacheLookup = ({ namespace, result, tier, reason, count }: CacheLookupMessage) => {
-    if (result === 'hit') hits(`${namespace} ${tier}`, { namespace, tier: tier ?? 'redis' }).inc(count)
-    else if (result === 'miss') misses(namespace, { namespace }).inc(count)
+    if (result === 'hit')
+      pending.inc(hits(`${namespace} ${tier}`, { namespace, tier: tier ?? 'redis' }), count)
+    else if (result === 'miss') pending.inc(misses(namespace, { namespace }), count)
     else m.cacheStaleServed.inc({ namespace, reason: reason ?? 'unknown' }, count)
   }
   const cacheLoad = {
@@ -90,7 +100,7 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
 
   const rateLimitDecision = ({ limiter, allowed, denyCache, degraded }: RateLimitDecisionMessage) => {
     const outcome = allowed ? 'allowed' : 'denied'
-    decisions(`${limiter} ${outcome}`, { limiter, outcome }).inc()
+    pending.inc(decisions(`${limiter} ${outcome}`, { limiter, outcome }))
     if (denyCache) m.rateLimitDenyCacheHits.inc({ limiter })
     if (degraded !== undefined) m.rateLimitDegraded.inc({ limiter, mode: degraded })
   }
@@ -98,7 +108,7 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
   const lockAcquire = {
     asyncEnd({ namespace, outcome, waitMs }: LockAcquireContext) {
       if (outcome === undefined) return // another error: not an acquisition outcome
-      m.lockAcquisitions.inc({ namespace, outcome })
+      pending.inc(acquisitions(`${namespace} ${outcome}`, { namespace, outcome }))
       if (waitMs !== undefined) m.lockWaitDuration.observe({ namespace }, waitMs / 1000)
     },
   }
@@ -106,14 +116,15 @@ export function subscribeInstruments(m: RedlayerMetrics): () => void {
     const { namespace } = message
     if (message.event === 'extension') m.lockExtensions.inc({ namespace, outcome: message.outcome })
     else if (message.event === 'lost') m.locksLost.inc({ namespace })
-    else m.lockHoldDuration.observe({ namespace }, message.heldMs / 1000)
+    else pending.observe(holds(namespace, { namespace }), message.heldMs / 1000)
   }
 
   const sessionWrite = ({ namespace, operation, status, durationMs }: SessionWriteMessage) => {
     if (status === 'created') m.sessionsCreated.inc({ namespace })
     if (operation === 'append') {
-      if (durationMs !== undefined) m.sessionAppendDuration.observe({ namespace }, durationMs / 1000)
-      if (status === 'appended') m.sessionEventsAppended.inc({ namespace })
+      if (durationMs !== undefined)
+        pending.observe(appendDuration(namespace, { namespace }), durationMs / 1000)
+      if (status === 'appended') pending.inc(appended(namespace, { namespace }))
     }
     if (status === 'conflict') m.sessionConflicts.inc({ namespace, operation })
   }
