@@ -10,6 +10,8 @@ export const CONNECTION_ERROR_CODES = [
   'E_INVALID_DURATION',
   /** Bad options of a function of this package, every problem listed. */
   'E_INVALID_OPTIONS',
+  /** A batched script (issue 18) answered something other than one reply per call. */
+  'E_UNEXPECTED_REPLY',
 ] as const
 
 export type ConnectionErrorCode = (typeof CONNECTION_ERROR_CODES)[number]

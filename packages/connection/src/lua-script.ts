@@ -13,6 +13,30 @@ interface ClientScripts {
   usable: boolean
 }
 
+// The loop of a batch script (`LuaScript.batchOf`): the arguments are checked before any call runs.
+const BATCH_LOOP = `
+local calls = tonumber(ARGV[1])
+local k, a = 0, 1
+for _ = 1, calls do
+  k, a = k + tonumber(ARGV[a + 1]), a + 2 + tonumber(ARGV[a + 2])
+end
+if k ~= #KEYS or a ~= #ARGV then return redis.error_reply('ERR batch: the arguments do not match the keys') end
+local replies = {}
+k, a = 1, 2
+for c = 1, calls do
+  local nkeys, nargs = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local keys, args = {}, {}
+  for i = 1, nkeys do keys[i] = KEYS[k + i - 1] end
+  for i = 1, nargs do args[i] = ARGV[a + 1 + i] end
+  local ok, reply = pcall(one, keys, args)
+  if ok then replies[c] = reply
+  elseif type(reply) == 'table' and reply.err then replies[c] = reply
+  else replies[c] = { err = tostring(reply) } end
+  k, a = k + nkeys, a + 2 + nargs
+end
+return replies
+`
+
 /**
  * A Lua script kept in a `.lua` file beside the TypeScript that runs it (copied to `dist/` by the
  * build), registered on a client with `defineCommand` (EVALSHA, falling back to EVAL once per
@@ -32,13 +56,33 @@ export class LuaScript {
   static readonly #clients = new WeakMap<object, ClientScripts>()
   readonly #name: string
   readonly #source: string
+  readonly #prelude: string
+  readonly #body: string
 
-  /** `prelude`: a file of shared Lua placed before the script (its helpers). */
-  constructor(name: string, file: URL, { prelude }: { prelude?: URL } = {}) {
+  /**
+   * `file`: the script's file (or, for a script made here, its text); `prelude`: a file of shared
+   * Lua placed before the script (its helpers).
+   */
+  constructor(name: string, file: URL | string, { prelude }: { prelude?: URL } = {}) {
     this.#name = name
-    const body = readFileSync(file, 'utf8')
-    this.#source = prelude === undefined ? body : `${readFileSync(prelude, 'utf8')}\n${body}`
+    this.#body = typeof file === 'string' ? file : readFileSync(file, 'utf8')
+    this.#prelude = prelude === undefined ? '' : `${readFileSync(prelude, 'utf8')}\n`
+    this.#source = `${this.#prelude}${this.#body}`
     LuaScript.#all.push(this)
+  }
+
+  /**
+   * Issue 18: the script that runs several calls of `script` in one (see `batchedScript`): its
+   * body becomes a function of its own KEYS and ARGV, run once per call in the order given, each
+   * in `pcall`, so that an error (a write refused under OOM) fails that call's reply only; the
+   * writes a failing call made before its error stay, as they would in the script alone.
+   * ARGV = [the number of calls, then per call: its key count, its argument count, its arguments].
+   */
+  static batchOf(script: LuaScript): LuaScript {
+    return new LuaScript(
+      `${script.#name}Batch`,
+      `${script.#prelude}local function one(KEYS, ARGV)\n${script.#body}\nend\n${BATCH_LOOP}`,
+    )
   }
 
   /** Defines every script on `client`; resolves once they may be used (a package's constructor may call it ahead). */

@@ -1,9 +1,12 @@
 import type { RedisClient } from '@redlayer/connection'
-import { LuaScript } from '@redlayer/connection/internal'
+import { batchedScript, LuaScript } from '@redlayer/connection/internal'
 import { unexpectedReply } from '../replies.js'
 import type { ResourceKeys } from '../resource-keys.js'
 
-const script = new LuaScript('redlayerLockAcquire', new URL('./acquire.lua', import.meta.url))
+// Issue 18: the acquisitions of one tick after its first share one script call per slot (ADR-0030).
+const run = batchedScript(new LuaScript('redlayerLockAcquire', new URL('./acquire.lua', import.meta.url)), {
+  max: 64,
+})
 
 export type MutexAcquireReply =
   | { readonly acquired: true; readonly fences: readonly bigint[] }
@@ -26,7 +29,7 @@ export async function acquireMutex(
     keys[i] = r.lock
     keys[n + i] = r.fence
   }
-  const reply = await script.run(client, keys, [token, ttlMs])
+  const reply = await run(client, keys, [token, ttlMs])
   if (!Array.isArray(reply)) throw unexpectedReply('lock.acquire', reply)
   const status: unknown = reply[0]
   if (status === 1 && reply.length === n + 1) {

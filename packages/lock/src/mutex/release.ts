@@ -1,9 +1,12 @@
 import type { RedisClient } from '@redlayer/connection'
-import { LuaScript } from '@redlayer/connection/internal'
+import { batchedScript, LuaScript } from '@redlayer/connection/internal'
 import { type LeaseReply, leaseReply } from '../replies.js'
 import type { ResourceKeys } from '../resource-keys.js'
 
-const script = new LuaScript('redlayerLockRelease', new URL('./release.lua', import.meta.url))
+// Issue 18: the releases of one tick after its first share one script call per slot (ADR-0030).
+const run = batchedScript(new LuaScript('redlayerLockRelease', new URL('./release.lua', import.meta.url)), {
+  max: 64,
+})
 
 /**
  * Deletes every key of a lock still holding `token` and publishes on each key's release channel,
@@ -14,7 +17,7 @@ export async function releaseMutex(
   resources: readonly ResourceKeys[],
   token: string,
 ): Promise<LeaseReply> {
-  const reply = await script.run(
+  const reply = await run(
     client,
     resources.map((r) => r.lock),
     [token, ...resources.map((r) => r.channel)],

@@ -1,0 +1,129 @@
+import calculateSlot from 'cluster-key-slot'
+import type { RedisClient } from './create-redis.js'
+import { RedlayerError } from './errors.js'
+import { LuaScript, type ScriptArg } from './lua-script.js'
+
+interface ScriptCall {
+  readonly keys: readonly string[]
+  readonly args: readonly ScriptArg[]
+  readonly resolve: (reply: unknown) => void
+  readonly reject: (error: unknown) => void
+}
+
+interface Batched {
+  readonly one: LuaScript
+  readonly many: LuaScript
+  readonly max: number
+}
+
+/** A client's batched calls of the current tick, in the order they came. */
+interface TickQueue {
+  ticking: boolean
+  queued: { batched: Batched; call: ScriptCall }[]
+}
+
+const queues = new WeakMap<RedisClient, TickQueue>()
+
+/**
+ * Runs `one` with the calls of one tick batched (issue 18, ADR-0010's write-path rule): the first
+ * batched call of a tick on a client is sent at once, alone, so a lone call waits for nothing; the
+ * batched calls after it on that client (the callers a burst of replies resumed) wait for the
+ * tick's end and leave in the order they came, each run of calls of one script as one call of its
+ * batch (`LuaScript.batchOf`), per hash slot on Cluster, at most `max` each. So batched calls on
+ * one client are never reordered, whatever their script (a lock's give-back runs after the
+ * acquisition it gives back). A reply error fails its own call only; each call resolves to the
+ * reply `one` would have given it. The one place the packages batch script calls (the rate
+ * limiter's decisions, the lock's acquisitions and releases). Call it once per script, at load.
+ */
+export function batchedScript(
+  one: LuaScript,
+  { max }: { max: number },
+): (redis: RedisClient, keys: readonly string[], args: readonly ScriptArg[]) => Promise<unknown> {
+  const batched: Batched = { one, many: LuaScript.batchOf(one), max }
+  return (redis, keys, args) =>
+    new Promise((resolve, reject) => {
+      const call: ScriptCall = { keys, args, resolve, reject }
+      let queue = queues.get(redis)
+      if (queue === undefined) {
+        queue = { ticking: false, queued: [] }
+        queues.set(redis, queue)
+      }
+      if (queue.ticking) {
+        queue.queued.push({ batched, call })
+        return
+      }
+      queue.ticking = true
+      process.nextTick(endOfTick, redis, queue)
+      send(redis, batched, [call])
+    })
+}
+
+function endOfTick(redis: RedisClient, queue: TickQueue): void {
+  queue.ticking = false
+  const queued = queue.queued
+  queue.queued = []
+  const cluster = 'isCluster' in redis && redis.isCluster
+  let start = 0
+  while (start < queued.length) {
+    const batched = (queued[start] as (typeof queued)[number]).batched
+    let end = start
+    while (end < queued.length && (queued[end] as (typeof queued)[number]).batched === batched) end++
+    const calls = queued.slice(start, end).map((q) => q.call)
+    if (!cluster) sendInParts(redis, batched, calls)
+    else {
+      const bySlot = new Map<number, ScriptCall[]>()
+      for (const call of calls) {
+        const slot = calculateSlot(call.keys[0] as string)
+        const group = bySlot.get(slot)
+        if (group === undefined) bySlot.set(slot, [call])
+        else group.push(call)
+      }
+      for (const group of bySlot.values()) sendInParts(redis, batched, group)
+    }
+    start = end
+  }
+}
+
+function sendInParts(redis: RedisClient, batched: Batched, calls: ScriptCall[]): void {
+  for (let i = 0; i < calls.length; i += batched.max) send(redis, batched, calls.slice(i, i + batched.max))
+}
+
+function send(redis: RedisClient, { one, many }: Batched, calls: ScriptCall[]): void {
+  if (calls.length === 1) {
+    const call = calls[0] as ScriptCall
+    one.run(redis, call.keys, call.args).then(call.resolve, call.reject)
+    return
+  }
+  const keys: string[] = []
+  const args: ScriptArg[] = [calls.length]
+  for (const call of calls) {
+    keys.push(...call.keys)
+    args.push(call.keys.length, call.args.length, ...call.args)
+  }
+  many.run(redis, keys, args).then(
+    (replies) => {
+      if (!Array.isArray(replies) || replies.length !== calls.length) {
+        const error = new RedlayerError(
+          'E_UNEXPECTED_REPLY',
+          'a batched script returned an unexpected reply',
+          {
+            details: {
+              type: Array.isArray(replies) ? 'array' : typeof replies,
+              expectedLength: calls.length,
+            },
+          },
+        )
+        for (const call of calls) call.reject(error)
+        return
+      }
+      for (const [i, call] of calls.entries()) {
+        const reply: unknown = replies[i]
+        if (reply instanceof Error) call.reject(reply)
+        else call.resolve(reply)
+      }
+    },
+    (error: unknown) => {
+      for (const call of calls) call.reject(error)
+    },
+  )
+}
