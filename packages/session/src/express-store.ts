@@ -1,5 +1,5 @@
 import { mastersOf, type RedisClient } from '@redlayer/connection'
-import { LuaScript } from '@redlayer/connection/internal'
+import { batchedScript, LuaScript } from '@redlayer/connection/internal'
 import { flushNamespace, type Keyspace } from '@redlayer/keyspace'
 import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'
 import session from 'express-session'
@@ -20,6 +20,10 @@ const SCRIPTS = {
   set: new LuaScript('redlayerExpress_set', here('./express-set.lua')),
   index: new LuaScript('redlayerExpress_index', here('./express-index.lua')),
 }
+// Issue 18: the reads and the writes of one tick after its first share one script call each
+// (`batchedScript`: in order, each answered as if alone).
+const readSession = batchedScript(SCRIPTS.get, { max: 64 })
+const writeSession = batchedScript(SCRIPTS.set, { max: 64 })
 
 /**
  * An express-session Store on ioredis, a drop-in for connect-redis (whose options it takes):
@@ -78,7 +82,7 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
   ): Promise<SessionData | null | undefined> {
     return answer(callback, async () => {
       const text = (await this.#guard.run('express-session.get', () =>
-        SCRIPTS.get.run(this.#redis, [this.#key(sid)], [this.#o.absoluteTtlMs]),
+        readSession(this.#redis, [this.#key(sid)], [this.#o.absoluteTtlMs]),
       )) as string | null
       return text === null ? null : await this.#o.serializer.parse(text)
     })
@@ -93,7 +97,7 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
         ttlMs <= 0
           ? await this.#unlink(key)
           : ((await this.#guard.run('express-session.set', () =>
-              SCRIPTS.set.run(
+              writeSession(
                 this.#redis,
                 [key],
                 [
@@ -115,7 +119,7 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
       if (this.#o.disableTouch) return
       const ttlMs = Math.max(this.#ttlMs(data), 1)
       await this.#guard.run('express-session.touch', () =>
-        SCRIPTS.set.run(this.#redis, [this.#key(sid)], ['touch', ttlMs, this.#o.absoluteTtlMs, '', '', '']),
+        writeSession(this.#redis, [this.#key(sid)], ['touch', ttlMs, this.#o.absoluteTtlMs, '', '', '']),
       )
     })
   }

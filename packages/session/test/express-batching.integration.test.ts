@@ -1,0 +1,52 @@
+import { mastersOf, type RedisClient } from '@redlayer/connection'
+import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import calculateSlot from 'cluster-key-slot'
+import type session from 'express-session'
+import { describe, expect, it } from 'vitest'
+import { httpStore } from './express-app.js'
+import { sessionFixture } from './fixtures.js'
+
+/** Script calls (EVALSHA + EVAL) served by every master so far. */
+async function scriptCalls(redis: RedisClient): Promise<number> {
+  let calls = 0
+  for (const master of mastersOf(redis)) {
+    const info = await master.info('commandstats')
+    for (const match of info.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)) calls += Number(match[1])
+  }
+  return calls
+}
+
+function data(n: number): session.SessionData {
+  return {
+    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000), path: '/', httpOnly: true },
+    visitor: n,
+  } as session.SessionData
+}
+
+// Issue 18 (ADR-0033): the express store's reads and writes of one tick after its first share
+// one script call each (per slot on Cluster), and each answers as if alone.
+describe.each(topologiesFromEnv())('express store calls of one tick on %s', (kind) => {
+  const topology = useTopology(kind)
+
+  it('20 writes, then 20 reads, share calls and each session is its own', async () => {
+    await using f = await sessionFixture(topology, {}, 2_000)
+    const store = httpStore(f)
+    const sids = Array.from({ length: 20 }, (_, i) => `batch-sid-${i}`)
+    // On Cluster the sessions' keys are in many slots: one call per slot met, after the first.
+    const slots = new Set(sids.map((sid) => calculateSlot(f.keyspace.key('http', sid)))).size
+    const expected = kind === 'cluster' ? slots + 1 : 2
+    let before = await scriptCalls(f.redis)
+    await Promise.all(sids.map((sid, i) => store.set(sid, data(i))))
+    expect(await scriptCalls(f.redis)).toBeLessThanOrEqual(before + expected)
+    if (kind !== 'cluster') expect(await scriptCalls(f.redis)).toBe(before + 2)
+    before = await scriptCalls(f.redis)
+    const read = await Promise.all(sids.map((sid) => store.get(sid)))
+    expect(await scriptCalls(f.redis)).toBeLessThanOrEqual(before + expected)
+    if (kind !== 'cluster') expect(await scriptCalls(f.redis)).toBe(before + 2)
+    expect(read.map((s) => (s as { visitor?: number } | null)?.visitor)).toEqual(sids.map((_, i) => i))
+    // A read of a session that does not exist, batched with others, is absent.
+    const [missing, present] = await Promise.all([store.get('never-set'), store.get('batch-sid-3')])
+    expect(missing).toBeNull()
+    expect((present as { visitor?: number }).visitor).toBe(3)
+  })
+})
