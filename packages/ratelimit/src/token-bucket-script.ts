@@ -7,10 +7,8 @@ import type { BucketOutcome } from './result.js'
 // to dist), and its batch (issue 18). EVALSHA falls back to EVAL of the same text on NOSCRIPT, so
 // a SCRIPT FLUSH, a restart or a failover to a node without the script costs one extra round
 // trip, never an error.
-/** At most this many decisions share one script call, so that one call never holds Redis long. */
-export const MAX_BATCH = 64
 const SCRIPT = new LuaScript('redlayerRatelimitTokenBucket', new URL('./token-bucket.lua', import.meta.url))
-const run = batchedScript(SCRIPT, { max: MAX_BATCH })
+const run = batchedScript(SCRIPT)
 
 export type BucketOperation = 'consume' | 'peek' | 'refund'
 

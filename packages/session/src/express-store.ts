@@ -22,8 +22,8 @@ const SCRIPTS = {
 }
 // Issue 18: the reads and the writes of one tick after its first share one script call each
 // (`batchedScript`: in order, each answered as if alone).
-const readSession = batchedScript(SCRIPTS.get, { max: 64 })
-const writeSession = batchedScript(SCRIPTS.set, { max: 64 })
+const readSession = batchedScript(SCRIPTS.get)
+const writeSession = batchedScript(SCRIPTS.set)
 
 /**
  * An express-session Store on ioredis, a drop-in for connect-redis (whose options it takes):

@@ -4,9 +4,7 @@ import { unexpectedReply } from '../replies.js'
 import type { ResourceKeys } from '../resource-keys.js'
 
 // Issue 18: the acquisitions of one tick after its first share one script call per slot (ADR-0030).
-const run = batchedScript(new LuaScript('redlayerLockAcquire', new URL('./acquire.lua', import.meta.url)), {
-  max: 64,
-})
+const run = batchedScript(new LuaScript('redlayerLockAcquire', new URL('./acquire.lua', import.meta.url)))
 
 export type MutexAcquireReply =
   | { readonly acquired: true; readonly fences: readonly bigint[] }

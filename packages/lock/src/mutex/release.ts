@@ -4,9 +4,7 @@ import { type LeaseReply, leaseReply } from '../replies.js'
 import type { ResourceKeys } from '../resource-keys.js'
 
 // Issue 18: the releases of one tick after its first share one script call per slot (ADR-0030).
-const run = batchedScript(new LuaScript('redlayerLockRelease', new URL('./release.lua', import.meta.url)), {
-  max: 64,
-})
+const run = batchedScript(new LuaScript('redlayerLockRelease', new URL('./release.lua', import.meta.url)))
 
 /**
  * Deletes every key of a lock still holding `token` and publishes on each key's release channel,
