@@ -80,7 +80,7 @@ function endOfTick(redis: RedisClient, queue: TickQueue): void {
     else {
       const bySlot = new Map<number, ScriptCall[]>()
       for (const call of calls) {
-        const slot = calculateSlot(call.keys[0] as string)
+        const slot = calculateSlot(call.keys[0] ?? '')
         const group = bySlot.get(slot)
         if (group === undefined) bySlot.set(slot, [call])
         else group.push(call)
@@ -98,7 +98,7 @@ function sendInParts(redis: RedisClient, batched: Batched, calls: ScriptCall[]):
 function send(redis: RedisClient, { one, many }: Batched, calls: ScriptCall[]): void {
   if (calls.length === 1) {
     const call = calls[0] as ScriptCall
-    one.run(redis, call.keys, call.args).then(call.resolve, call.reject)
+    running(() => one.run(redis, call.keys, call.args)).then(call.resolve, call.reject)
     return
   }
   const keys: string[] = []
@@ -107,7 +107,7 @@ function send(redis: RedisClient, { one, many }: Batched, calls: ScriptCall[]): 
     keys.push(...call.keys)
     args.push(call.keys.length, call.args.length, ...call.args)
   }
-  many.run(redis, keys, args).then(
+  running(() => many.run(redis, keys, args)).then(
     (replies) => {
       if (!Array.isArray(replies) || replies.length !== calls.length) {
         const error = new RedlayerError(
@@ -133,4 +133,13 @@ function send(redis: RedisClient, { one, many }: Batched, calls: ScriptCall[]): 
       for (const call of calls) call.reject(error)
     },
   )
+}
+
+/** `run()`, with a synchronous throw as a rejection: a send at the tick's end must never throw out of it. */
+function running(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return run()
+  } catch (error) {
+    return Promise.reject(error)
+  }
 }
