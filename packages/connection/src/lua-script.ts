@@ -41,8 +41,9 @@ return replies
  * A Lua script kept in a `.lua` file beside the TypeScript that runs it (copied to `dist/` by the
  * build), registered on a client with `defineCommand` (EVALSHA, falling back to EVAL once per
  * connection after a SCRIPT FLUSH, a restart or a failover). Keys go in KEYS[] only and every
- * script's keys share one hash slot, so the same script runs on a single Redis, a Sentinel
- * primary and a Cluster. The one way every redlayer package runs a script (ADR-0004).
+ * call's keys share one hash slot, so the same script runs on a single Redis, a Sentinel
+ * primary and a Cluster; a batch (`batchOf`) holds calls of one slot on Cluster and of any slots
+ * off it. The one way every redlayer package runs a script (ADR-0004).
  */
 export class LuaScript {
   // Every script known to the process is defined on a client at once, and used only from the

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
+import { serverScriptCalls, startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadRedisConfig, mastersOf, type RedisClient } from '../src/index.js'
+import { loadRedisConfig, mastersOf } from '../src/index.js'
 import { batchedScript, LuaScript, MAX_BATCH_CALLS } from '../src/internal.js'
 import { openClient } from './open-client.js'
 
@@ -20,15 +20,6 @@ const echo = batchedScript(
   ),
 )
 
-async function scriptCalls(client: RedisClient): Promise<number> {
-  let calls = 0
-  for (const master of mastersOf(client)) {
-    const info = await master.info('commandstats')
-    for (const match of info.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)) calls += Number(match[1])
-  }
-  return calls
-}
-
 describe.each(topologiesFromEnv())('batched script calls on %s', (kind) => {
   let topology: Topology
   beforeAll(async () => {
@@ -37,14 +28,20 @@ describe.each(topologiesFromEnv())('batched script calls on %s', (kind) => {
   afterAll(async () => {
     await topology?.[Symbol.asyncDispose]()
   })
-  const open = () => openClient(loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '2000' }))
+  const open = async () => {
+    const opened = await openClient(loadRedisConfig({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '2000' }))
+    // Every node's connection open first: ioredis' Cluster client can reorder commands sent while a
+    // node connection is still opening (an open problem of its own, whatever batches them).
+    await Promise.all(mastersOf(opened.client).map((node) => node.ping()))
+    return opened
+  }
 
   it('keeps the order of one tick across scripts, in batches of at most MAX_BATCH_CALLS', async () => {
     await using opened = await open()
     const client = opened.client
     const key = `{batch${randomBytes(4).toString('hex')}}:list`
     const values = Array.from({ length: 40 }, (_, i) => String(i))
-    const before = await scriptCalls(client)
+    const before = await serverScriptCalls(topology.processes)
     // Runs of two scripts interleaved: 0-9 push, 10-19 pushToo, 20-39 push.
     const replies = await Promise.all(
       values.map((value, i) => (i >= 10 && i < 20 ? pushToo : push)(client, [key], [value])),
@@ -53,7 +50,7 @@ describe.each(topologiesFromEnv())('batched script calls on %s', (kind) => {
     expect(replies).toEqual(values.map((_, i) => i + 1))
     // The first alone, then each run of one script in batches: 9, 10 and 20 calls.
     const batches = [9, 10, 20].reduce((n, run) => n + Math.ceil(run / MAX_BATCH_CALLS), 0)
-    expect(await scriptCalls(client)).toBe(before + 1 + batches)
+    expect(await serverScriptCalls(topology.processes)).toBe(before + 1 + batches)
   })
 
   it('fails only the call whose script errs, by a reply error or a raised one', async () => {

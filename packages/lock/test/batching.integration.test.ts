@@ -1,19 +1,9 @@
-import { mastersOf, type RedisClient } from '@redlayer/connection'
+import type { RedisClient } from '@redlayer/connection'
 import { MAX_BATCH_CALLS } from '@redlayer/connection/internal'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
+import { serverScriptCalls, startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Lock } from '../src/index.js'
 import { lockFixture, openClient } from './fixtures.js'
-
-/** Script calls (EVALSHA + EVAL) served by every master so far. */
-async function scriptCalls(redis: RedisClient): Promise<number> {
-  let calls = 0
-  for (const master of mastersOf(redis)) {
-    const info = await master.info('commandstats')
-    for (const match of info.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)) calls += Number(match[1])
-  }
-  return calls
-}
 
 // Issue 18 (ADR-0030): a tick's acquisitions and releases after its first share script calls,
 // and each gets what the script alone would have given it.
@@ -34,18 +24,18 @@ describe.each(topologiesFromEnv())('lock calls of one tick on %s', (kind) => {
     await using f = lockFixture(redis)
     // One group: one slot on Cluster too, so one batch everywhere.
     const resources = Array.from({ length: 40 }, (_, i): [string, string] => ['batch', `resource-${i}`])
-    const before = await scriptCalls(redis)
+    const before = await serverScriptCalls(topology.processes)
     const locks = await Promise.all(resources.map((r) => f.locks.acquire(r, { ttl: 10_000 })))
-    const acquiring = (await scriptCalls(redis)) - before
+    const acquiring = (await serverScriptCalls(topology.processes)) - before
     // The first alone, 39 in batches of at most MAX_BATCH_CALLS.
     const batched = 1 + Math.ceil(39 / MAX_BATCH_CALLS)
     expect(acquiring).toBe(batched)
     // Every lock is held, by its own token, with a fence of its own counter.
     for (const r of resources) expect(await f.locks.tryAcquire(r)).toBeNull()
-    const afterChecks = await scriptCalls(redis)
+    const afterChecks = await serverScriptCalls(topology.processes)
     const released = await Promise.all(locks.map((lock: Lock) => lock.release()))
     expect(released.every((r) => r.released)).toBe(true)
-    const releasing = (await scriptCalls(redis)) - afterChecks
+    const releasing = (await serverScriptCalls(topology.processes)) - afterChecks
     expect(releasing).toBe(batched)
     // All free again.
     const again = await Promise.all(resources.map((r) => f.locks.tryAcquire(r)))

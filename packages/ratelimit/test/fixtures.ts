@@ -4,7 +4,7 @@ import { createRedis, loadRedisConfig, mastersOf, type RedisClient } from '@redl
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
-import type { Topology } from '@redlayer/testkit'
+import { serverScriptCalls, type Topology } from '@redlayer/testkit'
 import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from '../src/index.js'
 
 /** A keyspace of its own per test (a random app prefix unless given) with the `ratelimit` namespace. */
@@ -36,7 +36,7 @@ export interface RateLimitFixture extends AsyncDisposable {
   limiter(options: LimiterOptions): RateLimiter<'ratelimit'>
   /** Every bucket key of the keyspace on every master, with its PTTL. */
   bucketTtls(): Promise<Map<string, number>>
-  /** Calls of the token bucket script (EVALSHA + EVAL) served by every master so far. */
+  /** Script calls (EVALSHA + EVAL) served by the topology's data nodes so far. */
   scriptCalls(): Promise<number>
 }
 
@@ -50,6 +50,10 @@ export async function rateLimitFixture(
   )
   // Ready, not a PING: a set-up command must not race the fast-fail command timeout on a busy machine.
   if (redis.status !== 'ready') await once(redis, 'ready')
+  // Every node's connection open before the test: ioredis' Cluster client can reorder commands
+  // sent while a node connection is still opening (seen by the batching test as decisions applied
+  // out of order; an open problem of the connection package, not of the limiter).
+  await Promise.all(mastersOf(redis).map((node) => node.ping()))
   const keyspace = testKeyspace()
   const metrics = createRedlayerMetrics()
   const guard = createRedisGuard({
@@ -84,15 +88,7 @@ export async function rateLimitFixture(
       }
       return ttls
     },
-    async scriptCalls() {
-      let calls = 0
-      for (const master of mastersOf(redis)) {
-        const info = await master.info('commandstats')
-        for (const match of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm))
-          calls += Number(match[1])
-      }
-      return calls
-    },
+    scriptCalls: () => serverScriptCalls(topology.processes),
     async [Symbol.asyncDispose]() {
       await guard[Symbol.asyncDispose]()
       metrics.close()

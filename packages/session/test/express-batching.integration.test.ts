@@ -1,21 +1,10 @@
-import { mastersOf, type RedisClient } from '@redlayer/connection'
 import { MAX_BATCH_CALLS } from '@redlayer/connection/internal'
-import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { serverScriptCalls, topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import calculateSlot from 'cluster-key-slot'
 import type session from 'express-session'
 import { describe, expect, it } from 'vitest'
 import { httpStore } from './express-app.js'
 import { sessionFixture } from './fixtures.js'
-
-/** Script calls (EVALSHA + EVAL) served by every master so far. */
-async function scriptCalls(redis: RedisClient): Promise<number> {
-  let calls = 0
-  for (const master of mastersOf(redis)) {
-    const info = await master.info('commandstats')
-    for (const match of info.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)) calls += Number(match[1])
-  }
-  return calls
-}
 
 function data(n: number): session.SessionData {
   return {
@@ -37,14 +26,14 @@ describe.each(topologiesFromEnv())('express store calls of one tick on %s', (kin
     const slots = new Set(sids.map((sid) => calculateSlot(f.keyspace.key('http', sid)))).size
     const batched = 1 + Math.ceil(19 / MAX_BATCH_CALLS)
     const expected = kind === 'cluster' ? slots + batched : batched
-    let before = await scriptCalls(f.redis)
+    let before = await serverScriptCalls(topology.processes)
     await Promise.all(sids.map((sid, i) => store.set(sid, data(i))))
-    expect(await scriptCalls(f.redis)).toBeLessThanOrEqual(before + expected)
-    if (kind !== 'cluster') expect(await scriptCalls(f.redis)).toBe(before + batched)
-    before = await scriptCalls(f.redis)
+    expect(await serverScriptCalls(topology.processes)).toBeLessThanOrEqual(before + expected)
+    if (kind !== 'cluster') expect(await serverScriptCalls(topology.processes)).toBe(before + batched)
+    before = await serverScriptCalls(topology.processes)
     const read = await Promise.all(sids.map((sid) => store.get(sid)))
-    expect(await scriptCalls(f.redis)).toBeLessThanOrEqual(before + expected)
-    if (kind !== 'cluster') expect(await scriptCalls(f.redis)).toBe(before + batched)
+    expect(await serverScriptCalls(topology.processes)).toBeLessThanOrEqual(before + expected)
+    if (kind !== 'cluster') expect(await serverScriptCalls(topology.processes)).toBe(before + batched)
     expect(read.map((s) => (s as { visitor?: number } | null)?.visitor)).toEqual(sids.map((_, i) => i))
     // A read of a session that does not exist, batched with others, is absent.
     const [missing, present] = await Promise.all([store.get('never-set'), store.get('batch-sid-3')])

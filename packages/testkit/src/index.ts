@@ -1,6 +1,7 @@
 export { type AdminTarget, type NodeAddress, withAdminClient } from './admin-client.js'
 export { adrTable } from './adr-table.js'
 export { type ClusterNode, ownsSlot } from './cluster-node.js'
+export { serverScriptCalls } from './command-stats.js'
 export { CONFIG_DIR, type SharedConfigName, sharedConfig } from './config-files.js'
 export { errorCodesIn } from './error-codes.js'
 export { serverErrorCounts } from './error-stats.js'
