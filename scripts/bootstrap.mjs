@@ -2,7 +2,9 @@
 // The two commands of the README, from a fresh clone:
 //   npm start  -> install, build, run the example app
 //   npm test   -> install, build, lint, type-check, ADR check, every test
-//   npm run bench -> install, build, the benchmarks
+//   npm run bench -> install, build, the benchmarks (`-- --topology cluster`: the Cluster figure)
+//   npm run bench:ioredis5 -> the benchmarks again on the ioredis 5 line, in a copy of the tree as
+//                             test:ioredis5 makes it; the report is bench/results/ioredis5.json
 //   npm run test:chaos -> install, the chaos matrix: every data package on every topology through
 //                         every fault of the fault model (REDLAYER_CHAOS=full), then its table
 //   npm run test:failover -> install, the failover measurements of every data package on Sentinel
@@ -137,6 +139,43 @@ function killLeftovers(runDir) {
   rmSync(runDir, { recursive: true, force: true })
 }
 
+/**
+ * ADR-0002: the workspace installs ioredis 6; the suite (and the bench) must also run on the 5
+ * line. A copy of the tree (tracked and untracked files, not ignored ones), installed with ioredis
+ * overridden and built; exits when the install holds any other ioredis. `cleanup` removes the copy
+ * and any redis-server its run left.
+ */
+function ioredis5Copy() {
+  const copy = mkdtempSync(join(tmpdir(), 'redlayer-ioredis5-'))
+  const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+    .stdout.split('\0')
+    .filter((file) => file !== '' && existsSync(join(root, file)))
+  for (const file of files) cpSync(join(root, file), join(copy, file), { recursive: true })
+  appendFileSync(join(copy, 'pnpm-workspace.yaml'), `overrides:\n  ioredis: ${IOREDIS_5}\n`)
+  const runDir = mkdtempSync(join(tmpdir(), 'redlayer-testkit-run-'))
+  const cleanup = () => {
+    killLeftovers(runDir)
+    rmSync(copy, { recursive: true, force: true })
+  }
+  process.on('SIGINT', () => {
+    cleanup()
+    process.exit(130)
+  })
+  must(`install with ioredis ${IOREDIS_5}`, ...pnpm(['install', '--no-frozen-lockfile']), {}, copy)
+  const installed = readdirSync(join(copy, 'node_modules/.pnpm')).filter((dir) => dir.startsWith('ioredis@'))
+  if (installed.length !== 1 || installed[0] !== `ioredis@${IOREDIS_5}`) {
+    console.error(`\n✖ the copy installed ${installed.join(', ')}, not ioredis@${IOREDIS_5} alone`)
+    cleanup()
+    process.exit(1)
+  }
+  console.log(`\n  installed: ${installed[0]} (and no other ioredis)`)
+  must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=new-only']), {}, copy)
+  return { copy, runDir, cleanup }
+}
+
 must('install dependencies (lockfile)', ...pnpm(['install', '--frozen-lockfile']))
 
 switch (command) {
@@ -204,41 +243,26 @@ switch (command) {
   }
   case 'test:ioredis5': {
     for (const program of [REDIS_SERVER, PROMTOOL, CHROMIUM]) ensureProgram(program)
-    // ADR-0002: the workspace installs ioredis 6; the suite must pass on the 5 line too. A copy of
-    // the tree (tracked and untracked files, not ignored ones) installs with ioredis overridden.
-    const copy = mkdtempSync(join(tmpdir(), 'redlayer-ioredis5-'))
-    const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-      cwd: root,
-      encoding: 'utf8',
-    })
-      .stdout.split('\0')
-      .filter((file) => file !== '' && existsSync(join(root, file)))
-    for (const file of files) cpSync(join(root, file), join(copy, file), { recursive: true })
-    appendFileSync(join(copy, 'pnpm-workspace.yaml'), `overrides:\n  ioredis: ${IOREDIS_5}\n`)
-    const runDir = mkdtempSync(join(tmpdir(), 'redlayer-testkit-run-'))
-    const cleanup = () => {
-      killLeftovers(runDir)
-      rmSync(copy, { recursive: true, force: true })
-    }
-    process.on('SIGINT', () => {
-      cleanup()
-      process.exit(130)
-    })
-    must(`install with ioredis ${IOREDIS_5}`, ...pnpm(['install', '--no-frozen-lockfile']), {}, copy)
-    const installed = readdirSync(join(copy, 'node_modules/.pnpm')).filter((dir) =>
-      dir.startsWith('ioredis@'),
-    )
-    if (installed.length !== 1 || installed[0] !== `ioredis@${IOREDIS_5}`) {
-      console.error(`\n✖ the copy installed ${installed.join(', ')}, not ioredis@${IOREDIS_5} alone`)
-      cleanup()
-      process.exit(1)
-    }
-    console.log(`\n  installed: ${installed[0]} (and no other ioredis)`)
-    must('build', ...pnpm(['turbo', 'run', 'build', '--output-logs=new-only']), {}, copy)
+    const { copy, runDir, cleanup } = ioredis5Copy()
     // The consumer test installs its own ioredis versions: it is not about the workspace's.
     const status = run(
       `tests on ioredis ${IOREDIS_5}`,
       ...pnpm(['vitest', 'run', '--project', '!@redlayer/consumer', ...extra]),
+      { REDLAYER_TESTKIT_RUN_DIR: runDir },
+      copy,
+    )
+    cleanup()
+    process.exit(status)
+    break
+  }
+  case 'bench:ioredis5': {
+    ensureProgram(REDIS_SERVER)
+    const { copy, runDir, cleanup } = ioredis5Copy()
+    const out = join(root, 'bench/results/ioredis5.json')
+    const status = run(
+      `benchmarks on ioredis ${IOREDIS_5}`,
+      'node',
+      ['bench/dist/main.js', '--out', out, ...extra],
       { REDLAYER_TESTKIT_RUN_DIR: runDir },
       copy,
     )
@@ -267,7 +291,7 @@ switch (command) {
   }
   default:
     console.error(
-      'usage: node scripts/bootstrap.mjs start|test|test:failover|test:chaos|test:ioredis5|release|bench [args...]',
+      'usage: node scripts/bootstrap.mjs start|test|test:failover|test:chaos|test:ioredis5|release|bench|bench:ioredis5 [args...]',
     )
     process.exit(2)
 }

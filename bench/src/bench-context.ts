@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { createRedis, parseRedisConfig, type RedisConfig } from '@redlayer/connection'
+import { createRedis, loadRedisConfig, mastersOf, type RedisClient } from '@redlayer/connection'
 import type { Keyspace } from '@redlayer/keyspace'
-import type { RedisProcess } from '@redlayer/testkit'
-import type { Redis } from 'ioredis'
+import type { ClusterTopology, RedisProcess, StandaloneTopology } from '@redlayer/testkit'
 import { type BenchNamespace, benchKeyspace } from './bench-keyspace.js'
 import type { Plan } from './harness.js'
 
@@ -12,22 +11,38 @@ export interface ScaleOptions {
 }
 
 /**
- * What a scenario gets: the bench's own redis-server, clients made like the app makes them, a
- * fresh key prefix, and the counts of this run. Every client it hands out is closed by `close()`.
+ * Where a run sends its commands: one redis-server, or (issue 18, a figure) a Cluster of 3 masters
+ * with a replica each, for the scenarios that say they run there.
+ */
+export const BENCH_TOPOLOGIES = ['standalone', 'cluster'] as const
+export type BenchTopologyKind = (typeof BENCH_TOPOLOGIES)[number]
+export type BenchTopology = StandaloneTopology | ClusterTopology
+
+/**
+ * What a scenario gets: the bench's own Redis (a testkit topology), clients made like the app
+ * makes them, a fresh key prefix, and the counts of this run. Every client it hands out is closed
+ * by `close()`.
  */
 export class BenchContext {
-  readonly server: RedisProcess
+  readonly topology: BenchTopology
   readonly quick: boolean
-  readonly #clients: Redis[] = []
+  readonly #clients: RedisClient[] = []
   readonly #closers: (() => PromiseLike<unknown>)[] = []
 
-  constructor(server: RedisProcess, options: ScaleOptions) {
-    this.server = server
+  constructor(topology: BenchTopology, options: ScaleOptions) {
+    this.topology = topology
     this.quick = options.quick
   }
 
-  get config(): RedisConfig {
-    return parseRedisConfig({ url: this.server.url })
+  /** The one server of a standalone run; a scenario that needs it runs on standalone only. */
+  get server(): RedisProcess {
+    if (this.topology.kind === 'standalone') return this.topology.server
+    throw new Error(`this scenario needs one redis-server, and the run is on ${this.topology.kind}`)
+  }
+
+  /** The URL of every data node, for a peer that makes its own client (cache-manager's node-redis). */
+  get nodeUrls(): string[] {
+    return this.topology.processes.map((process) => process.url)
   }
 
   /**
@@ -39,22 +54,32 @@ export class BenchContext {
   async redis(
     name: string,
     options: { commandTimeoutMs?: number; autoPipelining?: boolean; coalesceWrites?: boolean } = {},
-  ): Promise<Redis> {
-    const config =
-      options.commandTimeoutMs === undefined
-        ? this.config
-        : parseRedisConfig({ url: this.server.url, commandTimeoutMs: options.commandTimeoutMs })
+  ): Promise<RedisClient> {
+    const config = loadRedisConfig({
+      ...this.topology.env,
+      ...(options.commandTimeoutMs !== undefined && {
+        REDIS_COMMAND_TIMEOUT_MS: String(options.commandTimeoutMs),
+      }),
+    })
     const client = createRedis(config, {
       connectionName: `bench-${name}`,
       ...(options.coalesceWrites && { coalesceWrites: true }),
       ...(options.autoPipelining && { redisOptions: { enableAutoPipelining: true } }),
-    }) as Redis
+    })
     client.on('error', () => {
       // Expected while the degraded scenario has the server stopped; commands report their own errors.
     })
     this.#clients.push(client)
     if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve))
     return client
+  }
+
+  /** `SCRIPT LOAD` on every master of `client` (on Cluster each node needs the script); its SHA. */
+  async loadScript(client: RedisClient, source: string): Promise<string> {
+    const [sha] = await Promise.all(
+      mastersOf(client).map((node) => node.script('LOAD', source) as Promise<string>),
+    )
+    return sha as string
   }
 
   /** A fresh keyspace (a random application prefix), so no scenario meets another's keys. */

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, loadavg, totalmem } from 'node:os'
 import { redisServerBinary } from '@redlayer/testkit'
+import type { BenchTopologyKind } from './bench-context.js'
 
 /** The libraries measured, whose versions every report names. */
 export const PEERS = [
@@ -27,6 +28,8 @@ export interface Environment {
   loadAtEnd: readonly number[]
   readonly node: string
   readonly redisServer: string
+  /** What the run's Redis was (issue 18: standalone, or a Cluster as a figure). */
+  readonly topology: string
   readonly versions: Readonly<Record<string, string>>
 }
 
@@ -54,7 +57,12 @@ function versionOf(name: string): string {
 
 const round2 = (n: number) => Math.round(n * 100) / 100
 
-export function describeEnvironment(): Environment {
+const TOPOLOGY_DESCRIPTIONS: Record<BenchTopologyKind, string> = {
+  standalone: 'one testkit redis-server on loopback, no persistence',
+  cluster: 'a testkit Cluster on loopback: 3 masters, a replica each, no persistence',
+}
+
+export function describeEnvironment(topology: BenchTopologyKind = 'standalone'): Environment {
   return {
     date: new Date().toISOString(),
     nproc: availableParallelism(),
@@ -64,6 +72,7 @@ export function describeEnvironment(): Environment {
     loadAtEnd: [],
     node: process.version,
     redisServer: redisServerVersion(),
+    topology: TOPOLOGY_DESCRIPTIONS[topology],
     versions: Object.fromEntries(PEERS.map((name) => [name, versionOf(name)])),
   }
 }

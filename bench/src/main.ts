@@ -1,15 +1,19 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { BENCH_TOPOLOGIES } from './bench-context.js'
 import { checksMarkdown, measurementsMarkdown } from './markdown.js'
 import { type BenchReport, formatEnvironment, formatScenario, writeReport } from './report.js'
 import { runScenarios, selectScenarios } from './run-scenarios.js'
 
-const usage = `usage: node bench/dist/main.js [--scenario name]... [--quick] [--out file]
-  --scenario  run only this scenario (repeatable); default: every scenario
+const usage = `usage: node bench/dist/main.js [--scenario name]... [--topology kind] [--quick] [--out file]
+  --scenario  run only this scenario (repeatable); default: every scenario of the topology
+  --topology  standalone (default) or cluster: 3 masters with a replica each, where the peer
+              comparisons with aims run as figures
   --quick     tiny counts: proves the scenarios run, measures nothing
-  --out       where to write the JSON report (default bench/results/latest.json;
-              a --quick or --scenario run writes bench/results/partial.json unless given)
+  --out       where to write the JSON report (default bench/results/latest.json, on cluster
+              bench/results/cluster.json; a --quick or --scenario run writes
+              bench/results/partial.json unless given)
   --list      print the scenario names
   --markdown  print the README tables of a report written earlier, run nothing`
 
@@ -17,6 +21,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', multiple: true },
+      topology: { type: 'string', default: 'standalone' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       list: { type: 'boolean', default: false },
@@ -37,14 +42,20 @@ async function main(): Promise<number> {
     console.log(`${checksMarkdown(report)}\n\n${measurementsMarkdown(report)}`)
     return 0
   }
+  const topology = BENCH_TOPOLOGIES.find((kind) => kind === values.topology)
+  if (topology === undefined) {
+    console.error(`--topology ${values.topology}: expected one of ${BENCH_TOPOLOGIES.join(', ')}\n${usage}`)
+    return 2
+  }
   const only = values.scenario ?? []
-  selectScenarios(only)
+  selectScenarios(only, topology)
   const partial = values.quick || only.length > 0
-  const out =
-    values.out ?? fileURLToPath(new URL(`../results/${partial ? 'partial' : 'latest'}.json`, import.meta.url))
+  const name = partial ? 'partial' : topology === 'cluster' ? 'cluster' : 'latest'
+  const out = values.out ?? fileURLToPath(new URL(`../results/${name}.json`, import.meta.url))
   const report = await runScenarios({
     only,
     quick: values.quick,
+    topology,
     onResult: (result) => console.log(`\n${formatScenario(result)}`),
   })
   console.log(`\n${formatEnvironment(report.environment)}`)

@@ -14,6 +14,7 @@ const report: BenchReport = {
     loadAtEnd: [4, 5, 6],
     node: 'v20.20.2',
     redisServer: '7.0.15',
+    topology: 'a test topology',
     versions: { ioredis: '5.9.2' },
   },
   scenarios: [

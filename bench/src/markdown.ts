@@ -8,7 +8,8 @@ function environmentLines(env: Environment): string[] {
   return [
     `- date: ${env.date.slice(0, 16).replace('T', ' ')} UTC`,
     `- machine: ${env.nproc} CPUs (${env.cpu}), ${env.memoryGiB} GiB; load average ${env.loadAtStart.join(' / ')} at the start, ${env.loadAtEnd.join(' / ')} at the end (shared machine)`,
-    `- Node ${env.node}, redis-server ${env.redisServer} (one testkit server on loopback, no persistence)`,
+    // Reports written before issue 18's Cluster figure carry no topology: they were standalone.
+    `- Node ${env.node}, redis-server ${env.redisServer} (${env.topology ?? 'one testkit server on loopback, no persistence'})`,
     `- ${versions}`,
   ]
 }

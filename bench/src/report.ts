@@ -87,7 +87,7 @@ export function formatScenario(result: ScenarioResult): string {
 export function formatEnvironment(env: Environment): string {
   return [
     `date ${env.date}; ${env.nproc} CPUs (${env.cpu}), ${env.memoryGiB} GiB; load ${env.loadAtStart.join(' ')} at start`,
-    `node ${env.node}; redis-server ${env.redisServer}`,
+    `node ${env.node}; redis-server ${env.redisServer}; ${env.topology}`,
     Object.entries(env.versions)
       .map(([name, version]) => `${name} ${version}`)
       .join(', '),

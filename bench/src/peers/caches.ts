@@ -84,9 +84,15 @@ export async function bentoWithMemory(
   return bento
 }
 
-/** cache-manager 7 on Keyv with @keyv/redis (its own node-redis client: that is how it is used). */
+/**
+ * cache-manager 7 on Keyv with @keyv/redis (its own node-redis client: that is how it is used;
+ * on Cluster node-redis' cluster client, started from every node).
+ */
 export async function cacheManager(ctx: BenchContext) {
-  const store = new KeyvRedis(ctx.server.url)
+  const store =
+    ctx.topology.kind === 'cluster'
+      ? new KeyvRedis({ rootNodes: ctx.nodeUrls.map((url) => ({ url })) })
+      : new KeyvRedis(ctx.server.url)
   const keyv = new Keyv({ store, namespace: ctx.prefix('cm').slice(0, -1) })
   const cache = createCacheManager({ stores: [keyv] })
   ctx.defer(() => cache.disconnect())

@@ -2,7 +2,7 @@
 // (NodeNext) cannot see them. The part of its API the bench uses, as its dist/index.d.ts declares it.
 declare module 'redlock' {
   import type { EventEmitter } from 'node:events'
-  import type { Redis } from 'ioredis'
+  import type { Cluster, Redis } from 'ioredis'
 
   export interface Lock {
     release(): Promise<unknown>
@@ -18,7 +18,7 @@ declare module 'redlock' {
 
   // biome-ignore lint/style/noDefaultExport: this declares redlock's own default export
   export default class Redlock extends EventEmitter {
-    constructor(clients: Iterable<Redis>, settings?: Partial<Settings>)
+    constructor(clients: Iterable<Redis | Cluster>, settings?: Partial<Settings>)
     acquire(resources: string[], duration: number, settings?: Partial<Settings>): Promise<Lock>
   }
 }

@@ -1,7 +1,7 @@
 import { interleaveAtEachConcurrency } from '../harness.js'
 import { bentoRedisOnly, cacheManager, ENTITY, redlayerCache } from '../peers/caches.js'
 import { cpuChecks, throughputChecks } from '../result.js'
-import { CONCURRENCY, type Scenario } from '../scenario.js'
+import { CONCURRENCY, type Scenario, STANDALONE_AND_CLUSTER } from '../scenario.js'
 
 const KEYS = 100
 
@@ -10,6 +10,7 @@ export const cacheHit: Scenario = {
   name: 'cache-hit',
   title: 'cache hit from Redis, no L1: getOrSet',
   adrs: ['ADR-0020', 'ADR-0021', 'ADR-0010'],
+  topologies: STANDALONE_AND_CLUSTER,
   async run(ctx) {
     const { cache } = await redlayerCache(ctx, 'redlayer')
     // Issue 18: the same cache, and the raw read, with a tick's writes coalesced (ADR-0010).

@@ -1,7 +1,7 @@
 import { interleaveAtEachConcurrency } from '../harness.js'
 import { bentoWithMemory, ENTITY, redlayerCache } from '../peers/caches.js'
 import { throughputChecks } from '../result.js'
-import { CONCURRENCY, type Scenario } from '../scenario.js'
+import { CONCURRENCY, type Scenario, STANDALONE_ONLY } from '../scenario.js'
 
 const KEYS = 100
 const L1 = { maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 }
@@ -11,6 +11,7 @@ export const cacheL1: Scenario = {
   name: 'cache-l1',
   title: 'cache hit with L1 (in-process tier + bus)',
   adrs: ['ADR-0020'],
+  topologies: STANDALONE_ONLY,
   async run(ctx) {
     const { cache } = await redlayerCache(ctx, 'redlayer', { l1: L1 })
     const bento = await bentoWithMemory(ctx, 'bentocache', { maxItems: L1.maxEntries, maxSize: L1.maxBytes })

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type Contender, runBatch } from '../harness.js'
 import { bentoRedisOnly, ENTITY, redlayerCache } from '../peers/caches.js'
 import { type Check, check, type Measurement } from '../result.js'
-import { CONCURRENCY, type Scenario } from '../scenario.js'
+import { CONCURRENCY, type Scenario, STANDALONE_ONLY } from '../scenario.js'
 import { Sample } from '../stats.js'
 
 const COMMAND_TIMEOUT_MS = 100
@@ -15,6 +15,7 @@ export const degraded: Scenario = {
   name: 'degraded',
   title: `degraded: Redis SIGSTOPped, getOrSet with the breaker open (command timeout ${COMMAND_TIMEOUT_MS} ms)`,
   adrs: ['ADR-0013', 'ADR-0010'],
+  topologies: STANDALONE_ONLY,
   async run(ctx) {
     const { cache, guard } = await redlayerCache(ctx, 'redlayer', { commandTimeoutMs: COMMAND_TIMEOUT_MS })
     const raw = await ctx.redis('raw', { commandTimeoutMs: COMMAND_TIMEOUT_MS })

@@ -4,7 +4,7 @@ import { RedisStore } from 'connect-redis'
 import type { SessionData, Store } from 'express-session'
 import { interleaveAtEachConcurrency } from '../harness.js'
 import { throughputChecks } from '../result.js'
-import { CONCURRENCY, type Scenario } from '../scenario.js'
+import { CONCURRENCY, type Scenario, STANDALONE_AND_CLUSTER } from '../scenario.js'
 
 const MAX_AGE_MS = 3_600_000
 
@@ -39,6 +39,7 @@ export const expressSession: Scenario = {
   name: 'express-session',
   title: 'express-session store: set + get of one session',
   adrs: ['ADR-0033'],
+  topologies: STANDALONE_AND_CLUSTER,
   async run(ctx) {
     const redis = await ctx.redis('redlayer')
     const guard = createRedisGuard({ redis })

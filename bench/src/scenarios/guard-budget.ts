@@ -1,7 +1,7 @@
 import { createRedisGuard } from '@redlayer/resilience'
 import { percentile } from '@redlayer/testkit'
 import { check, type Measurement } from '../result.js'
-import type { Scenario } from '../scenario.js'
+import { type Scenario, STANDALONE_ONLY } from '../scenario.js'
 import { median } from '../stats.js'
 
 /** An already-resolved Redis reply: what is left of a call once the round trip is taken away. */
@@ -37,6 +37,7 @@ export const guardBudget: Scenario = {
   name: 'guard-budget',
   title: 'guard.run and the metrics of one call, around an already-resolved reply',
   adrs: ['ADR-0013', 'ADR-0005'],
+  topologies: STANDALONE_ONLY,
   async run(ctx) {
     const redis = await ctx.redis('redlayer-guard-budget')
     const guard = createRedisGuard({ redis })

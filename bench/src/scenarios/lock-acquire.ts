@@ -1,7 +1,7 @@
 import { interleaveAtEachConcurrency } from '../harness.js'
 import { type Acquire, redisSemaphoreLocks, redlayerLocks, redlockLocks } from '../peers/locks.js'
 import { throughputChecks } from '../result.js'
-import { CONCURRENCY, type Scenario } from '../scenario.js'
+import { CONCURRENCY, type Scenario, STANDALONE_AND_CLUSTER } from '../scenario.js'
 
 function acquireRelease(name: string, acquire: Acquire) {
   // Each caller locks a resource of its own: uncontended.
@@ -19,6 +19,7 @@ export const lockAcquire: Scenario = {
   name: 'lock-acquire',
   title: 'locks: uncontended acquire + release',
   adrs: ['ADR-0030'],
+  topologies: STANDALONE_AND_CLUSTER,
   async run(ctx) {
     const contenders = [
       acquireRelease('redlayer', await redlayerLocks(ctx)),

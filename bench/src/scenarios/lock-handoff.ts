@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Acquire, redisSemaphoreLocks, redlayerLocks, redlockLocks } from '../peers/locks.js'
 import { check, find, type Measurement } from '../result.js'
-import type { Scenario } from '../scenario.js'
+import { type Scenario, STANDALONE_ONLY } from '../scenario.js'
 import { Sample } from '../stats.js'
 
 /**
@@ -25,6 +25,7 @@ export const lockHandoff: Scenario = {
   name: 'lock-handoff',
   title: 'locks: contended hand-off latency (release -> waiter holds it)',
   adrs: ['ADR-0030'],
+  topologies: STANDALONE_ONLY,
   async run(ctx) {
     const contenders: [string, Acquire][] = [
       ['redlayer', await redlayerLocks(ctx)],

@@ -5,7 +5,7 @@ import type { BenchContext } from '../bench-context.js'
 import { runBatch } from '../harness.js'
 import { ENTITY, redlayerCache } from '../peers/caches.js'
 import { check } from '../result.js'
-import type { Scenario } from '../scenario.js'
+import { type Scenario, STANDALONE_ONLY } from '../scenario.js'
 import { Sample } from '../stats.js'
 
 const MIB = 1024 * 1024
@@ -66,6 +66,7 @@ export const memory: Scenario = {
   name: 'memory',
   title: `memory: growth over many getOrSet with L1 (${KEYS.toLocaleString('en-US')} keys, bound ${L1.maxBytes / MIB} MiB)`,
   adrs: ['ADR-0020'],
+  topologies: STANDALONE_ONLY,
   async run(ctx) {
     const gc = collector()
     const ops = ctx.count(1_000_000, 2_000)

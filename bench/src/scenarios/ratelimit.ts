@@ -3,7 +3,7 @@ import { createRedisGuard } from '@redlayer/resilience'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
 import { interleaveAtEachConcurrency } from '../harness.js'
 import { cpuChecks, throughputChecks } from '../result.js'
-import { CONCURRENCY, type Scenario } from '../scenario.js'
+import { CONCURRENCY, type Scenario, STANDALONE_AND_CLUSTER } from '../scenario.js'
 
 const SUBJECTS = 100
 // Large enough that no request is ever refused: the scenario measures the admitting path.
@@ -15,6 +15,7 @@ export const ratelimit: Scenario = {
   name: 'ratelimit',
   title: 'rate limit: consume one token (admitted)',
   adrs: ['ADR-0012', 'ADR-0010'],
+  topologies: STANDALONE_AND_CLUSTER,
   async run(ctx) {
     const redis = await ctx.redis('redlayer')
     const guard = createRedisGuard({ redis })
@@ -47,7 +48,7 @@ export const ratelimit: Scenario = {
     })
     const raw = await ctx.redis('raw')
     const rawPrefix = ctx.prefix('raw')
-    const sha = (await raw.script('LOAD', TRIVIAL_SCRIPT)) as string
+    const sha = await ctx.loadScript(raw, TRIVIAL_SCRIPT)
     const contenders = [
       {
         name: 'redlayer',

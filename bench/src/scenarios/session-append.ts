@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { interleaveAtEachConcurrency } from '../harness.js'
 import { EVENT, redlayerSessions } from '../peers/sessions.js'
 import { cpuChecks, throughputChecks } from '../result.js'
-import { CONCURRENCY, type Scenario } from '../scenario.js'
+import { CONCURRENCY, type Scenario, STANDALONE_AND_CLUSTER } from '../scenario.js'
 
 const IDLE_S = 3_600
 
@@ -11,6 +11,7 @@ export const sessionAppend: Scenario = {
   name: 'session-append',
   title: 'sessions: appendEvent',
   adrs: ['ADR-0033'],
+  topologies: STANDALONE_AND_CLUSTER,
   async run(ctx) {
     const store = await redlayerSessions(ctx)
     const raw = await ctx.redis('raw')

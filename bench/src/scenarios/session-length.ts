@@ -1,7 +1,7 @@
 import { interleave } from '../harness.js'
 import { EVENT, fill, redlayerSessions } from '../peers/sessions.js'
 import { check, find } from '../result.js'
-import type { Scenario } from '../scenario.js'
+import { type Scenario, STANDALONE_ONLY } from '../scenario.js'
 
 const SHORT_SESSIONS = 200
 const SHORT_START = 10
@@ -11,6 +11,7 @@ export const sessionLength: Scenario = {
   name: 'session-length',
   title: 'sessions: append latency, long session vs short',
   adrs: ['ADR-0033'],
+  topologies: STANDALONE_ONLY,
   async run(ctx) {
     const store = await redlayerSessions(ctx)
     const longEvents = ctx.count(100_000, 1_000)

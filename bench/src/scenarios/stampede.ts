@@ -3,7 +3,7 @@ import type { BenchContext } from '../bench-context.js'
 import { nextMessage, startChild } from '../children.js'
 import { bentoRedisOnly, cacheManager, redlayerCache } from '../peers/caches.js'
 import { type Check, check, type Measurement } from '../result.js'
-import type { Scenario } from '../scenario.js'
+import { type Scenario, STANDALONE_ONLY } from '../scenario.js'
 import type { ChildFired, ChildSetup } from '../stampede-child.js'
 import { Sample } from '../stats.js'
 
@@ -79,6 +79,7 @@ export const stampede: Scenario = {
   name: 'stampede',
   title: `cache-miss stampede: ${CALLERS} concurrent callers of one key, loader ${LOADER_MS} ms`,
   adrs: ['ADR-0020'],
+  topologies: STANDALONE_ONLY,
   async run(ctx) {
     const { cache } = await redlayerCache(ctx, 'redlayer')
     const bento = await bentoRedisOnly(ctx, 'bentocache')
