@@ -199,7 +199,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#checkCallOptions(options)
     const keys = this.#idKeys(id)
     const tags = normalizeTags(options.tags)
-    const local = this.#reader.l1Fresh(keys.value)
+    const local = this.#reader.l1Fresh(keys.value, tags)
     if (local !== undefined) {
       this.#events.hit('l1')
       return this.#decode(local) as T

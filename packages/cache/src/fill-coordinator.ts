@@ -11,7 +11,7 @@ import type { KeyWaiters } from './key-waiters.js'
 import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
 import type { ResolvedCacheOptions } from './options.js'
 import { type IdKeys, type RedisStore, UNAVAILABLE } from './redis-store.js'
-import type { TieredReader } from './tiered-reader.js'
+import { type TieredReader, tagsToRecord } from './tiered-reader.js'
 import type { BatchLoader, Found, GetOrSetOptions, Loader, ReadResult } from './types.js'
 
 /** A getOrSet's shared outcome: the value, or undefined (not cached). */
@@ -86,12 +86,18 @@ export class FillCoordinator<N extends string> {
       return { value: staleValue }
     }
     let published = false
-    const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, tags)
+    const recorded = tagsToRecord(tags, read)
+    const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, recorded)
     const loading = this.#timedLoad(1, (signal) => loader({ signal, stale: staleValue }), options)
       .then(async (value) => {
         if (value !== undefined) {
           const deletedSeen = read.deleted[0] ?? 0
-          const written = await this.#f.writer.write([{ keys, value, deletedSeen }], tags, versions, options)
+          const written = await this.#f.writer.write(
+            [{ keys, value, deletedSeen }],
+            recorded,
+            versions,
+            options,
+          )
           published = written.applied
         }
         return value
@@ -232,7 +238,8 @@ export class FillCoordinator<N extends string> {
     })
     if (missing.length === 0) return out
     const stale = missing.map((index) => read.found[index])
-    const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, tags)
+    const recorded = tagsToRecord(tags, read)
+    const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, recorded)
     const loading = this.#timedLoad(
       missing.length,
       (signal) =>
@@ -253,7 +260,7 @@ export class FillCoordinator<N extends string> {
         const idKeys = keys[index] as IdKeys
         return value === undefined ? [] : [{ keys: idKeys, value, deletedSeen: read.deleted[index] ?? 0 }]
       })
-      await this.#f.writer.write(items, tags, versions, options)
+      await this.#f.writer.write(items, recorded, versions, options)
       return values as readonly (T | undefined)[]
     })
     const allStale = stale.every((found) => found !== undefined)

@@ -6,6 +6,23 @@ import type { L1 } from './l1.js'
 import { ABSENT, type IdKeys, type RedisStore, type StoredValue, UNAVAILABLE } from './redis-store.js'
 import type { Found, ReadResult, Versions } from './types.js'
 
+/** Whether `entry` recorded a version of every tag in `tags`. */
+function recordsEvery(entry: CacheEntry, tags: readonly string[]): boolean {
+  for (const tag of tags) if (!entry.tags.some((stamp) => stamp.tag === tag)) return false
+  return true
+}
+
+/**
+ * The tags a write records: the caller's, and those of values the read passed over because they
+ * lacked one of the caller's (ADR-0020), so that callers naming different tags of one id converge
+ * on one value that every one of their invalidations reaches.
+ */
+export function tagsToRecord(tags: readonly string[], read: ReadResult): readonly string[] {
+  const carried = read.carriedTags
+  if (carried === undefined) return tags
+  return [...new Set([...tags, ...carried])].sort()
+}
+
 /** The tag versions of a read that met no tag (shared, never written to). */
 const NO_TAGS: ReadonlyMap<string, number> = new Map()
 
@@ -35,12 +52,20 @@ export class TieredReader {
     this.#r = { ...options, epochOnly: [options.epochKey] }
   }
 
-  /** A fresh L1 value (only while the bus is subscribed, and not covered by a queued invalidation). */
-  l1Fresh(key: string): CacheEntry | undefined {
+  /**
+   * A fresh L1 value (only while the bus is subscribed, not covered by a queued invalidation, and
+   * carrying every tag of `readerTags`: the bus drops a copy by the tags it was stored with).
+   */
+  l1Fresh(key: string, readerTags: readonly string[]): CacheEntry | undefined {
     if (this.#r.l1 === undefined || !this.#r.bus?.subscribed) return undefined
     const now = Date.now()
     const entry = this.#r.l1.get(key, now)
-    if (entry === undefined || entry.expiresAt <= now || this.#r.log.pending.covers(key, entry.tags))
+    if (
+      entry === undefined ||
+      entry.expiresAt <= now ||
+      this.#r.log.pending.covers(key, entry.tags) ||
+      !readerTags.every((tag) => entry.tags.includes(tag))
+    )
       return undefined
     return {
       payload: entry.payload,
@@ -71,7 +96,7 @@ export class TieredReader {
       fromRedis = []
       for (let index = 0; index < keys.length; index++) {
         const one = keys[index] as IdKeys
-        const fresh = this.l1Fresh(one.value)
+        const fresh = this.l1Fresh(one.value, hintTags)
         if (fresh !== undefined) {
           found[index] = { entry: fresh, fresh: true, tier: 'l1' }
           continue
@@ -81,7 +106,8 @@ export class TieredReader {
           l1Graced[index] = { entry: { ...graced, epoch: 0, tags: [] }, fresh: false, tier: 'l1' }
         fromRedis.push(index)
       }
-      if (fromRedis.length === 0) return { found, deleted, versions: undefined, redisDown: false }
+      if (fromRedis.length === 0)
+        return { found, deleted, versions: undefined, redisDown: false, carriedTags: undefined }
       if (fromRedis.length < keys.length) redisKeys = fromRedis.map((index) => keys[index] as IdKeys)
       else fromRedis = undefined
     }
@@ -129,6 +155,7 @@ export class TieredReader {
     // ADR-0020: a lost epoch key (ABSENT) cannot prove the namespace was not cleared since.
     const epoch = hinted[0] ?? ABSENT
     const readAt = Date.now()
+    let carried: Set<string> | undefined
     for (let position = 0; position < stored.length; position++) {
       const index = indexOf(position)
       const entry = entries[position]
@@ -138,11 +165,25 @@ export class TieredReader {
         this.#r.l1?.discard(one.value)
         continue
       }
+      if (!recordsEvery(entry, hintTags)) {
+        // ADR-0020, "the reader's tags count too": a value that recorded no version of a tag the
+        // reader names cannot show that tag was not invalidated after it was written, so it is
+        // no value for this reader (not even a graced one). The rewrite records its tags as well.
+        carried ??= new Set()
+        for (const stamp of entry.tags) carried.add(stamp.tag)
+        continue
+      }
       const fresh = readAt < entry.expiresAt
       found[index] = { entry, fresh, tier: 'redis' }
       if (fresh && this.#r.l1 !== undefined) this.#r.l1.keep(one.value, entry, l1Since)
     }
-    return { found, deleted, versions: { epoch, tags, readAt }, redisDown: false }
+    return {
+      found,
+      deleted,
+      versions: { epoch, tags, readAt },
+      redisDown: false,
+      carriedTags: carried === undefined ? undefined : [...carried],
+    }
   }
 
   /** ADR-0013: Redis is unavailable; the namespace's whenRedisDown decides what stands in. */
@@ -168,7 +209,7 @@ export class TieredReader {
         found[index] = l1Graced[index]
       }
     }
-    return { found, deleted, versions: undefined, redisDown: true }
+    return { found, deleted, versions: undefined, redisDown: true, carriedTags: undefined }
   }
 
   /** ADR-0020: a value is current when no epoch bump, tag invalidation or pending invalidation is newer. */

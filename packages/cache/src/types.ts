@@ -98,4 +98,9 @@ export interface ReadResult {
   readonly versions: Versions | undefined
   /** Redis was unavailable: `found` holds only what the namespace's `whenRedisDown` allows. */
   readonly redisDown: boolean
+  /**
+   * The tags of current values passed over because they recorded no version of a tag the reader
+   * names (ADR-0020); a write from this read records them too. Undefined when there were none.
+   */
+  readonly carriedTags: readonly string[] | undefined
 }
