@@ -16,6 +16,12 @@ export interface SessionStoreOptions<N extends string> {
   absoluteTtl?: Duration
   /** Keep only the newest N events of a session (older ones are trimmed by the append). */
   maxEvents?: number
+  /**
+   * How many of a session's newest event ids are kept to recognise a retried append (default
+   * 128, which Redis keeps in its compact encoding): a retry is a `duplicate` while fewer than this many appends to the session followed
+   * the original; older ids are forgotten, so the bookkeeping never outgrows this (ADR-0033).
+   */
+  idempotencyWindow?: number
   /** Largest accepted event or state value, serialized (default 1 MiB). */
   maxValueBytes?: number
   /** Most state fields one create or update may carry (default 1 000, at most 3 000: a script's argument bound). */
@@ -35,6 +41,7 @@ const schema = z.object({
   idleTtl: durationSchema({ min: 1 }).optional(),
   absoluteTtl: durationSchema({ min: 1 }).optional(),
   maxEvents: z.number().int().positive().optional(),
+  idempotencyWindow: z.number().int().positive().max(1_000_000).default(128),
   maxValueBytes: z
     .number()
     .int()
@@ -51,6 +58,7 @@ export interface ResolvedSessionStoreOptions {
   readonly idleTtlMs: number
   readonly absoluteTtlMs: number
   readonly maxEvents: number
+  readonly idempotencyWindow: number
   readonly maxValueBytes: number
   readonly maxStateFields: number
   readonly durability: { readonly replicas: number; readonly timeoutMs: number } | undefined
@@ -89,6 +97,7 @@ export function resolveSessionStoreOptions<N extends string>(
     idleTtlMs,
     absoluteTtlMs,
     maxEvents: data.maxEvents ?? 0,
+    idempotencyWindow: data.idempotencyWindow,
     maxValueBytes: data.maxValueBytes,
     maxStateFields: data.maxStateFields,
     durability: data.durability && { replicas: data.durability.replicas, timeoutMs: data.durability.timeout },

@@ -1,7 +1,7 @@
 -- Shared prelude of every session script (ADR-0033). The TypeScript loader prepends it to each
 -- script body, so the rules below are written once.
 -- Key order in every script: KEYS[1] meta hash, KEYS[2] state hash, KEYS[3] event list,
--- KEYS[4] event-id set, KEYS[5] per-user index (all in one slot: one hash tag).
+-- KEYS[4] event-id window (a sorted set by seq), KEYS[5] per-user index (all in one slot: one hash tag).
 
 -- Redis time in milliseconds: the one clock every client shares.
 local function now_ms()

@@ -182,7 +182,7 @@ export class SessionStore<N extends string = string> {
 
   /**
    * Appends one event in one script: checks `expectedVersion` when given, skips an event id
-   * already appended (an idempotent retry), trims to `maxEvents`, bumps the version, updates the
+   * already appended within the idempotency window (a retry), trims to `maxEvents`, bumps the version, updates the
    * owner's index and slides every TTL. A conflict is a result, never a retry of our own.
    */
   async appendEvent(
@@ -210,6 +210,7 @@ export class SessionStore<N extends string = string> {
         expectedVersion ?? '',
         this.#options.maxEvents,
         this.#options.idleTtlMs,
+        this.#options.idempotencyWindow,
       ]),
     )) as Reply
     this.#published('append', status, performance.now() - started)
