@@ -142,7 +142,7 @@ export const PACKAGE_DRIVERS = {
     await express.touch('sid-1', { cookie } as never)
     expect(await express.ids()).toEqual(['sid-1'])
     expect(await express.sessionsOf(7)).toEqual(['sid-1'])
-    expect(await express.destroyAllOf(7)).toBe(1)
+    expect(await express.revokeAll(7)).toBe(1)
     await express.destroy('sid-2')
   },
 } satisfies Record<string, Driver>

@@ -1,7 +1,6 @@
 import type { RedisClient } from '@redlayer/connection'
-import { LuaScript } from '@redlayer/connection/internal'
+import { CHUNK, groupKeys, LuaScript, oneCommand } from '@redlayer/connection/internal'
 import { type RedisGuard, type RedisOutcome, redisFailureOf } from '@redlayer/resilience'
-import { CHUNK, groupKeys, oneCommand } from './slots.js'
 
 /** What a guarded Redis call returns when Redis is unavailable (ADR-0013): the caller degrades. */
 export const UNAVAILABLE: unique symbol = Symbol('redis unavailable')

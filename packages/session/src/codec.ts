@@ -57,3 +57,21 @@ export function eventOf(stored: string): SessionEvent {
   }
   return { seq, at: new Date(at), ...event }
 }
+
+/** State entries as HSET arguments: each value serialized and bounded, their number bounded. */
+export function statePairs(
+  entries: readonly [string, unknown][],
+  { maxStateFields, maxValueBytes }: { readonly maxStateFields: number; readonly maxValueBytes: number },
+): string[] {
+  if (entries.length > maxStateFields) {
+    throw new RedlayerError(
+      'E_INVALID_VALUE',
+      `The state has ${entries.length} fields, above the limit of ${maxStateFields}.`,
+      { details: { fields: entries.length, maxStateFields } },
+    )
+  }
+  return entries.flatMap(([field, value]) => [
+    field,
+    serialize(`state field "${field}"`, value, maxValueBytes),
+  ])
+}

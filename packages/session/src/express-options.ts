@@ -41,7 +41,7 @@ export interface ExpressSessionStoreOptions<N extends string> {
   clearReason?: string
   /** A cap on a session's whole life from its first write (ms, or `'12h'`), whatever its cookie says. */
   absoluteTtl?: Duration
-  /** The user a session belongs to, for `sessionsOf` and `destroyAllOf`; none when it returns undefined. */
+  /** The user a session belongs to, for `sessionsOf` and `revokeAll`; none when it returns undefined. */
   userOf?: (data: SessionData) => string | number | undefined
 }
 

@@ -3,7 +3,10 @@
 -- [2] TTL in ms (the cookie's remaining life: never raised), [3] the absolute cap in ms (0: none),
 -- [4] the serialized session, [5] its user ('' when none), [6] the session id (listed by ids()).
 -- The creation time is set once (Redis TIME); the expiry is the TTL, cut to what the cap leaves.
--- Returns the expiry applied in ms, 0 when the session ended (past its cap, or absent on touch).
+-- Returns the expiry applied in ms, 0 when the session ended (past its cap, revoked, or absent on
+-- touch).
+-- A session revokeAll ended is a mark (field r) until no request that loaded it can still write.
+if redis.call('HEXISTS', KEYS[1], 'r') == 1 then return 0 end
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 if ARGV[1] == 'touch' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end

@@ -1,5 +1,5 @@
 import { mastersOf, type RedisClient } from '@redlayer/connection'
-import { batchedScript, LuaScript } from '@redlayer/connection/internal'
+import { batchedScript, groupKeys, LuaScript } from '@redlayer/connection/internal'
 import { flushNamespace, type Keyspace } from '@redlayer/keyspace'
 import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'
 import session from 'express-session'
@@ -19,7 +19,13 @@ const SCRIPTS = {
   get: new LuaScript('redlayerExpress_get', here('./express-get.lua')),
   set: new LuaScript('redlayerExpress_set', here('./express-set.lua')),
   index: new LuaScript('redlayerExpress_index', here('./express-index.lua')),
+  revoke: new LuaScript('redlayerExpress_revoke', here('./express-revoke.lua')),
 }
+/**
+ * The least life of a revocation mark: longer than a request runs, since express-session writes a
+ * session back at the end of the request that loaded it (ADR-0033).
+ */
+const REVOCATION_MARK_MS = 5 * 60_000
 // Issue 18: the reads and the writes of one tick after its first share one script call each
 // (`batchedScript`: in order, each answered as if alone).
 const readSession = batchedScript(SCRIPTS.get)
@@ -158,9 +164,10 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
 
   override length(callback?: Callback<number>): Promise<number | undefined> {
     return answer(callback, async () => {
+      // Read, not counted from the SCAN: a revocation mark is a key but no session.
       let count = 0
-      await this.#pages(async (_node, keys) => {
-        count += keys.length
+      await this.#pages(async (node, keys) => {
+        count += (await this.#read(node, keys)).size
       })
       return count
     })
@@ -202,15 +209,27 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
   }
 
   /**
-   * Ends every session of `userId` (a password change, a compromised account): each listed
-   * session is deleted, then the index. A login that completes while this runs keeps its session.
-   * Resolves to how many sessions were ended.
+   * Ends every session of `userId` for good (a password change, a compromised account): in one
+   * script call per slot, so at once on standalone and Sentinel (ADR-0033). Each ended session
+   * becomes a short-lived mark that a request still holding it cannot write back. A login that
+   * completes while this runs keeps its session. Resolves to how many sessions were ended.
    */
-  async destroyAllOf(userId: string | number): Promise<number> {
-    const ids = await this.sessionsOf(userId)
-    for (const sid of ids) await this.#unlink(this.#key(sid))
-    await this.#guard.run('express-session.destroy-all', () => this.#redis.unlink(this.#indexKey(userId)))
-    return ids.length
+  async revokeAll(userId: string | number): Promise<number> {
+    const user = String(userId)
+    const indexKey = this.#indexKey(user)
+    const markMs = this.#keyspace.ttl(this.#namespace, REVOCATION_MARK_MS)
+    return this.#guard.run('express-session.revoke-all', async () => {
+      const sids = await this.#redis.smembers(indexKey)
+      let ended = 0
+      for (const group of groupKeys(
+        this.#redis,
+        sids.map((sid) => this.#key(sid)),
+      )) {
+        ended += Number(await SCRIPTS.revoke.run(this.#redis, group.keys, [user, markMs]))
+      }
+      if (sids.length > 0) await this.#redis.srem(indexKey, ...sids)
+      return ended
+    })
   }
 
   #key(sid: string): string {

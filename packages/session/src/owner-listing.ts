@@ -1,6 +1,7 @@
 import type { RedisClient } from '@redlayer/connection'
 import { summaryOf } from './codec.js'
 import { type Position, pairsOf } from './listing-cursor.js'
+import type { ScriptRunner } from './scripts.js'
 import type { SessionSummary } from './types.js'
 
 export interface OwnerListing {
@@ -60,4 +61,27 @@ export async function collectOwnerSessions(
     if (sessions.length > limit || fetched.length < wanted + ties || !tail) return
     after = tail
   }
+}
+
+/** Sessions one `revoke-owner.lua` call ends (its index and 4 keys each: 1,001 keys at most). */
+const REVOKE_CHUNK = 250
+
+/**
+ * ADR-0033: ends every session one owner index lists, as it is now: one script call on the
+ * owner's slot (atomic) for up to REVOKE_CHUNK sessions, one per chunk beyond. Resolves to how many
+ * of them still existed.
+ */
+export async function revokeOwnerSessions(
+  redis: RedisClient,
+  revokeOwner: ScriptRunner,
+  index: string,
+  keysOf: (member: string) => readonly string[],
+): Promise<number> {
+  const members = await redis.zrange(index, '0', '-1')
+  let ended = 0
+  for (let start = 0; start < members.length; start += REVOKE_CHUNK) {
+    const ids = members.slice(start, start + REVOKE_CHUNK)
+    ended += Number(await revokeOwner([index, ...ids.flatMap(keysOf)], ids))
+  }
+  return ended
 }

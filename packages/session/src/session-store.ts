@@ -5,7 +5,7 @@ import { parseOrThrow } from '@redlayer/connection/internal'
 import type { Keyspace } from '@redlayer/keyspace'
 import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
-import { eventOf, fieldsOf, serialize, stateOf, summaryOf } from './codec.js'
+import { eventOf, fieldsOf, serialize, stateOf, statePairs, summaryOf } from './codec.js'
 import { decodeCursor, encodeCursor } from './listing-cursor.js'
 import {
   ownerSecretsOf,
@@ -13,7 +13,7 @@ import {
   resolveSessionStoreOptions,
   type SessionStoreOptions,
 } from './options.js'
-import { collectOwnerSessions } from './owner-listing.js'
+import { collectOwnerSessions, revokeOwnerSessions } from './owner-listing.js'
 import { waitForReplicas } from './replicas.js'
 import { type SessionScripts, sessionScripts } from './scripts.js'
 import { newSessionId, ownerHashes, parseSessionId } from './session-id.js'
@@ -121,7 +121,7 @@ export class SessionStore<N extends string = string> {
     this.#assertOpen()
     const owner = valid(ownerSchema, input, 'session owner')
     const state = (input.state ?? {}) as State
-    const pairs = this.#statePairs(Object.entries(state))
+    const pairs = statePairs(Object.entries(state), this.#options)
     const id = parseSessionId(newSessionId(owner.appName, owner.userId, this.#ownerSecrets[0]))
     const { idleTtlMs, absoluteTtlMs } = this.#options
     const [status, createdAt] = (await this.#guard.run('session.create', () =>
@@ -249,7 +249,10 @@ export class SessionStore<N extends string = string> {
     const entries = Object.entries(
       valid(z.record(z.string().min(1).max(256), z.unknown()), patch, 'state patch'),
     )
-    const set = this.#statePairs(entries.filter(([, value]) => value !== undefined))
+    const set = statePairs(
+      entries.filter(([, value]) => value !== undefined),
+      this.#options,
+    )
     const removed = entries.filter(([, value]) => value === undefined).map(([field]) => field)
     const keys = this.#keys(id)
     const [status, version, at] = (await this.#guard.run('session.update', () =>
@@ -338,6 +341,27 @@ export class SessionStore<N extends string = string> {
   }
 
   /**
+   * Ends every session of an owner (a password change, a compromised account), under every owner
+   * secret of the store. Each owner index is read, then its sessions end in one script call on its
+   * slot, atomically (ADR-0033; in calls of 250 sessions beyond that: `revokeOwnerSessions`). A session created while
+   * this runs is kept: the login that made it came after. Resolves to how many sessions ended.
+   */
+  async revokeAll(owner: { appName: string; userId: string }): Promise<number> {
+    this.#assertOpen()
+    const { appName, userId } = valid(ownerSchema, owner, 'session owner')
+    let ended = 0
+    for (const hash of ownerHashes(appName, userId, this.#ownerSecrets)) {
+      const index = ownerIndexKey(this.#keyspace, this.#namespace, hash)
+      ended += await this.#guard.run('session.revoke-all', () =>
+        revokeOwnerSessions(this.#redis, this.#scripts.revokeOwner, index, (member) =>
+          this.#keys(parseSessionId(member)).slice(0, 4),
+        ),
+      )
+    }
+    return ended
+  }
+
+  /**
    * Whether the session id names a session of this owner: its owner hash is the owner's under one
    * of the store's owner secrets (ADR-0033). Decided from the id alone, without a round trip; a
    * string that is not a session id is `E_INVALID_SESSION_ID`, as for every other method. With an
@@ -347,22 +371,6 @@ export class SessionStore<N extends string = string> {
     const { appName, userId } = valid(ownerSchema, owner, 'session owner')
     const hash = parseSessionId(sessionId).owner
     return ownerHashes(appName, userId, this.#ownerSecrets).includes(hash)
-  }
-
-  /** State entries as HSET arguments: each value serialized and bounded, their number bounded. */
-  #statePairs(entries: readonly [string, unknown][]): string[] {
-    const { maxStateFields, maxValueBytes } = this.#options
-    if (entries.length > maxStateFields) {
-      throw new RedlayerError(
-        'E_INVALID_VALUE',
-        `The state has ${entries.length} fields, above the limit of ${maxStateFields}.`,
-        { details: { fields: entries.length, maxStateFields } },
-      )
-    }
-    return entries.flatMap(([field, value]) => [
-      field,
-      serialize(`state field "${field}"`, value, maxValueBytes),
-    ])
   }
 
   readonly #sessionKeyOf = (member: string): string => this.#keys(parseSessionId(member))[0]

@@ -152,7 +152,7 @@ describe.each(kinds)('express-session store on %s', (kind) => {
     // A session that moved to another user (or expired) is not listed under the first one.
     await store.set('ada-phone', { cookie, userId: 'bob' } as never)
     expect(await store.sessionsOf('ada')).toEqual(['ada-laptop'])
-    expect(await store.destroyAllOf('bob')).toBe(2)
+    expect(await store.revokeAll('bob')).toBe(2)
     expect(await store.get('bob-laptop')).toBeNull()
     expect(await store.get('ada-phone')).toBeNull()
     expect(await store.get('ada-laptop')).not.toBeNull()

@@ -1,5 +1,8 @@
-import type { RedisClient } from '@redlayer/connection'
 import calculateSlot from 'cluster-key-slot'
+import type { RedisClient } from './create-redis.js'
+
+// ADR-0004: how the packages split a multi-key command or script call by Cluster slot (the
+// cache's MGET, the express store's revocation), in one place.
 
 /** At most this many keys per multi-key command. */
 export const CHUNK = 500
