@@ -5,6 +5,13 @@ import type { ClusterTopology, RedisProcess, StandaloneTopology } from '@redlaye
 import { type BenchNamespace, benchKeyspace } from './bench-keyspace.js'
 import type { Plan } from './harness.js'
 
+/** How a scenario's client differs from the config's defaults. */
+export interface ClientOptions {
+  readonly commandTimeoutMs?: number
+  readonly autoPipelining?: boolean
+  readonly coalesceWrites?: boolean
+}
+
 export interface ScaleOptions {
   /** Tiny counts: proves every scenario runs (npm test), measures nothing. */
   readonly quick: boolean
@@ -46,15 +53,25 @@ export class BenchContext {
   }
 
   /**
-   * A client from `createRedis` (ADR-0010 defaults): the same kind for redlayer, raw ioredis and
-   * the peers. `commandTimeoutMs` overrides the config's; `autoPipelining` turns on ioredis'
-   * auto-pipelining and `coalesceWrites` redlayer's coalescing of a tick's writes (both off by
-   * default, ADR-0010), for the rows that show what they change.
+   * A plain client from `createRedis`, for raw ioredis and the peers: ADR-0010's timeouts and
+   * reconnects, and each command written on its own, as their users' ioredis writes it (on
+   * Cluster too). `commandTimeoutMs` overrides the config's; `autoPipelining` turns on ioredis'
+   * auto-pipelining and `coalesceWrites` redlayer's coalescing of a tick's writes, for the rows
+   * that show what they change.
    */
-  async redis(
-    name: string,
-    options: { commandTimeoutMs?: number; autoPipelining?: boolean; coalesceWrites?: boolean } = {},
-  ): Promise<RedisClient> {
+  redis(name: string, options: ClientOptions = {}): Promise<RedisClient> {
+    return this.#open(name, { coalesceWrites: false, ...options })
+  }
+
+  /**
+   * The client redlayer's packages get in an app: `createRedis` with its defaults (ADR-0010: on
+   * Cluster, coalesced writes), unless `coalesceWrites` says otherwise.
+   */
+  redlayerRedis(name: string, options: ClientOptions = {}): Promise<RedisClient> {
+    return this.#open(name, options)
+  }
+
+  async #open(name: string, options: ClientOptions): Promise<RedisClient> {
     const config = loadRedisConfig({
       ...this.topology.env,
       ...(options.commandTimeoutMs !== undefined && {
@@ -63,7 +80,7 @@ export class BenchContext {
     })
     const client = createRedis(config, {
       connectionName: `bench-${name}`,
-      ...(options.coalesceWrites && { coalesceWrites: true }),
+      ...(options.coalesceWrites !== undefined && { coalesceWrites: options.coalesceWrites }),
       ...(options.autoPipelining && { redisOptions: { enableAutoPipelining: true } }),
     })
     client.on('error', () => {

@@ -25,7 +25,7 @@ export async function redlayerCache(
   name: string,
   extra: { l1?: L1Options; distributed?: boolean; commandTimeoutMs?: number; coalesceWrites?: boolean } = {},
 ) {
-  const redis = await ctx.redis(name, {
+  const redis = await ctx.redlayerRedis(name, {
     ...(extra.commandTimeoutMs !== undefined && { commandTimeoutMs: extra.commandTimeoutMs }),
     ...(extra.coalesceWrites !== undefined && { coalesceWrites: extra.coalesceWrites }),
   })

@@ -11,7 +11,7 @@ export const LEASE_MS = 30_000
 export type Acquire = (resource: string) => Promise<() => Promise<unknown>>
 
 export async function redlayerLocks(ctx: BenchContext): Promise<Acquire> {
-  const redis = await ctx.redis('redlayer')
+  const redis = await ctx.redlayerRedis('redlayer')
   const guard = createRedisGuard({ redis })
   const locks = createLockManager({
     redis,

@@ -9,7 +9,7 @@ export const EVENT: SessionEventInput = {
 }
 
 export async function redlayerSessions(ctx: BenchContext) {
-  const redis = await ctx.redis('redlayer')
+  const redis = await ctx.redlayerRedis('redlayer')
   const guard = createRedisGuard({ redis })
   const store = createSessionStore({ redis, keyspace: ctx.keyspace(), namespace: 'session', guard })
   ctx.defer(async () => {

@@ -41,7 +41,7 @@ export const expressSession: Scenario = {
   adrs: ['ADR-0033'],
   topologies: STANDALONE_AND_CLUSTER,
   async run(ctx) {
-    const redis = await ctx.redis('redlayer')
+    const redis = await ctx.redlayerRedis('redlayer')
     const guard = createRedisGuard({ redis })
     ctx.defer(() => guard[Symbol.asyncDispose]())
     const ours = new RedlayerExpressStore({ redis, keyspace: ctx.keyspace(), namespace: 'http', guard })

@@ -39,7 +39,7 @@ export const guardBudget: Scenario = {
   adrs: ['ADR-0013', 'ADR-0005'],
   topologies: STANDALONE_ONLY,
   async run(ctx) {
-    const redis = await ctx.redis('redlayer-guard-budget')
+    const redis = await ctx.redlayerRedis('redlayer-guard-budget')
     const guard = createRedisGuard({ redis })
     ctx.defer(() => guard[Symbol.asyncDispose]())
     const n = ctx.quick ? 2_000 : 100_000

@@ -17,7 +17,7 @@ export const ratelimit: Scenario = {
   adrs: ['ADR-0012', 'ADR-0010'],
   topologies: STANDALONE_AND_CLUSTER,
   async run(ctx) {
-    const redis = await ctx.redis('redlayer')
+    const redis = await ctx.redlayerRedis('redlayer')
     const guard = createRedisGuard({ redis })
     ctx.defer(() => guard[Symbol.asyncDispose]())
     const limiter = createRateLimiter({
@@ -29,7 +29,7 @@ export const ratelimit: Scenario = {
       limits: { name: 'rps', capacity: HUGE, refill: { tokens: HUGE, interval: '1s' } },
     })
     // Issue 18: the same limiter with a tick's writes coalesced (ADR-0010).
-    const coalescedRedis = await ctx.redis('redlayer-coalesced', { coalesceWrites: true })
+    const coalescedRedis = await ctx.redlayerRedis('redlayer-coalesced', { coalesceWrites: true })
     const coalescedGuard = createRedisGuard({ redis: coalescedRedis })
     ctx.defer(() => coalescedGuard[Symbol.asyncDispose]())
     const coalesced = createRateLimiter({

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadRedisConfig, mastersOf, type RedisClient } from '../src/index.js'
 import { openClient } from './open-client.js'
 
-// ADR-0010 (issue 18), `coalesceWrites: true`: the first command of a tick is written at once, the
+// ADR-0010 (issue 18), coalesced writes (`coalesceWrites`, on by default on Cluster only): the first command of a tick is written at once, the
 // tick's later ones are buffered (the socket corked) and leave together when it ends (one writev),
 // with no timer.
 
@@ -85,13 +85,20 @@ describe.each(topologiesFromEnv())('coalesced writes on %s', (kind) => {
     await client.del(key)
   })
 
-  it('leaves ioredis writing each command on its own by default', async () => {
-    await using open = await openClient(loadRedisConfig(topology.env))
-    const client = open.client
-    const keys = Array.from({ length: 10 }, (_, i) => `{plain${randomBytes(4).toString('hex')}}:${i}`)
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    const replies = keys.map((key) => client.get(key))
-    expect(corked(client)).toBe(0)
-    expect(await Promise.all(replies)).toEqual(keys.map(() => null))
+  it('by default coalesces on Cluster only, and `coalesceWrites: false` turns it off there', async () => {
+    const tick = async (overrides: { coalesceWrites?: boolean }) => {
+      await using open = await openClient(loadRedisConfig(topology.env), overrides)
+      const client = open.client
+      const keys = Array.from({ length: 10 }, (_, i) => `{plain${randomBytes(4).toString('hex')}}:${i}`)
+      await client.get(keys[0] as string) // the keys' node connection open (see the order test)
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      const replies = keys.map((key) => client.get(key))
+      const wasCorked = corked(client) > 0
+      expect(await Promise.all(replies)).toEqual(keys.map(() => null))
+      return wasCorked
+    }
+    expect(await tick({})).toBe(kind === 'cluster')
+    expect(await tick({ coalesceWrites: false })).toBe(false)
+    expect(await tick({ coalesceWrites: true })).toBe(true)
   })
 })
