@@ -68,15 +68,19 @@ export const ACL_PACKAGE_COMMANDS: Readonly<Record<NamespaceKind, readonly strin
     'unsubscribe',
     'wait',
   ],
-  // Meta and state hashes, the event list, the event-id set, the owner index (scripts); the
-  // express store's reads, index and pages (SCAN); WAIT for the durability option.
+  // Meta and state hashes, the event list, the event-id window (a zset trimmed by rank, TYPE to
+  // convert a set left by an earlier release), the owner index, revocation (scripts); the express
+  // store's reads, index, revocation marks and pages (SCAN); WAIT for the durability option.
   session: [
     'exists',
+    'type',
+    'del',
     'hget',
     'hgetall',
     'hmget',
     'hset',
     'hdel',
+    'hexists',
     'llen',
     'lrange',
     'ltrim',
@@ -87,6 +91,8 @@ export const ACL_PACKAGE_COMMANDS: Readonly<Record<NamespaceKind, readonly strin
     'zadd',
     'zrange',
     'zrem',
+    'zremrangebyrank',
+    'zscore',
     'pexpire',
     'pttl',
     'time',

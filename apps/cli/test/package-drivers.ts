@@ -128,6 +128,8 @@ export const PACKAGE_DRIVERS = {
     await store.touch(created.id)
     expect((await store.listSessions({ ...owner, limit: 10 })).sessions).toHaveLength(1)
     expect(await store.delete(created.id)).toBe(true)
+    await store.create({ ...owner, state: {} })
+    expect(await store.revokeAll(owner)).toBe(1)
 
     const express = new RedlayerExpressStore({
       redis,
