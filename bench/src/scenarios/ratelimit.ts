@@ -28,6 +28,16 @@ export const ratelimit: Scenario = {
       name: 'bench',
       limits: { name: 'rps', capacity: HUGE, refill: { tokens: HUGE, interval: '1s' } },
     })
+    // Issue 19: the same limiter with a penalty, whose check runs in the same script (ADR-0012).
+    const penalised = createRateLimiter({
+      redis,
+      keyspace: ctx.keyspace(),
+      namespace: 'ratelimit',
+      guard,
+      name: 'bench-penalty',
+      limits: { name: 'rps', capacity: HUGE, refill: { tokens: HUGE, interval: '1s' } },
+      penalty: { block: '1m' },
+    })
     // Issue 18: the same limiter with a tick's writes coalesced (ADR-0010).
     const coalescedRedis = await ctx.redlayerRedis('redlayer-coalesced', { coalesceWrites: true })
     const coalescedGuard = createRedisGuard({ redis: coalescedRedis })
@@ -55,6 +65,14 @@ export const ratelimit: Scenario = {
         op: async (_w: number, i: number) => {
           const result = await limiter.consume(`user-${i % SUBJECTS}`)
           if (!result.allowed) throw new Error('the bench limit refused a request')
+        },
+      },
+      {
+        // Not a comparator with an aim: what checking for a block costs an admitted request.
+        name: 'redlayer, with a penalty',
+        op: async (_w: number, i: number) => {
+          if (!(await penalised.consume(`user-${i % SUBJECTS}`)).allowed)
+            throw new Error('the bench limit refused a request')
         },
       },
       {
@@ -98,6 +116,7 @@ export const ratelimit: Scenario = {
           { op: '>=', target: 0.8 },
           CONCURRENCY,
         ),
+        ...throughputChecks(measurements, 'redlayer, with a penalty', 'redlayer', undefined, CONCURRENCY),
         ...throughputChecks(measurements, 'redlayer, coalesced writes', 'redlayer', undefined, CONCURRENCY),
       ],
     }

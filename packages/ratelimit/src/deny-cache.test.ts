@@ -9,6 +9,7 @@ const denial: RateLimitResult = {
   resetMs: 5_000,
   retryAfterMs: 500,
   violated: ['burst'],
+  blocked: false,
   degraded: false,
   limits: [
     {

@@ -59,10 +59,12 @@ export class DenyCache {
       nextTokenMs: countDown(status.nextTokenMs),
       retryAfterMs: status.violated ? Math.max(1, countDown(status.retryAfterMs)) : 0,
     }))
+    const { blocked } = entry.result
     return {
       ...entry.result,
       resetMs: countDown(entry.result.resetMs),
       retryAfterMs: Math.max(1, countDown(entry.result.retryAfterMs)),
+      blocked: blocked && { kind: blocked.kind, ms: Math.max(1, countDown(blocked.ms)) },
       limits,
     }
   }

@@ -21,6 +21,7 @@ const result = (overrides: Partial<RateLimitResult>): RateLimitResult => ({
   resetMs: 1_700,
   retryAfterMs: 0,
   violated: [],
+  blocked: false,
   degraded: false,
   limits: [status({})],
   ...overrides,

@@ -3,4 +3,10 @@ export { type RateLimitHeaders, rateLimitHeaders } from './headers.js'
 export type { LimitDefinition, ResolvedLimit } from './limit.js'
 export type { RateLimiterOptions, ResolvedRateLimiterOptions } from './options.js'
 export { type ConsumeOptions, createRateLimiter, RateLimiter } from './rate-limiter.js'
-export type { LimitStatus, RateLimitDegradation, RateLimitResult, RedisDownMode } from './result.js'
+export type {
+  LimitStatus,
+  RateLimitBlock,
+  RateLimitDegradation,
+  RateLimitResult,
+  RedisDownMode,
+} from './result.js'

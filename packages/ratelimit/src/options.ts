@@ -35,6 +35,12 @@ export interface RateLimiterOptions<N extends string> {
   localMaxSubjects?: number
   /** The `Retry-After` of a `fail-closed` denial (milliseconds or `'1s'`); 1 s by default. */
   failClosedRetryAfter?: number | string
+  /**
+   * Issue 19 (rate-limiter-flexible's `blockDuration`): a subject whose request is refused is
+   * blocked for `block` (milliseconds or `'15m'`), every request refused whatever its buckets
+   * hold, decided in the same script call (ADR-0012). No penalty by default.
+   */
+  penalty?: { block: number | string }
 }
 
 export interface ResolvedRateLimiterOptions {
@@ -45,6 +51,8 @@ export interface ResolvedRateLimiterOptions {
   readonly denyCacheEntries: number
   readonly localMaxSubjects: number
   readonly failClosedRetryAfterMs: number
+  /** The penalty's block in ms; 0 when there is none. */
+  readonly penaltyMs: number
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/
@@ -73,6 +81,7 @@ const optionsSchema = z.object({
     .default({ maxEntries: 10_000 }),
   localMaxSubjects: z.number().int().positive().default(10_000),
   failClosedRetryAfter: durationSchema.default(1_000),
+  penalty: z.object({ block: durationSchema }).optional(),
 })
 
 const FROM_NAMESPACE: Partial<Record<string, RedisDownMode>> = {
@@ -119,6 +128,14 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
     limits.push(limit)
   })
   const failClosedRetryAfterMs = durationMs(data.failClosedRetryAfter, 'failClosedRetryAfter', problems)
+  const penaltyMs = data.penalty === undefined ? 0 : durationMs(data.penalty.block, 'penalty.block', problems)
+  // ADR-0012: the block key lives as long as the block; the namespace must allow that long.
+  if (namespace && penaltyMs && options.keyspace.ttl(options.namespace, penaltyMs) < penaltyMs) {
+    problems.push(
+      `penalty.block: ${penaltyMs} ms is longer than the maximum TTL of namespace "${options.namespace}" ` +
+        `(${options.keyspace.ttl(options.namespace, penaltyMs)} ms)`,
+    )
+  }
   const onRedisDown = data.onRedisDown ?? (namespace ? FROM_NAMESPACE[namespace.whenRedisDown] : undefined)
   if (namespace && !onRedisDown) {
     problems.push(
@@ -136,7 +153,8 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
       }
     }
   }
-  if (problems.length > 0 || !onRedisDown || failClosedRetryAfterMs === undefined) throw invalid(problems)
+  if (problems.length > 0 || !onRedisDown || failClosedRetryAfterMs === undefined || penaltyMs === undefined)
+    throw invalid(problems)
   return {
     name: data.name ?? String(options.namespace),
     limits,
@@ -145,6 +163,7 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
     denyCacheEntries: data.denyCache === false ? 0 : data.denyCache.maxEntries,
     localMaxSubjects: data.localMaxSubjects,
     failClosedRetryAfterMs,
+    penaltyMs,
   }
 }
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { RedlayerError } from '@redlayer/connection'
 import { redlayerChannels } from '@redlayer/connection/diagnostics'
-import type { KeyFamily, KeyPart, Keyspace } from '@redlayer/keyspace'
+import { type KeyFamily, type KeyPart, type Keyspace, parseDuration } from '@redlayer/keyspace'
 import {
   type RedisGuard,
   type RedisOutcome,
@@ -15,7 +15,7 @@ import type { ResolvedLimit } from './limit.js'
 import { LocalBuckets, localShare } from './local-buckets.js'
 import { type RateLimiterOptions, type ResolvedRateLimiterOptions, resolveOptions } from './options.js'
 import { blanketResult, type Decision, decide, type RateLimitResult } from './result.js'
-import { type BucketOperation, tokenBucketScript } from './token-bucket-script.js'
+import { type DecisionOperation, tokenBucketScript } from './token-bucket-script.js'
 
 export interface ConsumeOptions {
   /** Tokens the request costs (a positive finite number, fractions allowed); 1 by default. */
@@ -51,7 +51,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     this.#keyspace = options.keyspace
     this.#namespace = options.namespace
     this.#guard = options.guard ?? sharedRedisGuard(options.redis)
-    this.#script = tokenBucketScript(options.redis, this.options.limits)
+    this.#script = tokenBucketScript(options.redis, this.options.limits, this.options.penaltyMs)
     const { denyCacheEntries, onRedisDown, instances, localMaxSubjects } = this.options
     this.#denyCache = denyCacheEntries > 0 ? new DenyCache(denyCacheEntries) : undefined
     this.#localLimits = this.options.limits.map((limit) => localShare(limit, instances))
@@ -113,7 +113,10 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     return (await this.#decide('refund', family, cost, costs, options.signal)).result
   }
 
-  /** Fills every bucket of `subject` again (deletes its keys). Throws `E_REDIS_UNAVAILABLE` without Redis. */
+  /**
+   * Fills every bucket of `subject` again and lifts its block (deletes its keys). Throws
+   * `E_REDIS_UNAVAILABLE` without Redis.
+   */
   async reset(subject: KeyPart, options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#assertOpen()
     const family = this.#keyspace.family(this.#namespace, subject)
@@ -122,6 +125,45 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     const keys = this.#keys(family)
     // One slot (ADR-0012), so one multi-key DEL is valid on Cluster too.
     await this.#guard.run('ratelimit.reset', () => this.#redis.del(...keys), { signal: options.signal })
+  }
+
+  /**
+   * Issue 19, the deny list: every request of `subject` is refused (`blocked.kind` `denied`) for
+   * `for` (milliseconds or `'1h'`; the namespace's maximum TTL when omitted, and at most that),
+   * decided in the same script call as its buckets (ADR-0012). Replaces a running penalty.
+   */
+  async deny(subject: KeyPart, options: { for?: number | string; signal?: AbortSignal } = {}): Promise<void> {
+    this.#assertOpen()
+    const requested = options.for === undefined ? Number.MAX_SAFE_INTEGER : parseDuration(options.for)
+    if (!(requested >= 1)) throw new RedlayerError('E_INVALID_OPTIONS', 'deny: `for` must be at least 1 ms')
+    await this.#block('deny', subject, this.#keyspace.ttl(this.#namespace, requested), options.signal)
+  }
+
+  /**
+   * Lifts a denial or a penalty of `subject` (its buckets stay as they are). Other processes see it
+   * within a second: they answer a blocked subject from their deny cache for at most that long.
+   */
+  async unblock(subject: KeyPart, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#assertOpen()
+    await this.#block('unblock', subject, 0, options.signal)
+  }
+
+  async #block(
+    operation: 'deny' | 'unblock',
+    subject: KeyPart,
+    ms: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const family = this.#keyspace.family(this.#namespace, subject)
+    this.#denyCache?.forget(family.tag)
+    const costs = this.options.limits.map(() => 0)
+    await this.#guard.run(
+      `ratelimit.${operation}`,
+      () => this.#script(this.#keys(family), operation, costs, ms),
+      {
+        signal,
+      },
+    )
   }
 
   /**
@@ -149,7 +191,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   }
 
   #decide(
-    operation: BucketOperation,
+    operation: DecisionOperation,
     family: KeyFamily,
     cost: number,
     costs: number[],
@@ -171,7 +213,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
 
   // ADR-0013: without Redis, the limiter's declared mode decides, and the result says so.
   #degrade(
-    operation: BucketOperation,
+    operation: DecisionOperation,
     family: KeyFamily,
     cost: number,
     reason: UnavailableReason,

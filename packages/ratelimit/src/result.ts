@@ -53,18 +53,29 @@ export interface RateLimitResult {
   readonly resetMs: number
   /** On a denial, milliseconds (rounded up) after which the same request is admitted; else 0. */
   readonly retryAfterMs: number
-  /** Names of the limits that refused the request (empty when allowed). */
+  /** Names of the limits that refused the request (empty when allowed, or refused by a block alone). */
   readonly violated: readonly string[]
+  /** The block that refuses the subject whatever its buckets hold, or `false` (ADR-0012). */
+  readonly blocked: RateLimitBlock | false
   /** `false` when Redis decided; otherwise the degradation mode used and why. */
   readonly degraded: RateLimitDegradation | false
   /** Every limit, in the order they were defined. */
   readonly limits: readonly LimitStatus[]
 }
 
-/** Levels of every bucket of a subject right after one decision, in units. */
+/** Why a subject is refused whatever its buckets hold (issue 19, ADR-0012), and for how long. */
+export interface RateLimitBlock {
+  /** `penalty`: a refused request started the limiter's penalty; `denied`: `deny()` was called. */
+  readonly kind: 'penalty' | 'denied'
+  /** Milliseconds until it ends. */
+  readonly ms: number
+}
+
+/** Levels of every bucket of a subject right after one decision, in units, and its block. */
 export interface BucketOutcome {
   readonly refused: boolean
   readonly levels: readonly number[]
+  readonly block?: RateLimitBlock | undefined
 }
 
 /** A decision result plus the exact wait in microseconds (for the deny cache, never rounded up). */
@@ -72,6 +83,9 @@ export interface Decision {
   readonly result: RateLimitResult
   readonly retryAfterUs: number
 }
+
+/** How long another process may answer a blocked subject from its deny cache: 1 s. */
+export const BLOCK_CACHE_US = 1_000_000
 
 /** Builds the result of a decision from the bucket levels after it. */
 export function decide(
@@ -100,15 +114,20 @@ export function decide(
     }
   })
   const binding = bindingLimit(statuses)
+  const block = outcome.block
+  const bucketWaitMs = statuses.reduce((wait, status) => Math.max(wait, status.retryAfterMs), 0)
   return {
-    retryAfterUs,
+    // A block is answered in process for at most BLOCK_CACHE_US, so that `unblock()` reaches
+    // every process within it (the deny cache keeps a denial until its retry).
+    retryAfterUs: block === undefined ? retryAfterUs : Math.min(BLOCK_CACHE_US, block.ms * 1000),
     result: {
       allowed: !outcome.refused,
       limit: binding.capacity,
       remaining: binding.remaining,
       resetMs: binding.resetMs,
-      retryAfterMs: statuses.reduce((wait, status) => Math.max(wait, status.retryAfterMs), 0),
+      retryAfterMs: block === undefined ? bucketWaitMs : Math.max(bucketWaitMs, block.ms),
       violated: statuses.filter((status) => status.violated).map((status) => status.name),
+      blocked: block ?? false,
       degraded,
       limits: statuses,
     },
@@ -155,6 +174,7 @@ export function blanketResult(
     resetMs: binding.resetMs,
     retryAfterMs: allowed ? 0 : retryAfterMs,
     violated: allowed ? [] : statuses.map((status) => status.name),
+    blocked: false,
     degraded,
     limits: statuses,
   }
