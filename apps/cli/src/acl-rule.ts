@@ -47,11 +47,13 @@ export const ACL_PACKAGE_COMMANDS: Readonly<Record<NamespaceKind, readonly strin
   ],
   // The token bucket script: buckets are strings read and written with Redis TIME; reset deletes.
   ratelimit: ['get', 'set', 'del', 'time'],
-  // Leases, fence counters, semaphores as sorted sets (scripts); release wake-ups; WAIT for replicas.
+  // Leases, fence counters, semaphores and fair-waiting queues as sorted sets (scripts); release
+  // wake-ups; WAIT for replicas.
   lock: [
     'get',
     'set',
     'del',
+    'exists',
     'incr',
     'pexpire',
     'pexpireat',
@@ -60,6 +62,8 @@ export const ACL_PACKAGE_COMMANDS: Readonly<Record<NamespaceKind, readonly strin
     'zadd',
     'zcard',
     'zrange',
+    'zrangebyscore',
+    'zrank',
     'zrem',
     'zremrangebyscore',
     'zscore',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createCache } from '@redlayer/cache'
-import type { RedisClient } from '@redlayer/connection'
+import { isRedlayerError, type RedisClient } from '@redlayer/connection'
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createLockManager } from '@redlayer/lock'
 import { createRateLimiter } from '@redlayer/ratelimit'
@@ -78,6 +78,8 @@ export const PACKAGE_DRIVERS = {
     expect((await limiter.consume('user:1', { cost: 2 })).allowed).toBe(false)
     expect((await limiter.peek('user:1')).allowed).toBe(true)
     await limiter.refund('user:1')
+    await limiter.deny('user:1', { for: '1m' })
+    await limiter.unblock('user:1')
     await limiter.reset('user:1')
   },
 
@@ -111,6 +113,18 @@ export const PACKAGE_DRIVERS = {
       await first.release()
       await (await third).release()
       await second.release()
+      // Fair waiting (issue 19): the queue's scripts, a waiter served, one whose wait runs out.
+      const fairHeld = await locks.acquire('queue', { ttl: '5s', fair: true })
+      const served = locks.acquire('queue', { ttl: '5s', wait: '5s', fair: true })
+      const given = await locks.acquire('queue', { wait: 50, fair: true }).catch((error: unknown) => error)
+      expect(isRedlayerError(given, 'E_LOCK_TIMEOUT')).toBe(true)
+      await fairHeld.release()
+      await (await served).release()
+      const fairPool = locks.semaphore('fair-pool', { limit: 1, fair: true })
+      const only = await fairPool.acquire({ ttl: '5s' })
+      const next = fairPool.acquire({ ttl: '5s', wait: '5s' })
+      await only.release()
+      await (await next).release()
     } finally {
       await locks.close()
     }

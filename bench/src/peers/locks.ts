@@ -10,8 +10,9 @@ export const LEASE_MS = 30_000
 /** Acquire, then hand back a release: one shape for every library. */
 export type Acquire = (resource: string) => Promise<() => Promise<unknown>>
 
-export async function redlayerLocks(ctx: BenchContext): Promise<Acquire> {
-  const redis = await ctx.redlayerRedis('redlayer')
+/** redlayer's lock manager; `fair`: waiters served in the order they came (issue 19, ADR-0030). */
+export async function redlayerLocks(ctx: BenchContext, { fair = false } = {}): Promise<Acquire> {
+  const redis = await ctx.redlayerRedis(fair ? 'redlayer-fair' : 'redlayer')
   const guard = createRedisGuard({ redis })
   const locks = createLockManager({
     redis,
@@ -19,6 +20,7 @@ export async function redlayerLocks(ctx: BenchContext): Promise<Acquire> {
     namespace: 'lock',
     guard,
     ttl: LEASE_MS,
+    fair,
   })
   ctx.defer(async () => {
     await locks.close()

@@ -23,6 +23,8 @@ export const lockAcquire: Scenario = {
   async run(ctx) {
     const contenders = [
       acquireRelease('redlayer', await redlayerLocks(ctx)),
+      // Not a comparator with an aim: what a fair caller pays when nobody waits (issue 19).
+      acquireRelease('redlayer, fair', await redlayerLocks(ctx, { fair: true })),
       acquireRelease('redis-semaphore Mutex', await redisSemaphoreLocks(ctx)),
       acquireRelease('redlock', await redlockLocks(ctx)),
     ]
@@ -40,6 +42,7 @@ export const lockAcquire: Scenario = {
           CONCURRENCY,
         ),
         ...throughputChecks(measurements, 'redlayer', 'redlock', { op: '>=', target: 1.0 }, CONCURRENCY),
+        ...throughputChecks(measurements, 'redlayer, fair', 'redlayer', undefined, CONCURRENCY),
       ],
     }
   },

@@ -29,6 +29,8 @@ export const lockHandoff: Scenario = {
   async run(ctx) {
     const contenders: [string, Acquire][] = [
       ['redlayer', await redlayerLocks(ctx)],
+      // Issue 19: the fair hand-off, to the oldest waiter through the queue (ADR-0030).
+      ['redlayer, fair', await redlayerLocks(ctx, { fair: true })],
       ['redis-semaphore Mutex', await redisSemaphoreLocks(ctx)],
       ['redlock', await redlockLocks(ctx)],
     ]
@@ -63,6 +65,7 @@ export const lockHandoff: Scenario = {
           },
         ),
         check('redlayer / redlock hand-off p50', p50('redlayer') / p50('redlock'), 'x'),
+        check('redlayer, fair / redlayer hand-off p50', p50('redlayer, fair') / p50('redlayer'), 'x'),
       ],
       notes: ['ops/s of a hand-off row is hand-offs per second of hand-off time (1 / mean latency)'],
     }

@@ -32,6 +32,8 @@ export interface AcquisitionSpec<G extends Grant> {
   >
   /** Gives back, by token, a grant nobody will use (already expired, or the caller stopped waiting). */
   readonly giveBack: () => Promise<unknown>
+  /** A fair waiter's way out of the queue once its wait ran out (issue 19); abandoning also gives back. */
+  readonly leave?: (() => Promise<unknown>) | undefined
 }
 
 /**
@@ -80,6 +82,8 @@ async function acquisition<G extends Grant>(
       channels: spec.channels,
       abandon: spec.giveBack,
     })
+    // A fair waiter whose wait ran out gives its place back before the caller hears of it.
+    if (result.acquired === undefined) await spec.leave?.().catch(() => undefined)
     if (trace) {
       trace.outcome = result.acquired === undefined ? 'timeout' : 'acquired'
       trace.waitMs = monotonicNow() - started

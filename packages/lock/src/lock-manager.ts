@@ -14,9 +14,17 @@ import { acquireMutex } from './mutex/acquire.js'
 import { extendMutex } from './mutex/extend.js'
 import { releaseMutex } from './mutex/release.js'
 import { type AcquireOptions, type LockDefaults, LockPolicy, type SemaphoreOptions } from './options.js'
+import { fairWaiting } from './queue.js'
 import { randomToken } from './random-token.js'
 import { ReleaseWakeups } from './release-wakeups.js'
-import { assertOneSlot, type LockResource, mutexKeys, semaphoreKeys } from './resource-keys.js'
+import {
+  assertOneSlot,
+  type LockResource,
+  mutexKeys,
+  queueKeys,
+  type ResourceKeys,
+  semaphoreKeys,
+} from './resource-keys.js'
 import { Semaphore } from './semaphore.js'
 import { runHolding } from './with-lease.js'
 
@@ -132,7 +140,10 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     const { keyspace, namespace, policy } = this.#context
     return new Semaphore(
       this.#context,
-      semaphoreKeys(keyspace, namespace, resource),
+      {
+        ...semaphoreKeys(keyspace, namespace, resource),
+        queue: queueKeys(keyspace, namespace, resource, 'semaphore'),
+      },
       policy.semaphore(options),
     )
   }
@@ -169,10 +180,26 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
         throw new RedlayerError('E_INVALID_RESOURCE', 'a resource appears twice in one multi-lock')
       }
       assertOneSlot(keys)
+      if (resolved.fair) {
+        throw new RedlayerError('E_INVALID_OPTIONS', 'fair waiting is for one resource, not a multi-lock', {
+          details: { problems: ['fair: one resource only'] },
+        })
+      }
     }
     // ADR-0030: 128 random bits, so no other holder can ever present the same token.
     const token = randomToken()
     const release = () => context.guard.run('lock.release', () => releaseMutex(context.redis, keys, token))
+    // Issue 19: a fair caller waits in the resource's queue.
+    const { fair, giveBack, leave } = fairWaiting(
+      context,
+      resolved,
+      () => queueKeys(context.keyspace, context.namespace, resources[0] as LockResource, 'lock'),
+      token,
+      (keys[0] as ResourceKeys).channel,
+      // ADR-0013: not through the guard: it must follow a timed-out attempt on its socket even
+      // once the breaker has opened, and nobody waits for it (failures change nothing).
+      () => releaseMutex(context.redis, keys, token),
+    )
     const { grant, attempts } = await runAcquisition<Grant & { fences: readonly bigint[] }>(context, {
       options: resolved,
       channels: keys.map((k) => k.channel),
@@ -181,16 +208,15 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
         const sentAt = monotonicNow()
         const reply = await context.guard.run(
           'lock.acquire',
-          () => acquireMutex(context.redis, keys, token, resolved.ttlMs),
+          () => acquireMutex(context.redis, keys, token, resolved.ttlMs, fair),
           { signal },
         )
         return reply.acquired
           ? { grant: { sentAt, fences: reply.fences } }
           : { retryAfterMs: reply.retryAfterMs }
       },
-      // ADR-0013: not through the guard: it must follow a timed-out attempt on its socket even
-      // once the breaker has opened, and nobody waits for it (failures change nothing).
-      giveBack: () => releaseMutex(context.redis, keys, token),
+      giveBack,
+      leave,
     })
     if (grant === undefined) return { lock: undefined, waitMs: resolved.waitMs, attempts }
     const backend: LeaseBackend = {

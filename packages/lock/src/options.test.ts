@@ -40,7 +40,12 @@ describe('LockPolicy', () => {
       waitMs: 10_000,
       signal: undefined,
       autoExtend: false,
+      fair: false,
     })
+    expect(policy.queueLivenessMs).toBe(4_000)
+    expect(policy.resolve({ fair: true })).toMatchObject({ fair: true })
+    expect(new LockPolicy({ fair: true }, keyspace, 'lock').resolve({}).fair).toBe(true)
+    expect(thrown(() => policy.resolve({ fair: 'yes' as never })).code).toBe('E_INVALID_OPTIONS')
     expect(policy.resolve({ ttl: 400 }, { waitMs: 0 })).toMatchObject({ ttlMs: 400, waitMs: 0 })
     expect(policy.resolve({ wait: 50 }, { waitMs: 0 })).toMatchObject({ waitMs: 50 })
     expect(policy.backoff).toEqual({ baseMs: 10, maxMs: 500 })
@@ -101,6 +106,7 @@ describe('LockPolicy', () => {
       waitMs: 0,
       signal,
       autoExtend: true,
+      fair: false,
     })
   })
 

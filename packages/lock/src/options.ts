@@ -16,6 +16,8 @@ export const lockDefaultsSchema = z.object({
   backoffBase: durationSchema({ min: 1 }).default(10),
   /** Largest backoff delay while contended (500 ms). */
   backoffMax: durationSchema({ min: 1 }).default(500),
+  /** Serve the waiters of one resource in the order they came (issue 19, ADR-0030); off by default. */
+  fair: z.boolean().default(false),
 })
 
 export type LockDefaults = z.input<typeof lockDefaultsSchema>
@@ -30,6 +32,11 @@ export interface AcquireOptions {
   signal?: AbortSignal
   /** Renew the lease while held; `lock.signal` still aborts before it could end. */
   autoExtend?: boolean
+  /**
+   * Wait in line: served after every fair waiter that came before, and never ahead of one
+   * (issue 19, ADR-0030). One resource only. The manager's `fair` (false) by default.
+   */
+  fair?: boolean
 }
 
 const acquireOptionsSchema = z.object({
@@ -37,6 +44,7 @@ const acquireOptionsSchema = z.object({
   wait: durationSchema().optional(),
   signal: z.instanceof(AbortSignal).optional(),
   autoExtend: z.boolean().optional(),
+  fair: z.boolean().optional(),
 })
 
 /** Options of `semaphore()`. */
@@ -54,11 +62,18 @@ export interface ResolvedAcquireOptions {
   readonly waitMs: number
   readonly signal: AbortSignal | undefined
   readonly autoExtend: boolean
+  readonly fair: boolean
 }
 
 /** The validated defaults of one manager, bound to its namespace's TTL bounds. */
 export class LockPolicy {
   readonly backoff: BackoffPolicy
+  /**
+   * How long a fair waiter keeps its place after its last attempt (ADR-0030): longer than the
+   * longest sleep between two attempts (`backoffMax`) and a slow round trip, so a live waiter
+   * never loses it, and short enough that a vanished one holds the line up for seconds only.
+   */
+  readonly queueLivenessMs: number
   readonly #defaults: z.output<typeof lockDefaultsSchema>
   readonly #minMs: number
   readonly #maxMs: number
@@ -84,6 +99,7 @@ export class LockPolicy {
     if (ttlProblem !== undefined) problems.push(`ttl: ${ttlProblem}`)
     if (problems.length > 0) throw invalidInput('E_INVALID_OPTIONS', 'lock options', problems)
     this.backoff = { baseMs: this.#defaults.backoffBase, maxMs: this.#defaults.backoffMax }
+    this.queueLivenessMs = 2_000 + 4 * this.#defaults.backoffMax
   }
 
   /** Resolves a call's options; `wait` falls back to `overrides.waitMs` (0 for `tryAcquire`), then the default. */
@@ -98,6 +114,7 @@ export class LockPolicy {
       wait?: number
       signal?: AbortSignal
       autoExtend?: boolean
+      fair?: boolean
     }
     const ttlMs = parsed.ttl ?? this.#defaultTtlMs
     this.assertTtl(ttlMs)
@@ -106,6 +123,7 @@ export class LockPolicy {
       waitMs: parsed.wait ?? overrides.waitMs ?? this.#defaults.wait,
       signal: parsed.signal,
       autoExtend: parsed.autoExtend ?? overrides.autoExtend ?? this.#defaults.autoExtend,
+      fair: parsed.fair ?? this.#defaults.fair,
     } satisfies ResolvedAcquireOptions
   }
 
@@ -136,12 +154,13 @@ export class LockPolicy {
 function isPlainlyValid(options: AcquireOptions | undefined): boolean {
   if (options === undefined) return true
   if (typeof options !== 'object' || options === null || Array.isArray(options)) return false
-  const { ttl, wait, signal, autoExtend } = options
+  const { ttl, wait, signal, autoExtend, fair } = options
   return (
     (ttl === undefined || (Number.isSafeInteger(ttl) && (ttl as number) >= MIN_TTL_MS)) &&
     (wait === undefined || (Number.isSafeInteger(wait) && (wait as number) >= 0)) &&
     (signal === undefined || signal instanceof AbortSignal) &&
-    (autoExtend === undefined || typeof autoExtend === 'boolean')
+    (autoExtend === undefined || typeof autoExtend === 'boolean') &&
+    (fair === undefined || typeof fair === 'boolean')
   )
 }
 

@@ -18,6 +18,14 @@ export interface ResourceKeys {
   readonly channel: string
 }
 
+/** The queue of a resource's fair waiters (issue 19, ADR-0030), in the resource's slot. */
+export interface QueueKeys {
+  /** Waiter tokens by arrival. */
+  readonly waiters: string
+  /** The same tokens by the end of their liveness window. */
+  readonly until: string
+}
+
 /** The keys of one semaphore. */
 export interface SemaphoreKeys {
   readonly holders: string
@@ -57,6 +65,20 @@ export function semaphoreKeys<N extends string>(
 ): SemaphoreKeys {
   const { family, name } = familyAndName(keyspace, namespace, resource)
   return { holders: family.key(...name, 'semaphore'), channel: family.key(...name, 'semaphore-released') }
+}
+
+/**
+ * The fair-waiting queue of `resource`, kept apart for a mutex and a semaphore of the same name
+ * (`kind`). Made only for a fair call: the others never name it.
+ */
+export function queueKeys<N extends string>(
+  keyspace: Keyspace<N>,
+  namespace: N,
+  resource: LockResource,
+  kind: 'lock' | 'semaphore',
+): QueueKeys {
+  const { family, name } = familyAndName(keyspace, namespace, resource)
+  return { waiters: family.key(...name, kind, 'waiters'), until: family.key(...name, kind, 'waiters-until') }
 }
 
 /**

@@ -5,8 +5,9 @@ import type { LeaseBackend } from './held-lease.js'
 import { monotonicNow } from './lease-clock.js'
 import type { AcquireOptions, ResolvedAcquireOptions } from './options.js'
 import { Permit } from './permit.js'
+import { fairWaiting } from './queue.js'
 import { randomToken } from './random-token.js'
-import type { SemaphoreKeys } from './resource-keys.js'
+import type { QueueKeys, SemaphoreKeys } from './resource-keys.js'
 import { acquirePermit } from './semaphore/acquire.js'
 import { refreshPermit } from './semaphore/refresh.js'
 import { releasePermit } from './semaphore/release.js'
@@ -20,13 +21,13 @@ import { runHolding } from './with-lease.js'
 export class Semaphore {
   readonly limit: number
   readonly #context: LockContext
-  readonly #keys: SemaphoreKeys
+  readonly #keys: SemaphoreKeys & { readonly queue: QueueKeys }
   readonly #defaults: ResolvedAcquireOptions
 
   /** @internal Made by `LockManager.semaphore()`. */
   constructor(
     context: LockContext,
-    keys: SemaphoreKeys,
+    keys: SemaphoreKeys & { readonly queue: QueueKeys },
     defaults: ResolvedAcquireOptions & { limit: number },
   ) {
     this.#context = context
@@ -55,13 +56,27 @@ export class Semaphore {
   async #acquire(options: AcquireOptions | undefined, overrides: { waitMs?: number }) {
     const context = this.#context
     const resolved = context.policy.resolve(
-      { ttl: this.#defaults.ttlMs, autoExtend: this.#defaults.autoExtend, ...options },
+      {
+        ttl: this.#defaults.ttlMs,
+        autoExtend: this.#defaults.autoExtend,
+        fair: this.#defaults.fair,
+        ...options,
+      },
       { waitMs: overrides.waitMs ?? this.#defaults.waitMs },
     )
     const keys = this.#keys
     const token = randomToken()
     const release = () =>
       context.guard.run('semaphore.release', () => releasePermit(context.redis, keys, token))
+    // Issue 19: as for a fair lock; the give-back is not through the guard either (see LockManager).
+    const { fair, giveBack, leave } = fairWaiting(
+      context,
+      resolved,
+      () => keys.queue,
+      token,
+      keys.channel,
+      () => releasePermit(context.redis, keys, token),
+    )
     const { grant, attempts } = await runAcquisition<Grant & { holders: number }>(context, {
       options: resolved,
       channels: [keys.channel],
@@ -69,15 +84,15 @@ export class Semaphore {
         const sentAt = monotonicNow()
         const reply = await context.guard.run(
           'semaphore.acquire',
-          () => acquirePermit(context.redis, keys, token, this.limit, resolved.ttlMs),
+          () => acquirePermit(context.redis, keys, token, this.limit, resolved.ttlMs, fair),
           { signal },
         )
         return reply.acquired
           ? { grant: { sentAt, holders: reply.holders } }
           : { retryAfterMs: reply.retryAfterMs }
       },
-      // Not through the guard, like a lock's give-back (see LockManager).
-      giveBack: () => releasePermit(context.redis, keys, token),
+      giveBack,
+      leave,
     })
     if (grant === undefined) return { permit: undefined, waitMs: resolved.waitMs, attempts }
     const backend: LeaseBackend = {

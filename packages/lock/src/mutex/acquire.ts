@@ -1,10 +1,13 @@
 import type { RedisClient } from '@redlayer/connection'
 import { batchedScript, LuaScript } from '@redlayer/connection/internal'
+import { type FairAttempt, QUEUE_PRELUDE } from '../queue.js'
 import { unexpectedReply } from '../replies.js'
 import type { ResourceKeys } from '../resource-keys.js'
 
 // Issue 18: the acquisitions of one tick after its first share one script call per slot (ADR-0030).
-const run = batchedScript(new LuaScript('redlayerLockAcquire', new URL('./acquire.lua', import.meta.url)))
+const run = batchedScript(
+  new LuaScript('redlayerLockAcquire', new URL('./acquire.lua', import.meta.url), { prelude: QUEUE_PRELUDE }),
+)
 
 export type MutexAcquireReply =
   | { readonly acquired: true; readonly fences: readonly bigint[] }
@@ -12,13 +15,15 @@ export type MutexAcquireReply =
 
 /**
  * One attempt at the locks of `resources`, all or nothing: SET NX PX with `token` on each lock
- * key, INCR of each fence counter in the same script (ADR-0030).
+ * key, INCR of each fence counter in the same script (ADR-0030). `fair` (one resource): only
+ * when nobody is queued ahead, else the caller is queued.
  */
 export async function acquireMutex(
   client: RedisClient,
   resources: readonly ResourceKeys[],
   token: string,
   ttlMs: number,
+  fair?: FairAttempt,
 ): Promise<MutexAcquireReply> {
   const n = resources.length
   const keys = new Array<string>(2 * n)
@@ -27,7 +32,10 @@ export async function acquireMutex(
     keys[i] = r.lock
     keys[n + i] = r.fence
   }
-  const reply = await run(client, keys, [token, ttlMs])
+  const reply =
+    fair === undefined
+      ? await run(client, keys, [token, ttlMs])
+      : await run(client, [...keys, fair.queue.waiters, fair.queue.until], [token, ttlMs, fair.livenessMs])
   if (!Array.isArray(reply)) throw unexpectedReply('lock.acquire', reply)
   const status: unknown = reply[0]
   if (status === 1 && reply.length === n + 1) {
