@@ -144,4 +144,30 @@ describe('resolveOptions', () => {
     expect(problems[0]).toMatch(/^redis: a client is required/)
     expect(problems.some((p) => p.startsWith('namespace:'))).toBe(true)
   })
+
+  it('validates tiers like the default limits, each problem under its tier (issue 19)', () => {
+    const resolved = resolveOptions({
+      ...base,
+      tiers: { pro: { name: 'burst', capacity: 200, refill: { tokens: 100, interval: '1s' } } },
+      tierOf: () => 'pro',
+    })
+    expect([...resolved.tiers.keys()]).toEqual(['pro'])
+    expect(resolved.tiers.get('pro')?.[0]).toMatchObject({ name: 'burst', capacity: 200 })
+    const slow = { name: 'slow', capacity: 10, refill: { tokens: 1, interval: '1d' } }
+    const problems = problemsOf({
+      ...base,
+      tiers: { 'no spaces': base.limits, gold: [slow, slow] },
+    })
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^tiers\.no spaces: a tier name is 1-64 characters/)]),
+    )
+    expect(problemsOf({ ...base, tiers: { gold: [slow, slow] } })).toEqual([
+      expect.stringMatching(/^tiers\.gold\.0: its bucket takes 864000000 ms to fill/),
+      'tiers.gold.1.name: "slow" is used twice',
+      expect.stringMatching(/^tiers\.gold\.1: its bucket takes/),
+    ])
+    expect(problemsOf({ ...base, tierOf: () => 'pro' })).toEqual([
+      'tierOf: there are no tiers to choose from',
+    ])
+  })
 })

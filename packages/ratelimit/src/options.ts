@@ -1,6 +1,6 @@
 import type { RedisClient } from '@redlayer/connection'
 import { invalidInput, zodProblems } from '@redlayer/connection/internal'
-import { type Keyspace, parseDuration } from '@redlayer/keyspace'
+import { type KeyPart, type Keyspace, parseDuration } from '@redlayer/keyspace'
 import type { RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { type LimitDefinition, type ResolvedLimit, resolveLimit } from './limit.js'
@@ -41,6 +41,17 @@ export interface RateLimiterOptions<N extends string> {
    * hold, decided in the same script call (ADR-0012). No penalty by default.
    */
   penalty?: { block: number | string }
+  /**
+   * Issue 19, dynamic limits: other sets of limits by name (a plan, a tier), chosen per decision
+   * by `tierOf` or a call's `tier`, in the same one script call (ADR-0012, "Tiers"). A subject
+   * with no tier gets `limits`. Names are `[A-Za-z0-9_-]`.
+   */
+  tiers?: Record<string, LimitDefinition | readonly LimitDefinition[]>
+  /**
+   * The tier of a subject at decision time (from the app's own data: a plan in a session, a
+   * claim in a token); `undefined` for `limits`. May return a promise. A call's `tier` wins.
+   */
+  tierOf?: (subject: KeyPart) => string | undefined | Promise<string | undefined>
 }
 
 export interface ResolvedRateLimiterOptions {
@@ -53,6 +64,9 @@ export interface ResolvedRateLimiterOptions {
   readonly failClosedRetryAfterMs: number
   /** The penalty's block in ms; 0 when there is none. */
   readonly penaltyMs: number
+  /** The limits of each tier, by name (issue 19). */
+  readonly tiers: ReadonlyMap<string, readonly ResolvedLimit[]>
+  readonly tierOf: ((subject: KeyPart) => string | undefined | Promise<string | undefined>) | undefined
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/
@@ -67,13 +81,19 @@ const limitSchema = z.object({
   }),
 })
 
+// One limit or several; validated as a list so that every problem has its own path.
+const limitsSchema = z.preprocess(
+  (limits) => (Array.isArray(limits) ? limits : [limits]),
+  z.array(limitSchema).min(1, 'at least one limit'),
+)
+
 const optionsSchema = z.object({
   name: z.string().regex(NAME, 'a limiter name is 1-64 characters of A-Z a-z 0-9 _ -').optional(),
-  // One limit or several; validated as a list so that every problem has its own path.
-  limits: z.preprocess(
-    (limits) => (Array.isArray(limits) ? limits : [limits]),
-    z.array(limitSchema).min(1, 'at least one limit'),
-  ),
+  limits: limitsSchema,
+  tiers: z.record(z.string(), limitsSchema).optional(),
+  tierOf: z
+    .custom<(subject: KeyPart) => unknown>((value) => typeof value === 'function', 'must be a function')
+    .optional(),
   onRedisDown: z.enum(['fail-open', 'fail-closed', 'local-fallback']).optional(),
   instances: z.number().int().positive().default(1),
   denyCache: z
@@ -103,30 +123,16 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
   }
   const data = parsed.data
   const namespace = options.keyspace ? namespaceOf(options.keyspace, options.namespace, problems) : undefined
-  const limits: ResolvedLimit[] = []
-  const seen = new Set<string>()
-  data.limits.forEach((definition, i) => {
-    if (seen.has(definition.name)) problems.push(`limits.${i}.name: "${definition.name}" is used twice`)
-    seen.add(definition.name)
-    const intervalMs = durationMs(definition.refill.interval, `limits.${i}.refill.interval`, problems)
-    if (intervalMs === undefined) return
-    const limit = resolveLimit(definition.name, definition.capacity, definition.refill.tokens, intervalMs)
-    if (!limit) {
-      problems.push(
-        `limits.${i}: capacity ${definition.capacity} with ${definition.refill.tokens} tokens per ${intervalMs} ms ` +
-          'cannot be kept exactly (capacity x microseconds per token above 2^53): lower the capacity or the interval',
-      )
-      return
-    }
-    // ADR-0012: a key lives until its bucket is full again; the namespace must allow that long.
-    if (namespace && options.keyspace.ttl(options.namespace, limit.fillMs) < limit.fillMs) {
-      problems.push(
-        `limits.${i}: its bucket takes ${limit.fillMs} ms to fill, longer than the maximum TTL of namespace ` +
-          `"${options.namespace}" (${options.keyspace.ttl(options.namespace, limit.fillMs)} ms)`,
-      )
-    }
-    limits.push(limit)
-  })
+  const limitsOf = (definitions: z.output<typeof limitSchema>[], path: string) =>
+    resolveLimits(definitions, path, options, namespace !== undefined, problems)
+  const limits = limitsOf(data.limits, 'limits')
+  const tiers = new Map(
+    Object.entries(data.tiers ?? {}).map(([tier, list]) => [tier, limitsOf(list, `tiers.${tier}`)]),
+  )
+  for (const tier of tiers.keys()) {
+    if (!NAME.test(tier)) problems.push(`tiers.${tier}: a tier name is 1-64 characters of A-Z a-z 0-9 _ -`)
+  }
+  if (data.tierOf && tiers.size === 0) problems.push('tierOf: there are no tiers to choose from')
   const failClosedRetryAfterMs = durationMs(data.failClosedRetryAfter, 'failClosedRetryAfter', problems)
   const penaltyMs = data.penalty === undefined ? 0 : durationMs(data.penalty.block, 'penalty.block', problems)
   // ADR-0012: the block key lives as long as the block; the namespace must allow that long.
@@ -144,7 +150,7 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
     )
   }
   if (onRedisDown === 'local-fallback') {
-    for (const limit of limits) {
+    for (const limit of [limits, ...tiers.values()].flat()) {
       if (limit.capacity < data.instances) {
         problems.push(
           `instances: ${data.instances} instances would leave limit "${limit.name}" (capacity ${limit.capacity}) ` +
@@ -164,7 +170,44 @@ export function resolveOptions<N extends string>(options: RateLimiterOptions<N>)
     localMaxSubjects: data.localMaxSubjects,
     failClosedRetryAfterMs,
     penaltyMs,
+    tiers,
+    tierOf: data.tierOf as ResolvedRateLimiterOptions['tierOf'],
   }
+}
+
+/** Validates one set of limits (the default one, or a tier's); each problem has its path. */
+function resolveLimits<N extends string>(
+  definitions: z.output<typeof limitSchema>[],
+  path: string,
+  options: RateLimiterOptions<N>,
+  checkTtl: boolean,
+  problems: string[],
+): ResolvedLimit[] {
+  const limits: ResolvedLimit[] = []
+  const seen = new Set<string>()
+  definitions.forEach((definition, i) => {
+    if (seen.has(definition.name)) problems.push(`${path}.${i}.name: "${definition.name}" is used twice`)
+    seen.add(definition.name)
+    const intervalMs = durationMs(definition.refill.interval, `${path}.${i}.refill.interval`, problems)
+    if (intervalMs === undefined) return
+    const limit = resolveLimit(definition.name, definition.capacity, definition.refill.tokens, intervalMs)
+    if (!limit) {
+      problems.push(
+        `${path}.${i}: capacity ${definition.capacity} with ${definition.refill.tokens} tokens per ${intervalMs} ms ` +
+          'cannot be kept exactly (capacity x microseconds per token above 2^53): lower the capacity or the interval',
+      )
+      return
+    }
+    // ADR-0012: a key lives until its bucket is full again; the namespace must allow that long.
+    if (checkTtl && options.keyspace.ttl(options.namespace, limit.fillMs) < limit.fillMs) {
+      problems.push(
+        `${path}.${i}: its bucket takes ${limit.fillMs} ms to fill, longer than the maximum TTL of namespace ` +
+          `"${options.namespace}" (${options.keyspace.ttl(options.namespace, limit.fillMs)} ms)`,
+      )
+    }
+    limits.push(limit)
+  })
+  return limits
 }
 
 function namespaceOf<N extends string>(keyspace: Keyspace<N>, namespace: N, problems: string[]) {

@@ -12,10 +12,10 @@ import {
 import { costUnits } from './bucket-math.js'
 import { DenyCache } from './deny-cache.js'
 import type { ResolvedLimit } from './limit.js'
-import { LocalBuckets, localShare } from './local-buckets.js'
 import { type RateLimiterOptions, type ResolvedRateLimiterOptions, resolveOptions } from './options.js'
+import { Policy } from './policy.js'
 import { blanketResult, type Decision, decide, type RateLimitResult } from './result.js'
-import { type DecisionOperation, tokenBucketScript } from './token-bucket-script.js'
+import type { DecisionOperation } from './token-bucket-script.js'
 
 export interface ConsumeOptions {
   /** Tokens the request costs (a positive finite number, fractions allowed); 1 by default. */
@@ -25,6 +25,8 @@ export interface ConsumeOptions {
    * an aborted `consume` may have taken its tokens.
    */
   signal?: AbortSignal
+  /** The tier whose limits decide (issue 19); `tierOf(subject)` when omitted, else `limits`. */
+  tier?: string
 }
 
 /**
@@ -37,10 +39,10 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   readonly #keyspace: Keyspace<N>
   readonly #namespace: N
   readonly #guard: RedisGuard
-  readonly #script: ReturnType<typeof tokenBucketScript>
   readonly #denyCache: DenyCache | undefined
-  readonly #localLimits: readonly ResolvedLimit[]
-  readonly #local: LocalBuckets | undefined
+  /** The default limits' policy, and each tier's (issue 19). */
+  readonly #default: Policy
+  readonly #tiers: ReadonlyMap<string, Policy>
   readonly #redis: RateLimiterOptions<N>['redis']
 
   #closed = false
@@ -51,15 +53,18 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     this.#keyspace = options.keyspace
     this.#namespace = options.namespace
     this.#guard = options.guard ?? sharedRedisGuard(options.redis)
-    this.#script = tokenBucketScript(options.redis, this.options.limits, this.options.penaltyMs)
-    const { denyCacheEntries, onRedisDown, instances, localMaxSubjects } = this.options
+    const { denyCacheEntries } = this.options
     this.#denyCache = denyCacheEntries > 0 ? new DenyCache(denyCacheEntries) : undefined
-    this.#localLimits = this.options.limits.map((limit) => localShare(limit, instances))
-    this.#local =
-      onRedisDown === 'local-fallback' ? new LocalBuckets(this.#localLimits, localMaxSubjects) : undefined
+    this.#default = new Policy(options.redis, this.options.limits, this.options, undefined)
+    this.#tiers = new Map(
+      [...this.options.tiers].map(([tier, limits]) => [
+        tier,
+        new Policy(options.redis, limits, this.options, tier),
+      ]),
+    )
   }
 
-  /** The limits, as validated. */
+  /** The default limits, as validated (a tier's are `options.tiers`). */
   get limits(): readonly ResolvedLimit[] {
     return this.options.limits
   }
@@ -71,19 +76,29 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   async consume(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
     this.#assertOpen()
     const cost = options.cost ?? 1
-    const costs = this.#costs(cost, this.options.limits)
+    const chosen = this.#policyOf(subject, options.tier)
+    const policy = chosen instanceof Policy ? chosen : await chosen
+    const costs = this.#costs(cost, policy.limits)
     const family = this.#keyspace.family(this.#namespace, subject)
     options.signal?.throwIfAborted()
     const sentAtMs = performance.now()
     // ADR-0012: a known denial is answered in process until Redis would admit, never longer.
-    const cached = this.#denyCache?.check(family.tag, cost, sentAtMs)
+    const cacheKey = policy.cacheKey + family.tag
+    const cached = this.#denyCache?.check(cacheKey, cost, sentAtMs)
     if (cached) {
       this.#count(cached, true)
       return cached
     }
-    const { result, retryAfterUs } = await this.#decide('consume', family, cost, costs, options.signal)
+    const { result, retryAfterUs } = await this.#decide(
+      policy,
+      'consume',
+      family,
+      cost,
+      costs,
+      options.signal,
+    )
     if (!result.allowed && result.degraded === false) {
-      this.#denyCache?.remember(family.tag, cost, result, sentAtMs, retryAfterUs)
+      this.#denyCache?.remember(cacheKey, cost, result, sentAtMs, retryAfterUs)
     }
     this.#count(result, false)
     return result
@@ -93,9 +108,10 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   async peek(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
     this.#assertOpen()
     const cost = options.cost ?? 1
-    const costs = this.#costs(cost, this.options.limits)
+    const policy = await this.#policyOf(subject, options.tier)
+    const costs = this.#costs(cost, policy.limits)
     const family = this.#keyspace.family(this.#namespace, subject)
-    return (await this.#decide('peek', family, cost, costs, options.signal)).result
+    return (await this.#decide(policy, 'peek', family, cost, costs, options.signal)).result
   }
 
   /**
@@ -106,23 +122,27 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   async refund(subject: KeyPart, options: ConsumeOptions = {}): Promise<RateLimitResult> {
     this.#assertOpen()
     const cost = options.cost ?? 1
+    const policy = await this.#policyOf(subject, options.tier)
     // Refunding more than a capacity is harmless: the bucket is capped at full.
-    const costs = this.#costs(cost, this.options.limits, false)
+    const costs = this.#costs(cost, policy.limits, false)
     const family = this.#keyspace.family(this.#namespace, subject)
-    this.#denyCache?.forget(family.tag)
-    return (await this.#decide('refund', family, cost, costs, options.signal)).result
+    this.#denyCache?.forget(policy.cacheKey + family.tag)
+    return (await this.#decide(policy, 'refund', family, cost, costs, options.signal)).result
   }
 
   /**
-   * Fills every bucket of `subject` again and lifts its block (deletes its keys). Throws
-   * `E_REDIS_UNAVAILABLE` without Redis.
+   * Fills every bucket of `subject` again, in every tier, and lifts its block (deletes its keys).
+   * Throws `E_REDIS_UNAVAILABLE` without Redis.
    */
   async reset(subject: KeyPart, options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#assertOpen()
     const family = this.#keyspace.family(this.#namespace, subject)
-    this.#denyCache?.forget(family.tag)
-    this.#local?.reset(family.tag)
-    const keys = this.#keys(family)
+    const keys = new Set<string>()
+    for (const policy of this.#policies()) {
+      this.#denyCache?.forget(policy.cacheKey + family.tag)
+      policy.local?.reset(family.tag)
+      for (const key of policy.keys(family)) keys.add(key)
+    }
     // One slot (ADR-0012), so one multi-key DEL is valid on Cluster too.
     await this.#guard.run('ratelimit.reset', () => this.#redis.del(...keys), { signal: options.signal })
   }
@@ -130,7 +150,8 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   /**
    * Issue 19, the deny list: every request of `subject` is refused (`blocked.kind` `denied`) for
    * `for` (milliseconds or `'1h'`; the namespace's maximum TTL when omitted, and at most that),
-   * decided in the same script call as its buckets (ADR-0012). Replaces a running penalty.
+   * decided in the same script call as its buckets (ADR-0012), whatever its tier. Replaces a
+   * running penalty.
    */
   async deny(subject: KeyPart, options: { for?: number | string; signal?: AbortSignal } = {}): Promise<void> {
     this.#assertOpen()
@@ -155,14 +176,23 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const family = this.#keyspace.family(this.#namespace, subject)
-    this.#denyCache?.forget(family.tag)
-    const costs = this.options.limits.map(() => 0)
+    const policies = this.#policies()
+    for (const policy of policies) this.#denyCache?.forget(policy.cacheKey + family.tag)
+    // Each tier's first bucket holds the subject's block there (ADR-0012, "Tiers").
     await this.#guard.run(
       `ratelimit.${operation}`,
-      () => this.#script(this.#keys(family), operation, costs, ms),
-      {
-        signal,
-      },
+      () =>
+        Promise.all(
+          policies.map((policy) =>
+            policy.script(
+              policy.keys(family),
+              operation,
+              policy.limits.map(() => 0),
+              ms,
+            ),
+          ),
+        ),
+      { signal },
     )
   }
 
@@ -183,14 +213,37 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     if (this.#closed) throw new RedlayerError('E_RATELIMIT_CLOSED', 'the rate limiter was closed')
   }
 
-  // ADR-0012: one family (one slot) per subject; the limiter's name keeps two limiters with a
-  // limit of the same name apart, and the limit's settings keep levels kept in other units
-  // (before a deploy changed the limit) apart.
-  #keys(family: KeyFamily): string[] {
-    return this.options.limits.map((limit) => family.key(this.options.name, limit.name, limit.signature))
+  /** The default policy, then every tier's. */
+  #policies(): Policy[] {
+    return [this.#default, ...this.#tiers.values()]
+  }
+
+  /**
+   * The policy that decides for `subject` (issue 19): the call's tier, else `tierOf`'s, else the
+   * default limits. A tier that is not defined is the caller's bug: `E_INVALID_OPTIONS`.
+   */
+  #policyOf(subject: KeyPart, tier: string | undefined): Policy | Promise<Policy> {
+    if (tier !== undefined) return this.#tier(tier)
+    const tierOf = this.options.tierOf
+    if (tierOf === undefined) return this.#default
+    const chosen = tierOf(subject)
+    if (chosen === undefined) return this.#default
+    if (typeof chosen === 'string') return this.#tier(chosen)
+    return Promise.resolve(chosen).then((name) => (name === undefined ? this.#default : this.#tier(name)))
+  }
+
+  #tier(name: unknown): Policy {
+    const policy = typeof name === 'string' ? this.#tiers.get(name) : undefined
+    if (policy === undefined) {
+      throw new RedlayerError('E_INVALID_OPTIONS', 'no such rate-limit tier', {
+        details: { tiers: this.#tiers.size },
+      })
+    }
+    return policy
   }
 
   #decide(
+    policy: Policy,
     operation: DecisionOperation,
     family: KeyFamily,
     cost: number,
@@ -200,12 +253,19 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     return this.#guard.run(
       `ratelimit.${operation}`,
       async () => {
-        const outcome = await this.#script(this.#keys(family), operation, costs)
-        return decide(this.options.limits, costs, outcome, false)
+        const outcome = await policy.script(policy.keys(family), operation, costs)
+        return decide(policy.limits, costs, outcome, false)
       },
       {
         fallback: (reason, error) =>
-          this.#degrade(operation, family, cost, reason, redisFailureOf(error)?.outcome ?? 'not-applied'),
+          this.#degrade(
+            policy,
+            operation,
+            family,
+            cost,
+            reason,
+            redisFailureOf(error)?.outcome ?? 'not-applied',
+          ),
         signal,
       },
     )
@@ -213,6 +273,7 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
 
   // ADR-0013: without Redis, the limiter's declared mode decides, and the result says so.
   #degrade(
+    policy: Policy,
     operation: DecisionOperation,
     family: KeyFamily,
     cost: number,
@@ -221,17 +282,18 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
   ): Decision {
     const mode = this.options.onRedisDown
     const degraded = { mode, reason, outcome }
-    if (mode === 'local-fallback' && this.#local) {
+    const { local, localLimits } = policy
+    if (mode === 'local-fallback' && local) {
       // A cost above this process's share is capped at it: admitted from a full local bucket
       // rather than refused for the whole outage.
-      const costs = this.#costs(cost, this.#localLimits, false).map((units, i) =>
-        Math.min(units, this.#localLimits[i]?.capacityUnits ?? units),
+      const costs = this.#costs(cost, localLimits, false).map((units, i) =>
+        Math.min(units, localLimits[i]?.capacityUnits ?? units),
       )
-      return decide(this.#localLimits, costs, this.#local.apply(family.tag, operation, costs), degraded)
+      return decide(localLimits, costs, local.apply(family.tag, operation, costs), degraded)
     }
     const allowed = mode === 'fail-open'
     const retryAfterMs = this.options.failClosedRetryAfterMs
-    return { result: blanketResult(this.options.limits, allowed, retryAfterMs, degraded), retryAfterUs: 0 }
+    return { result: blanketResult(policy.limits, allowed, retryAfterMs, degraded), retryAfterUs: 0 }
   }
 
   #costs(cost: number, limits: readonly ResolvedLimit[], checkCapacity = true): number[] {

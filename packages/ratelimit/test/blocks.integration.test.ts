@@ -13,7 +13,7 @@ describe.each(topologiesFromEnv())('rate limiter blocks on %s', (kind) => {
   const topology = useTopology(kind)
 
   it('a refused request starts the penalty: refused whatever the buckets hold until it ends', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, { commandTimeoutMs: 2_000 })
     const limiter = f.limiter({ limits: [BURST, HOURLY], penalty: { block: '1500ms' }, denyCache: false })
     for (let i = 0; i < 3; i++) expect((await limiter.consume('greedy')).allowed).toBe(true)
     const refused = await limiter.consume('greedy')
@@ -39,7 +39,7 @@ describe.each(topologiesFromEnv())('rate limiter blocks on %s', (kind) => {
   })
 
   it('deny() refuses a subject for its time, unblock() lifts it at once; every key keeps a TTL', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, { commandTimeoutMs: 2_000 })
     const limiter = f.limiter({ limits: [BURST, HOURLY], denyCache: false })
     expect((await limiter.consume('mallory')).allowed).toBe(true)
     await limiter.deny('mallory', { for: '10m' })
@@ -67,7 +67,7 @@ describe.each(topologiesFromEnv())('rate limiter blocks on %s', (kind) => {
   })
 
   it('a refund does not lift a block, and a process answering from its deny cache sees an unblock within 1 s', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, { commandTimeoutMs: 2_000 })
     const options = { limits: [BURST], penalty: { block: '1m' } }
     const here = f.limiter(options)
     const there = f.limiter(options)
@@ -84,7 +84,7 @@ describe.each(topologiesFromEnv())('rate limiter blocks on %s', (kind) => {
   })
 
   it('refuses a penalty longer than the namespace allows, at construction', async () => {
-    await using f = await rateLimitFixture(topology)
+    await using f = await rateLimitFixture(topology, { commandTimeoutMs: 2_000 })
     const error = (() => {
       try {
         f.limiter({ limits: [BURST], penalty: { block: '48h' } })

@@ -23,6 +23,8 @@ export interface HttpLimitOptions<R> {
   subject?: (request: R) => KeyPart | undefined | Promise<KeyPart | undefined>
   /** What a request costs, in tokens (1). */
   cost?: number | ((request: R) => number)
+  /** The limiter's tier for this request (issue 19: a plan from its session or token); the limiter's `tierOf` when omitted. */
+  tier?: (request: R) => string | undefined
   noSubject?: NoSubjectPolicy
   /** Subjects (or a test of the request) that are never limited. */
   allowList?: readonly string[] | ((request: R, subject: KeyPart) => boolean | Promise<boolean>)
@@ -57,6 +59,7 @@ export const httpLimitShape = {
   limiter: z.custom<RateLimiter>(hasMethods('consume'), 'must come from createRateLimiter()'),
   subject: fn<HttpLimitOptions<unknown>['subject']>().optional(),
   cost: z.union([z.number().positive(), fn<(request: unknown) => number>()]).optional(),
+  tier: fn<HttpLimitOptions<unknown>['tier']>().optional(),
   noSubject: z.enum(['address', 'skip', 'shared']).optional(),
   allowList: z
     .union([z.array(z.string()).readonly(), fn<HttpLimitOptions<unknown>['allowList']>()])
@@ -101,7 +104,11 @@ export class HttpLimit<R> {
     }
     const costOption = route.cost ?? this.#o.cost ?? 1
     const cost = typeof costOption === 'function' ? costOption(request) : costOption
-    const result = await (route.limiter ?? this.#o.limiter).consume(subject, { cost })
+    const tier = this.#o.tier?.(request)
+    const result = await (route.limiter ?? this.#o.limiter).consume(
+      subject,
+      tier === undefined ? { cost } : { cost, tier },
+    )
     if (result.allowed) this.#o.onExceeding?.(request, subject)
     else this.#o.onExceeded?.(request, subject)
     return { limited: true, result, subject, headers: httpHeaders(result, this.headerMode) }
