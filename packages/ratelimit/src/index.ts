@@ -1,3 +1,4 @@
+export { type CombinedResult, consumeAll, type LimitPart } from './combined.js'
 export { RATELIMIT_ERROR_CODES, type RateLimitErrorCode } from './errors.js'
 export { type RateLimitHeaders, rateLimitHeaders } from './headers.js'
 export type { LimitDefinition, ResolvedLimit } from './limit.js'

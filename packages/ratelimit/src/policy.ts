@@ -3,7 +3,7 @@ import type { KeyFamily } from '@redlayer/keyspace'
 import type { ResolvedLimit } from './limit.js'
 import { LocalBuckets, localShare } from './local-buckets.js'
 import type { ResolvedRateLimiterOptions } from './options.js'
-import { tokenBucketScript } from './token-bucket-script.js'
+import { BucketArgs, tokenBucketScript } from './token-bucket-script.js'
 
 /**
  * One set of limits of a limiter, its default `limits` or a tier's (issue 19, ADR-0012 "Tiers"),
@@ -17,6 +17,8 @@ export class Policy {
   /** Before a subject's tag in the deny cache: '' for the default limits, so tiers never answer for each other. */
   readonly cacheKey: string
   readonly script: ReturnType<typeof tokenBucketScript>
+  /** Its buckets' script arguments, for a call over several subjects (`consumeAll`). */
+  readonly args: BucketArgs
   readonly #limiterName: string
 
   constructor(
@@ -28,7 +30,8 @@ export class Policy {
     this.limits = limits
     this.#limiterName = options.name
     this.cacheKey = tier === undefined ? '' : `${tier}\u0000`
-    this.script = tokenBucketScript(redis, limits, options.penaltyMs)
+    this.args = new BucketArgs(limits, options.penaltyMs)
+    this.script = tokenBucketScript(redis, this.args)
     this.localLimits = limits.map((limit) => localShare(limit, options.instances))
     this.local =
       options.onRedisDown === 'local-fallback'

@@ -14,8 +14,24 @@ import { DenyCache } from './deny-cache.js'
 import type { ResolvedLimit } from './limit.js'
 import { type RateLimiterOptions, type ResolvedRateLimiterOptions, resolveOptions } from './options.js'
 import { Policy } from './policy.js'
-import { blanketResult, type Decision, decide, type RateLimitResult } from './result.js'
-import type { DecisionOperation } from './token-bucket-script.js'
+import { type BucketOutcome, blanketResult, type Decision, decide, type RateLimitResult } from './result.js'
+import type { BucketArgs, DecisionOperation } from './token-bucket-script.js'
+
+/** The key of `RateLimiter`'s part in a combined decision (`consumeAll`); not for users. */
+export const COMBINED_PART = Symbol('redlayer.ratelimit.combinedPart')
+
+/** One limiter's part in a combined decision (issue 19): its buckets, and how it reads an outcome. */
+export interface CombinedPart {
+  readonly redis: RateLimiterOptions<string>['redis']
+  readonly guard: RedisGuard
+  readonly keys: readonly string[]
+  readonly costs: readonly number[]
+  readonly args: BucketArgs
+  /** The result of this part from the outcome of its buckets. */
+  result(outcome: BucketOutcome): RateLimitResult
+  /** This part's result when Redis could not decide (its limiter's `onRedisDown`). */
+  degraded(reason: UnavailableReason, outcome: RedisOutcome): RateLimitResult
+}
 
 export interface ConsumeOptions {
   /** Tokens the request costs (a positive finite number, fractions allowed); 1 by default. */
@@ -194,6 +210,31 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
         ),
       { signal },
     )
+  }
+
+  /**
+   * Validates one part of a combined decision (cost, tier) before anything is sent, and gives
+   * `consumeAll` what it needs; every answer is counted like a `consume` (ADR-0005).
+   */
+  async [COMBINED_PART](subject: KeyPart, cost: number, tier: string | undefined): Promise<CombinedPart> {
+    this.#assertOpen()
+    const policy = await this.#policyOf(subject, tier)
+    const costs = this.#costs(cost, policy.limits)
+    const family = this.#keyspace.family(this.#namespace, subject)
+    const counted = (result: RateLimitResult) => {
+      this.#count(result, false)
+      return result
+    }
+    return {
+      redis: this.#redis,
+      guard: this.#guard,
+      keys: policy.keys(family),
+      costs,
+      args: policy.args,
+      result: (outcome) => counted(decide(policy.limits, costs, outcome, false).result),
+      degraded: (reason, outcome) =>
+        counted(this.#degrade(policy, 'consume', family, cost, reason, outcome).result),
+    }
   }
 
   /**

@@ -14,6 +14,63 @@ const run = batchedScript(SCRIPT)
 export type DecisionOperation = 'consume' | 'peek' | 'refund'
 export type BucketOperation = DecisionOperation | 'deny' | 'unblock'
 
+/** The arguments of one subject's buckets in a call: four per bucket (see token-bucket.lua). */
+export class BucketArgs {
+  readonly count: number
+  readonly #settings: readonly string[]
+  readonly #penalty: string
+
+  constructor(limits: readonly ResolvedLimit[], penaltyMs: number) {
+    this.count = limits.length
+    this.#settings = limits.flatMap((limit) => [String(limit.capacityUnits), String(limit.refillPerUs)])
+    this.#penalty = String(penaltyMs)
+  }
+
+  /** Appends the buckets' arguments for `costs` to `args`; the first bucket carries the penalty. */
+  push(args: string[], costs: readonly number[]): void {
+    for (let i = 0; i < this.count; i++) {
+      args.push(
+        this.#settings[2 * i] as string,
+        this.#settings[2 * i + 1] as string,
+        String(costs[i] ?? 0),
+        i === 0 ? this.#penalty : '-1',
+      )
+    }
+  }
+}
+
+/** What one call said about every bucket it named, in order (see token-bucket.lua). */
+export interface ScriptReply {
+  readonly refused: boolean
+  readonly levels: readonly number[]
+  /** Per bucket: its subject's block ms on the subject's first bucket (negative: a denial), else 0. */
+  readonly blocks: readonly number[]
+}
+
+/** One call of the script over `keys` (of one slot) with `args` ([operation, denial ms, buckets...]). */
+export async function runBuckets(
+  redis: RedisClient,
+  keys: readonly string[],
+  args: readonly string[],
+): Promise<ScriptReply> {
+  return parseReply(await run(redis, keys, args), keys.length)
+}
+
+/** The outcome for the buckets `from` to `from + count` of a reply: one subject's. */
+export function outcomeOf(
+  reply: ScriptReply,
+  from: number,
+  count: number,
+  refused = reply.refused,
+): BucketOutcome {
+  const block = reply.blocks[from] ?? 0
+  return {
+    refused,
+    levels: reply.levels.slice(from, from + count),
+    block: block === 0 ? undefined : { kind: block < 0 ? 'denied' : 'penalty', ms: Math.abs(block) },
+  }
+}
+
 /**
  * The script for the buckets of `limits` on one client (the scripts are defined on the client
  * once; every limiter may share them). The limits' settings are turned into arguments once, here.
@@ -23,35 +80,26 @@ export type BucketOperation = DecisionOperation | 'deny' | 'unblock'
  * Each decision's result, and its error (a refused write fails only its own decision), is what
  * the script alone would have given it.
  */
-export function tokenBucketScript(redis: RedisClient, limits: readonly ResolvedLimit[], penaltyMs: number) {
+export function tokenBucketScript(redis: RedisClient, buckets: BucketArgs) {
   void LuaScript.prepare(redis) // ahead of the first decision (see LuaScript)
-  const settings = limits.flatMap((limit) => [String(limit.capacityUnits), String(limit.refillPerUs)])
-  const penalty = String(penaltyMs)
-  /** `denyMs`: how long a `deny` lasts; a `consume` passes the limiter's penalty (issue 19). */
+  /** `denyMs`: how long a `deny` lasts (issue 19). */
   return async (
     keys: readonly string[],
     operation: BucketOperation,
     costs: readonly number[],
-    denyMs?: number,
+    denyMs = 0,
   ): Promise<BucketOutcome> => {
-    const args: string[] = [operation, denyMs === undefined ? penalty : String(denyMs)]
-    for (let i = 0; i < limits.length; i++) {
-      args.push(settings[2 * i] as string, settings[2 * i + 1] as string, String(costs[i] ?? 0))
-    }
-    return parseReply(await run(redis, keys, args), limits.length)
+    const args: string[] = [operation, String(denyMs)]
+    buckets.push(args, costs)
+    return outcomeOf(await runBuckets(redis, keys, args), 0, buckets.count)
   }
 }
 
-function parseReply(reply: unknown, count: number): BucketOutcome {
-  if (!Array.isArray(reply) || reply.length !== count + 2 || !reply.every((n) => typeof n === 'number')) {
+function parseReply(reply: unknown, count: number): ScriptReply {
+  if (!Array.isArray(reply) || reply.length !== 2 * count + 1 || !reply.every((n) => typeof n === 'number')) {
     throw new RedlayerError('E_UNEXPECTED_REPLY', 'the token bucket script returned an unexpected reply', {
-      details: { type: Array.isArray(reply) ? 'array' : typeof reply, expectedLength: count + 2 },
+      details: { type: Array.isArray(reply) ? 'array' : typeof reply, expectedLength: 2 * count + 1 },
     })
   }
-  const block = reply[count + 1] as number
-  return {
-    refused: reply[0] === 1,
-    levels: reply.slice(1, count + 1),
-    block: block === 0 ? undefined : { kind: block < 0 ? 'denied' : 'penalty', ms: Math.abs(block) },
-  }
+  return { refused: reply[0] === 1, levels: reply.slice(1, count + 1), blocks: reply.slice(count + 1) }
 }
