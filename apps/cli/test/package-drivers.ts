@@ -125,6 +125,17 @@ export const PACKAGE_DRIVERS = {
       const next = fairPool.acquire({ ttl: '5s', wait: '5s' })
       await only.release()
       await (await next).release()
+      // Read-write locks (issue 19): readers, a writer that waits for them, its intent withdrawn.
+      const rw = locks.readWrite('table')
+      const reading = await rw.read({ ttl: '5s' })
+      const writing = rw.write({ ttl: '5s', wait: '5s' })
+      const refused = await rw.write({ wait: 50 }).catch((error: unknown) => error)
+      expect(isRedlayerError(refused, 'E_LOCK_TIMEOUT')).toBe(true)
+      await reading.extend('5s')
+      await reading.release()
+      const written = await writing
+      await written.extend('5s')
+      await written.release()
     } finally {
       await locks.close()
     }

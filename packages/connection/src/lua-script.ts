@@ -61,13 +61,15 @@ export class LuaScript {
   readonly #body: string
 
   /**
-   * `file`: the script's file (or, for a script made here, its text); `prelude`: a file of shared
-   * Lua placed before the script (its helpers).
+   * `file`: the script's file (or, for a script made here, its text); `prelude`: files of shared
+   * Lua placed before the script, in order (its helpers).
    */
-  constructor(name: string, file: URL | string, { prelude }: { prelude?: URL } = {}) {
+  constructor(name: string, file: URL | string, { prelude = [] }: { prelude?: URL | readonly URL[] } = {}) {
     this.#name = name
     this.#body = typeof file === 'string' ? file : readFileSync(file, 'utf8')
-    this.#prelude = prelude === undefined ? '' : `${readFileSync(prelude, 'utf8')}\n`
+    this.#prelude = (Array.isArray(prelude) ? prelude : [prelude])
+      .map((url: URL) => `${readFileSync(url, 'utf8')}\n`)
+      .join('')
     this.#source = `${this.#prelude}${this.#body}`
     LuaScript.#all.push(this)
   }

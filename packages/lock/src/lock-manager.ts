@@ -16,6 +16,7 @@ import { releaseMutex } from './mutex/release.js'
 import { type AcquireOptions, type LockDefaults, LockPolicy, type SemaphoreOptions } from './options.js'
 import { fairWaiting } from './queue.js'
 import { randomToken } from './random-token.js'
+import { ReadWriteLock } from './read-write-lock.js'
 import { ReleaseWakeups } from './release-wakeups.js'
 import {
   assertOneSlot,
@@ -23,6 +24,7 @@ import {
   mutexKeys,
   queueKeys,
   type ResourceKeys,
+  readWriteKeys,
   semaphoreKeys,
 } from './resource-keys.js'
 import { Semaphore } from './semaphore.js'
@@ -146,6 +148,15 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
       },
       policy.semaphore(options),
     )
+  }
+
+  /**
+   * Issue 19: a read-write lock on `resource` (many readers or one fenced writer; ADR-0030). It
+   * does not take `fair`: a waiting writer keeps new readers out, and readers share.
+   */
+  readWrite(resource: LockResource): ReadWriteLock {
+    const { keyspace, namespace } = this.#context
+    return new ReadWriteLock(this.#context, resource, readWriteKeys(keyspace, namespace, resource))
   }
 
   /**

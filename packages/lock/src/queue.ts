@@ -1,5 +1,6 @@
 import { LuaScript } from '@redlayer/connection/internal'
 import type { LockContext } from './context.js'
+import { QUEUE_PRELUDE } from './lua-preludes.js'
 import type { ResolvedAcquireOptions } from './options.js'
 import type { QueueKeys } from './resource-keys.js'
 
@@ -8,9 +9,6 @@ export interface FairAttempt {
   readonly queue: QueueKeys
   readonly livenessMs: number
 }
-
-/** The queue functions every fair script starts with (issue 19, ADR-0030). */
-export const QUEUE_PRELUDE = new URL('./queue.lua', import.meta.url)
 
 const script = new LuaScript('redlayerLockQueueLeave', new URL('./queue-leave.lua', import.meta.url), {
   prelude: QUEUE_PRELUDE,

@@ -67,6 +67,35 @@ export function semaphoreKeys<N extends string>(
   return { holders: family.key(...name, 'semaphore'), channel: family.key(...name, 'semaphore-released') }
 }
 
+/** The keys of one read-write lock (issue 19, ADR-0030), one hash tag. */
+export interface ReadWriteKeys {
+  /** The writer's token, with its lease as TTL. */
+  readonly writer: string
+  /** The writer's fence counter. */
+  readonly fence: string
+  /** Reader tokens by the expiry of their lease. */
+  readonly readers: string
+  /** A waiting writer's token: new readers wait while it exists. */
+  readonly intent: string
+  readonly channel: string
+}
+
+/** The read-write lock keys of `resource`, apart from its mutex's and semaphore's. */
+export function readWriteKeys<N extends string>(
+  keyspace: Keyspace<N>,
+  namespace: N,
+  resource: LockResource,
+): ReadWriteKeys {
+  const { family, name } = familyAndName(keyspace, namespace, resource)
+  return {
+    writer: family.key(...name, 'rw', 'writer'),
+    fence: family.key(...name, 'rw', 'fence'),
+    readers: family.key(...name, 'rw', 'readers'),
+    intent: family.key(...name, 'rw', 'intent'),
+    channel: family.key(...name, 'rw', 'released'),
+  }
+}
+
 /**
  * The fair-waiting queue of `resource`, kept apart for a mutex and a semaphore of the same name
  * (`kind`). Made only for a fair call: the others never name it.

@@ -36,21 +36,7 @@ for i = 1, n do
     return {0, hint}
   end
 end
--- ADR-0030: a fence is never below Redis TIME in microseconds. A counter that was lost (evicted,
--- deleted by hand, a restart without persistence) or lags (a failover to a replica that had not
--- received the last INCR) restarts from the clock, which is above every fence issued before,
--- instead of from 1 or from the lagging value. Only a counter already ahead of the clock counts on.
+-- A fence per lock, from its counter (fence.lua).
 local reply = {1}
-for i = 1, n do
-  -- The fence counter never expires. The reply carries it as a string, so all 64 bits arrive.
-  local counter = tonumber(redis.call('GET', KEYS[n + i]) or '0') or 0
-  if counter >= now then
-    redis.call('INCR', KEYS[n + i])
-    reply[i + 1] = redis.call('GET', KEYS[n + i])
-  else
-    local fence = string.format('%.0f', now)
-    redis.call('SET', KEYS[n + i], fence)
-    reply[i + 1] = fence
-  end
-end
+for i = 1, n do reply[i + 1] = next_fence(KEYS[n + i], now) end
 return reply

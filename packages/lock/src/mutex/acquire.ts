@@ -1,12 +1,15 @@
 import type { RedisClient } from '@redlayer/connection'
 import { batchedScript, LuaScript } from '@redlayer/connection/internal'
-import { type FairAttempt, QUEUE_PRELUDE } from '../queue.js'
+import { FENCE_PRELUDE, QUEUE_PRELUDE } from '../lua-preludes.js'
+import type { FairAttempt } from '../queue.js'
 import { unexpectedReply } from '../replies.js'
 import type { ResourceKeys } from '../resource-keys.js'
 
 // Issue 18: the acquisitions of one tick after its first share one script call per slot (ADR-0030).
 const run = batchedScript(
-  new LuaScript('redlayerLockAcquire', new URL('./acquire.lua', import.meta.url), { prelude: QUEUE_PRELUDE }),
+  new LuaScript('redlayerLockAcquire', new URL('./acquire.lua', import.meta.url), {
+    prelude: [QUEUE_PRELUDE, FENCE_PRELUDE],
+  }),
 )
 
 export type MutexAcquireReply =

@@ -1,6 +1,7 @@
 import type { RedisClient } from '@redlayer/connection'
 import { LuaScript } from '@redlayer/connection/internal'
-import { type FairAttempt, QUEUE_PRELUDE } from '../queue.js'
+import { QUEUE_PRELUDE } from '../lua-preludes.js'
+import type { FairAttempt } from '../queue.js'
 import { unexpectedReply } from '../replies.js'
 import type { SemaphoreKeys } from '../resource-keys.js'
 
