@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { parseDuration } from '@redlayer/connection'
+import { type Duration, parseDuration } from '@redlayer/connection'
 import type { CacheBus } from './bus.js'
 import type { CacheEvents } from './cache-events.js'
 import type { CacheId } from './cache-id.js'
@@ -88,15 +88,27 @@ export class FillCoordinator<N extends string> {
     let published = false
     const recorded = tagsToRecord(tags, read)
     const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, recorded)
-    const loading = this.#timedLoad(1, (signal) => loader({ signal, stale: staleValue }), options)
+    // Issue 19: what the loader says about its value (its TTL, or not to cache it).
+    let ttl: number | undefined
+    let skipped = false
+    const context = {
+      stale: staleValue,
+      setTtl: (requested: Duration) => {
+        ttl = parseDuration(requested)
+      },
+      skip: () => {
+        skipped = true
+      },
+    }
+    const loading = this.#timedLoad(1, (signal) => loader({ ...context, signal }), options)
       .then(async (value) => {
-        if (value !== undefined) {
+        if (value !== undefined && !skipped) {
           const deletedSeen = read.deleted[0] ?? 0
           const written = await this.#f.writer.write(
             [{ keys, value, deletedSeen }],
             recorded,
             versions,
-            options,
+            ttl === undefined ? options : { ...options, ttl },
           )
           published = written.applied
         }

@@ -5,11 +5,22 @@ import type { CacheEntry } from './entry-codec.js'
 
 // The cache's public call types and results, and the ones its parts pass each other.
 
-/** What a loader is given: a signal that aborts at the hard timeout, and the graced value if any. */
+/**
+ * What a loader is given: a signal that aborts at the hard timeout, the graced value if any, and
+ * a say in how its value is cached (issue 19, bentocache's `ctx`; ADR-0020).
+ */
 export interface LoaderContext<T> {
   readonly signal: AbortSignal
   /** The expired value still within grace, when there is one. */
   readonly stale: T | undefined
+  /**
+   * Caches the value for `ttl` (ms or `'30s'`) instead of the call's or the cache's TTL, within
+   * the namespace's bounds like any TTL; null values keep their own (`nullTtl`). Throws
+   * `E_INVALID_DURATION` for a TTL that is not one.
+   */
+  setTtl(ttl: Duration): void
+  /** Returns the value to the callers without caching it (as `undefined` would, but with the value). */
+  skip(): void
 }
 
 /** Returns the value to cache. `null` is cached (negative caching); `undefined` is returned but not cached. */
