@@ -15,7 +15,7 @@ import { L1 } from './l1.js'
 import { abortable } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
 import { type IdKeys, RedisStore, tagRetention, Unconfirmed } from './redis-store.js'
-import { SingleFlight } from './single-flight.js'
+import { batchFlights, SingleFlight } from './single-flight.js'
 import { TieredReader } from './tiered-reader.js'
 import {
   APPLIED,
@@ -212,7 +212,10 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
   /**
    * Values for every id; the misses are loaded by ONE loader call. A graced value is served for an
-   * id whose load failed; ids without one make the call fail with the loader's error.
+   * id whose load failed; ids without one make the call fail with the loader's error. An id that
+   * is being loaded in this process (by `getOrSet` or another batch) is not loaded again: the call
+   * waits for that load (issue 19, ADR-0020), and a `getOrSet` of an id this batch loads waits
+   * for the batch.
    */
   async getManyOrSet<T>(
     ids: readonly CacheId[],
@@ -225,7 +228,19 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#checkCallOptions(options)
     const keys = ids.map((id) => this.#idKeys(id))
     const tags = normalizeTags(options.tags)
-    return this.#fills.fillMany(ids, keys, tags, loader, options)
+    const loads = batchFlights(
+      this.#flights,
+      keys.map((one) => one.value),
+      (positions) =>
+        this.#fills.fillMany(
+          positions.map((at) => ids[at] as CacheId),
+          positions.map((at) => keys[at] as IdKeys),
+          tags,
+          loader,
+          options,
+        ),
+    )
+    return (await abortable(loads, options.signal)) as (T | undefined)[]
   }
 
   /** Stores a value: `applied` when Redis has it; otherwise the id is deleted once Redis answers (WriteResult). */
