@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isRedlayerError, mastersOf } from '@redlayer/connection'
+import { isRedlayerError } from '@redlayer/connection'
 import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import { describe, expect, it } from 'vitest'
 import { cacheFixture } from './fixtures.js'
