@@ -29,11 +29,14 @@ export const ACL_CONNECTION_COMMANDS = [
  */
 export const ACL_PACKAGE_COMMANDS: Readonly<Record<NamespaceKind, readonly string[]>> = {
   // Entries, tag and delete versions, the epoch (scripts); MGET of a batch; the bus and the
-  // distributed single-flight lease (PUBLISH, SUBSCRIBE); clear walks with SCAN and UNLINK.
+  // distributed single-flight lease (PUBLISH, SUBSCRIBE); clear walks with SCAN and UNLINK; a
+  // soft delete rewrites an entry's expiry in place (GETRANGE, SETRANGE).
   cache: [
     'get',
     'mget',
+    'getrange',
     'set',
+    'setrange',
     'del',
     'exists',
     'pexpire',

@@ -58,6 +58,8 @@ export const PACKAGE_DRIVERS = {
     ).toEqual([2, 3, undefined])
     expect(await cache.getManyOrSet([['user', 5]], async (ids) => ids.map(() => 5))).toEqual([5])
     await cache.invalidateTags(['org:1'])
+    await cache.invalidateTags(['org:1'], { soft: true })
+    await cache.delete(['user', 4], { soft: true })
     await cache.delete(['user', 2])
     await cache.deleteMany([['user', 3]])
     expect(await cache.get(['user', 2])).toBeUndefined()

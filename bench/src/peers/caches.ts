@@ -23,7 +23,13 @@ export const ENTITY = {
 export async function redlayerCache(
   ctx: BenchContext,
   name: string,
-  extra: { l1?: L1Options; distributed?: boolean; commandTimeoutMs?: number; coalesceWrites?: boolean } = {},
+  extra: {
+    l1?: L1Options
+    distributed?: boolean
+    commandTimeoutMs?: number
+    coalesceWrites?: boolean
+    earlyRefresh?: number
+  } = {},
 ) {
   const redis = await ctx.redlayerRedis(name, {
     ...(extra.commandTimeoutMs !== undefined && { commandTimeoutMs: extra.commandTimeoutMs }),
@@ -38,6 +44,7 @@ export async function redlayerCache(
     ttl: '10m',
     ...(extra.l1 && { l1: extra.l1 }),
     ...(extra.distributed && { distributedSingleFlight: { leaseTtl: '5s', maxWait: '5s' } }),
+    ...(extra.earlyRefresh !== undefined && { earlyRefresh: extra.earlyRefresh }),
   })
   ctx.defer(async () => {
     await cache.close()

@@ -15,6 +15,8 @@ export const cacheHit: Scenario = {
     const { cache } = await redlayerCache(ctx, 'redlayer')
     // Issue 18: the same cache, and the raw read, with a tick's writes coalesced (ADR-0010).
     const { cache: coalesced } = await redlayerCache(ctx, 'redlayer-coalesced', { coalesceWrites: true })
+    // Issue 19: the check every hit pays with refresh-ahead on (ADR-0020); a 10m TTL is not due here.
+    const { cache: refreshing } = await redlayerCache(ctx, 'redlayer-early-refresh', { earlyRefresh: 0.8 })
     const rawCoalesced = await ctx.redis('raw-coalesced', { coalesceWrites: true })
     const raw = await ctx.redis('raw')
     const rawPipelined = await ctx.redis('raw-auto-pipelining', { autoPipelining: true })
@@ -25,6 +27,7 @@ export const cacheHit: Scenario = {
     for (let n = 0; n < KEYS; n++) {
       await cache.getOrSet(['item', n], loader)
       await coalesced.getOrSet(['item', n], loader)
+      await refreshing.getOrSet(['item', n], loader)
       await raw.set(`${rawPrefix}${n}`, JSON.stringify(ENTITY), 'PX', 600_000)
       await bento.getOrSet({ key: `item:${n}`, factory: loader, ttl: '10m' })
       await cm.wrap(`item:${n}`, loader, 600_000)
@@ -35,6 +38,10 @@ export const cacheHit: Scenario = {
         // Not comparators with an aim: what `coalesceWrites: true` does (ADR-0010).
         name: 'redlayer, coalesced writes',
         op: (_w: number, i: number) => coalesced.getOrSet(['item', i % KEYS], loader),
+      },
+      {
+        name: 'redlayer, earlyRefresh 0.8',
+        op: (_w: number, i: number) => refreshing.getOrSet(['item', i % KEYS], loader),
       },
       {
         name: 'raw, coalesced writes',
@@ -98,6 +105,7 @@ export const cacheHit: Scenario = {
           [64],
         ),
         ...throughputChecks(measurements, 'redlayer, coalesced writes', 'redlayer', undefined, CONCURRENCY),
+        ...throughputChecks(measurements, 'redlayer, earlyRefresh 0.8', 'redlayer', undefined, CONCURRENCY),
         ...throughputChecks(
           measurements,
           'raw, coalesced writes',

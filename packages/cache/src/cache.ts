@@ -13,7 +13,7 @@ import { InvalidationLog } from './invalidation-log.js'
 import { KeyWaiters } from './key-waiters.js'
 import { L1 } from './l1.js'
 import { abortable } from './loader-timeout.js'
-import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.js'
+import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions, softOf } from './options.js'
 import { type IdKeys, RedisStore, tagRetention, Unconfirmed } from './redis-store.js'
 import { batchFlights, SingleFlight } from './single-flight.js'
 import { TieredReader } from './tiered-reader.js'
@@ -25,6 +25,7 @@ import {
   type ClearResult,
   type GetOptions,
   type GetOrSetOptions,
+  type InvalidateOptions,
   type Loader,
   notConfirmed,
   type SetOptions,
@@ -163,8 +164,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
   /** The fresh value, or undefined. While Redis is unavailable, a graced L1 value is served. */
   async get<T>(id: CacheId, options: GetOptions = {}): Promise<T | undefined> {
-    const [value] = await this.getMany<T>([id], options)
-    return value
+    return (await this.getMany<T>([id], options))[0]
   }
 
   async getMany<T>(ids: readonly CacheId[], options: GetOptions = {}): Promise<(T | undefined)[]> {
@@ -202,6 +202,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     const local = this.#reader.l1Fresh(keys.value, tags)
     if (local !== undefined) {
       this.#events.hit('l1')
+      this.#fills.refreshAhead(keys, tags, local, loader as Loader<unknown>, options)
       return this.#decode(local) as T
     }
     const flight = this.#flights.run(keys.value, () =>
@@ -270,16 +271,16 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     return stored
   }
 
-  /** Deletes a value: `applied` now, or replayed once Redis answers (WriteResult). */
-  async delete(id: CacheId): Promise<WriteResult> {
-    return this.deleteMany([id])
+  /** Deletes a value (`soft`: stale but graced, ADR-0020); a WriteResult, as `invalidateTags`. */
+  async delete(id: CacheId, options?: InvalidateOptions): Promise<WriteResult> {
+    return this.deleteMany([id], options)
   }
 
-  async deleteMany(ids: readonly CacheId[]): Promise<WriteResult> {
+  async deleteMany(ids: readonly CacheId[], options: InvalidateOptions = {}): Promise<WriteResult> {
     this.#assertOpen()
     const keys = ids.map((id) => this.#idKeys(id))
     for (const one of keys) this.#l1?.delete(one.value)
-    const done = await this.#store.delete(keys, this.#deleteRetentionMs)
+    const done = await this.#store.delete(keys, this.#deleteRetentionMs, softOf(options))
     if (done instanceof Unconfirmed) {
       this.#log.queue(() => this.#log.pending.addIds(keys))
       return notConfirmed(done.outcome)
@@ -293,16 +294,20 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   /**
    * After it resolves, no read returns a value stored with one of these tags before it (ADR-0020:
    * a value whose recorded tag version is older than the tag's is a miss). L1 copies in other
-   * processes go within the bus window. Not applied: replayed once Redis answers (WriteResult).
+   * processes go within the bus window. `soft` (issue 19): such values are stale but graced
+   * instead, so the next read loads and a failing loader gets them. Not applied: replayed once
+   * Redis answers, as a hard invalidation (WriteResult).
    */
-  async invalidateTags(tags: readonly string[]): Promise<WriteResult> {
+  async invalidateTags(tags: readonly string[], options: InvalidateOptions = {}): Promise<WriteResult> {
     this.#assertOpen()
+    const soft = softOf(options) // before the tags, which may be empty
     const list = normalizeTags(tags)
     if (list.length === 0) return APPLIED
     this.#l1?.deleteTagged(new Set(list))
     const done = await this.#store.bumpVersions(
       list.map((tag) => this.#tagKey(tag)),
       this.#tagRetentionMs,
+      soft,
     )
     if (done instanceof Unconfirmed) {
       this.#log.queue(() => this.#log.pending.addTags(list))
@@ -381,7 +386,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       if (value !== undefined) parseDuration(value)
     }
     if (options.ttl !== undefined) this.#keyspace.ttl(this.namespace, parseDuration(options.ttl))
-    this.#fills.distributedFor(options)
+    this.#fills.checkCallOptions(options)
   }
 
   #assertOpen(): void {

@@ -12,7 +12,7 @@ import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './
 import type { ResolvedCacheOptions } from './options.js'
 import { type IdKeys, type RedisStore, UNAVAILABLE } from './redis-store.js'
 import { type TieredReader, tagsToRecord } from './tiered-reader.js'
-import type { BatchLoader, Found, GetOrSetOptions, Loader, ReadResult } from './types.js'
+import type { BatchLoader, Found, GetOrSetOptions, Loader, ReadResult, Versions } from './types.js'
 
 /** A getOrSet's shared outcome: the value, or undefined (not cached). */
 export type Fill<T> = { readonly value: T | undefined }
@@ -55,6 +55,7 @@ export class FillCoordinator<N extends string> {
     let found = read.found[0]
     if (found?.fresh) {
       this.#f.events.hit(found.tier)
+      this.refreshAhead(keys, tags, found.entry, loader, options)
       return { value: this.#f.decode(found.entry) }
     }
     this.#f.events.miss()
@@ -85,10 +86,39 @@ export class FillCoordinator<N extends string> {
       this.#f.events.stale('soft-timeout')
       return { value: staleValue }
     }
-    let published = false
     const recorded = tagsToRecord(tags, read)
     const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, recorded)
-    // Issue 19: what the loader says about its value (its TTL, or not to cache it).
+    const loading = this.#loadAndWrite(keys, read, recorded, versions, loader, options, staleValue, lease)
+    const outcome = await this.#withGrace(loading, stale ? [stale] : undefined, options)
+    if (!outcome.loaded) {
+      const background = loading.then(
+        () => {},
+        () => {},
+      )
+      this.#refreshing.set(keys.value, background)
+      void background.finally(() => {
+        if (this.#refreshing.get(keys.value) === background) this.#refreshing.delete(keys.value)
+      })
+    }
+    return { value: outcome.loaded ? outcome.value : staleValue }
+  }
+
+  /**
+   * Loads one id and writes what the loader returned (ADR-0020), then gives its lease back (and
+   * wakes the other processes' waiters when nothing was written). Issue 19: the loader may set
+   * its value's TTL or say not to cache it.
+   */
+  #loadAndWrite(
+    keys: IdKeys,
+    read: ReadResult,
+    recorded: readonly string[],
+    versions: Versions | undefined,
+    loader: Loader<unknown>,
+    options: GetOrSetOptions,
+    staleValue: unknown,
+    lease: string | undefined,
+  ): Promise<unknown> {
+    let published = false
     let ttl: number | undefined
     let skipped = false
     const context = {
@@ -100,7 +130,7 @@ export class FillCoordinator<N extends string> {
         skipped = true
       },
     }
-    const loading = this.#timedLoad(1, (signal) => loader({ ...context, signal }), options)
+    return this.#timedLoad(1, (signal) => loader({ ...context, signal }), options)
       .then(async (value) => {
         if (value !== undefined && !skipped) {
           const deletedSeen = read.deleted[0] ?? 0
@@ -120,18 +150,62 @@ export class FillCoordinator<N extends string> {
         // Waiters in other processes wake on the write's message, or on this one when nothing was written.
         if (!published) await this.#f.log.publish({ type: 'keys', keys: [keys.value] })
       })
-    const outcome = await this.#withGrace(loading, stale ? [stale] : undefined, options)
-    if (!outcome.loaded) {
-      const background = loading.then(
-        () => {},
-        () => {},
-      )
-      this.#refreshing.set(keys.value, background)
-      void background.finally(() => {
-        if (this.#refreshing.get(keys.value) === background) this.#refreshing.delete(keys.value)
-      })
+  }
+
+  /**
+   * Issue 19 (ADR-0020, "Refresh ahead"): after a fresh hit past the `earlyRefresh` share of its
+   * TTL, reloads the id in the background, once per process, and once across processes with the
+   * distributed lease (a process that does not get it leaves the refresh to its holder). The
+   * caller has its value already; a refresh that fails leaves the value to its expiry.
+   */
+  refreshAhead(
+    keys: IdKeys,
+    tags: string[],
+    entry: CacheEntry,
+    loader: Loader<unknown>,
+    options: GetOrSetOptions,
+  ): void {
+    if (this.#refreshing.has(keys.value) || !this.#due(entry, options)) return
+    const background = this.#refresh(keys, tags, loader, options).catch(() => {
+      // Traced by the load's events; the value stays until it expires.
+    })
+    this.#refreshing.set(keys.value, background)
+    void background.finally(() => {
+      if (this.#refreshing.get(keys.value) === background) this.#refreshing.delete(keys.value)
+    })
+  }
+
+  async #refresh(keys: IdKeys, tags: string[], loader: Loader<unknown>, options: GetOrSetOptions) {
+    let lease: string | undefined
+    const distributed = this.#f.o.distributed
+    if (distributed !== undefined && options.distributed !== false) {
+      const token = randomBytes(16).toString('hex')
+      if ((await this.#f.store.acquireLease(keys.lease, token, distributed.leaseTtlMs)) !== true) return
+      lease = token
     }
-    return { value: outcome.loaded ? outcome.value : staleValue }
+    const read = await this.#f.reader.read([keys], tags)
+    const found = read.found[0]
+    // Another process refreshed it before this one got the lease: nothing is due any more.
+    const versions = await this.#f.reader.withVersions(read.versions, tagsToRecord(tags, read))
+    if (versions === undefined || (found?.fresh === true && !this.#due(found.entry, options))) {
+      if (lease !== undefined) await this.#f.store.releaseLease(keys.lease, lease)
+      return
+    }
+    const stale = found === undefined ? undefined : this.#f.decode(found.entry)
+    await this.#loadAndWrite(keys, read, tagsToRecord(tags, read), versions, loader, options, stale, lease)
+  }
+
+  /** Whether a fresh entry is past the `earlyRefresh` share of the TTL its call would write. */
+  #due(entry: CacheEntry, options: GetOrSetOptions): boolean {
+    const ratio =
+      options.earlyRefresh === undefined ? this.#f.o.earlyRefresh : options.earlyRefresh || undefined
+    if (ratio === undefined) return false
+    const { o } = this.#f
+    const ttlMs = o.keyspace.ttl(
+      o.namespace,
+      options.ttl === undefined ? o.ttlMs : parseDuration(options.ttl),
+    )
+    return Date.now() >= entry.expiresAt - (1 - ratio) * ttlMs
   }
 
   /**
@@ -174,6 +248,18 @@ export class FillCoordinator<N extends string> {
     found = read.found[0]
     if (found?.fresh) return { kind: 'found', found }
     return { kind: 'alone', read }
+  }
+
+  /** Refuses a call's options this coordinator would only trip over later (before any Redis call). */
+  checkCallOptions(options: GetOrSetOptions): void {
+    this.distributedFor(options)
+    const { earlyRefresh } = options
+    if (earlyRefresh !== undefined && earlyRefresh !== false && !(earlyRefresh > 0 && earlyRefresh < 1)) {
+      throw cacheError(
+        'E_INVALID_OPTIONS',
+        'earlyRefresh is a share of the TTL, above 0 and below 1, or false',
+      )
+    }
   }
 
   /** Whether a call uses the cross-process lease; `distributed: true` without it is refused. */

@@ -10,6 +10,7 @@ export type {
   ClearResult,
   GetOptions,
   GetOrSetOptions,
+  InvalidateOptions,
   Loader,
   LoaderContext,
   SetOptions,

@@ -5,6 +5,7 @@ import type { RedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
 import { DEFAULT_COMPRESSION_THRESHOLD } from './entry-codec.js'
 import { jsonSerializer, type Serializer } from './serializer.js'
+import type { InvalidateOptions } from './types.js'
 
 export interface L1Options {
   /** Most entries held (default 10000). */
@@ -42,6 +43,11 @@ export interface CacheOptions<N extends string = string> {
   softTimeout?: Duration
   /** A loader slower than this fails with E_LOADER_TIMEOUT (or serves a graced value). Default: none. */
   hardTimeout?: Duration
+  /**
+   * Issue 19: a hit past this share of its TTL (0.8: the last fifth) returns the value and reloads
+   * it in the background, once (across processes with `distributedSingleFlight`). Off by default.
+   */
+  earlyRefresh?: number
   /** In-process tier kept coherent by the bus (ADR-0020). Off by default. */
   l1?: boolean | L1Options
   /** Cross-process single-flight by a Redis lease (ADR-0020). Off by default; per call with `distributed`. */
@@ -65,6 +71,7 @@ export interface ResolvedCacheOptions<N extends string = string> {
   nullTtlMs: number | undefined
   softTimeoutMs: number | undefined
   hardTimeoutMs: number | undefined
+  earlyRefresh: number | undefined
   l1: { maxEntries: number; maxBytes: number } | undefined
   distributed: { leaseTtlMs: number; maxWaitMs: number } | undefined
   maxPendingInvalidations: number
@@ -92,6 +99,7 @@ const schema = z.strictObject({
   nullTtl: positiveDuration.optional(),
   softTimeout: positiveDuration.optional(),
   hardTimeout: positiveDuration.optional(),
+  earlyRefresh: z.number().gt(0).lt(1).optional(),
   l1: z
     .union([
       z.boolean(),
@@ -158,6 +166,7 @@ export function resolveCacheOptions<N extends string>(options: CacheOptions<N>):
     nullTtlMs: o.nullTtl,
     softTimeoutMs: o.softTimeout,
     hardTimeoutMs: o.hardTimeout,
+    earlyRefresh: o.earlyRefresh,
     l1:
       l1 === undefined
         ? undefined
@@ -175,4 +184,11 @@ export function resolveCacheOptions<N extends string>(options: CacheOptions<N>):
     maxPendingInvalidations: o.maxPendingInvalidations ?? DEFAULTS.maxPendingInvalidations,
     replayIntervalMs: o.replayInterval ?? DEFAULTS.replayIntervalMs,
   }
+}
+
+const invalidateSchema = z.strictObject({ soft: z.boolean().optional() })
+
+/** Issue 19: whether a delete or tag invalidation is soft (ADR-0020); bad options throw E_INVALID_OPTIONS. */
+export function softOf(options: InvalidateOptions): boolean {
+  return parseOrThrow(invalidateSchema, options, 'invalidation options').soft === true
 }

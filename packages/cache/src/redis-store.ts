@@ -41,9 +41,8 @@ export interface EntryWrite {
   readonly tagKeys: readonly string[]
 }
 
-export interface ReadReply {
+export interface ReadReply extends VersionsRead {
   readonly values: StoredValue[]
-  readonly versions: number[]
 }
 
 /** One caller's read waiting in the current batch. */
@@ -82,9 +81,45 @@ function versionOf(raw: Buffer | null | undefined): number {
   return raw == null ? 0 : Number(raw.toString())
 }
 
-/** A tag or epoch version as stored, ABSENT when its key does not exist. */
+/**
+ * A tag or epoch version as stored, ABSENT when its key does not exist. After a soft bump the key
+ * holds "<version>:<floor>" (version-bump.lua); this is the version, `softFloorOf` the floor.
+ */
 function tagVersionOf(raw: Buffer | null | undefined): number {
-  return raw == null ? ABSENT : Number(raw.toString())
+  return raw == null ? ABSENT : Number.parseInt(raw.toString(), 10)
+}
+
+const COLON = 0x3a
+
+/** Issue 19: the floor of a softly bumped tag (values that recorded less are invalid), or undefined. */
+function softFloorOf(raw: Buffer | null | undefined): number | undefined {
+  const at = raw == null ? -1 : raw.indexOf(COLON)
+  return at < 0 ? undefined : Number((raw as Buffer).subarray(at + 1).toString())
+}
+
+/**
+ * Versions as read: `floors` is set only when a key was softly bumped, the floor at its index
+ * (Issue 19, ADR-0020 "Soft invalidation").
+ */
+export interface VersionsRead {
+  readonly versions: number[]
+  readonly floors: (number | undefined)[] | undefined
+}
+
+/** The versions of `raw` from position `from` on (no copy: this is every read's path). */
+function versionsOf(raw: readonly (Buffer | null | undefined)[], from = 0): VersionsRead {
+  const count = raw.length - from
+  const versions: number[] = new Array(count)
+  let floors: (number | undefined)[] | undefined
+  for (let index = 0; index < count; index++) {
+    const one = raw[from + index]
+    versions[index] = tagVersionOf(one)
+    const floor = softFloorOf(one)
+    if (floor === undefined) continue
+    floors ??= new Array(count)
+    floors[index] = floor
+  }
+  return { versions, floors }
 }
 
 /** One id as read: the stored bytes (null: none) and its delete version (0: never deleted). */
@@ -196,7 +231,7 @@ export class RedisStore {
               bytes: raw[value] ?? null,
               deleted: versionOf(raw[deleted]),
             })),
-            versions: plan.versions.map((position) => tagVersionOf(raw[position])),
+            ...versionsOf(plan.versions.map((position) => raw[position])),
           })
         })
       },
@@ -221,22 +256,22 @@ export class RedisStore {
     for (let index = 0; index < ids.length; index++) {
       values[index] = { bytes: raw[index * 2] ?? null, deleted: versionOf(raw[index * 2 + 1]) }
     }
-    const versions: number[] = new Array(versionKeys.length)
-    for (let index = 0; index < versionKeys.length; index++) versions[index] = tagVersionOf(raw[base + index])
-    return { values, versions }
+    return { values, ...versionsOf(raw, base) }
   }
 
   /** Current versions of tag or epoch keys (ABSENT for a missing key), split by slot on Cluster. */
-  readVersions(keys: readonly string[]): Promise<Guarded<number[]>> {
-    if (keys.length === 0) return Promise.resolve([])
-    return this.#run('cache.versions', async () => (await this.#mget(keys)).map(tagVersionOf))
+  readVersions(keys: readonly string[]): Promise<Guarded<VersionsRead>> {
+    if (keys.length === 0) return Promise.resolve({ versions: [], floors: undefined })
+    return this.#run('cache.versions', async () => versionsOf(await this.#mget(keys)))
   }
 
   /** The versions of tag keys, each created from Redis TIME where it is missing (ADR-0020). */
   ensureVersions(keys: readonly string[], retentionMs: number): Promise<Guarded<number[]>> {
     return this.#run('cache.versions', () =>
       Promise.all(
-        keys.map(async (key) => Number(await SCRIPTS.versionEnsure.run(this.redis, [key], [retentionMs]))),
+        keys.map(async (key) =>
+          Number.parseInt(String(await SCRIPTS.versionEnsure.run(this.redis, [key], [retentionMs])), 10),
+        ),
       ),
     )
   }
@@ -283,20 +318,28 @@ export class RedisStore {
     })
   }
 
-  /** Deletes ids, recording a delete version kept for `retentionMs` (ADR-0020). */
-  delete(ids: readonly IdKeys[], retentionMs: number): Promise<true | Unconfirmed> {
+  /**
+   * Deletes ids, recording a delete version kept for `retentionMs` (ADR-0020); `soft` keeps each
+   * value, stale but graced (issue 19).
+   */
+  delete(ids: readonly IdKeys[], retentionMs: number, soft = false): Promise<true | Unconfirmed> {
+    const mode = soft ? '1' : '0'
     return this.#write('cache.delete', async () => {
       await Promise.all(
-        ids.map((id) => SCRIPTS.entryDelete.run(this.redis, [id.value, id.deleted], [retentionMs])),
+        ids.map((id) => SCRIPTS.entryDelete.run(this.redis, [id.value, id.deleted], [retentionMs, mode])),
       )
       return true as const
     })
   }
 
-  /** New versions for tag or epoch keys (ADR-0020). `retentionMs` 0: the key never expires. */
-  bumpVersions(keys: readonly string[], retentionMs: number): Promise<true | Unconfirmed> {
+  /**
+   * New versions for tag or epoch keys (ADR-0020). `retentionMs` 0: the key never expires; `soft`
+   * leaves the values that recorded the old version stale but graced (issue 19).
+   */
+  bumpVersions(keys: readonly string[], retentionMs: number, soft = false): Promise<true | Unconfirmed> {
+    const mode = soft ? '1' : '0'
     return this.#write('cache.invalidate', async () => {
-      await Promise.all(keys.map((key) => SCRIPTS.versionBump.run(this.redis, [key], [retentionMs])))
+      await Promise.all(keys.map((key) => SCRIPTS.versionBump.run(this.redis, [key], [retentionMs, mode])))
       return true as const
     })
   }

@@ -3,7 +3,14 @@ import type { CacheBus } from './bus.js'
 import { type CacheEntry, decodeEntry } from './entry-codec.js'
 import type { InvalidationLog } from './invalidation-log.js'
 import type { L1 } from './l1.js'
-import { ABSENT, type IdKeys, type RedisStore, type StoredValue, UNAVAILABLE } from './redis-store.js'
+import {
+  ABSENT,
+  type IdKeys,
+  type RedisStore,
+  type StoredValue,
+  UNAVAILABLE,
+  type VersionsRead,
+} from './redis-store.js'
 import type { Found, ReadResult, Versions } from './types.js'
 
 /** Whether `entry` recorded a version of every tag in `tags`. */
@@ -23,8 +30,36 @@ export function tagsToRecord(tags: readonly string[], read: ReadResult): readonl
   return [...new Set([...tags, ...carried])].sort()
 }
 
+/** How a read judges a stored value against the versions it recorded (ADR-0020). */
+const INVALID = 0
+const CURRENT = 1
+/** Issue 19: stale but graced, whatever its expiry says ("Soft invalidation"). */
+const SOFTLY_INVALIDATED = 2
+type Judgement = typeof INVALID | typeof CURRENT | typeof SOFTLY_INVALIDATED
+
+/**
+ * The tag versions a read judges values by, and the floors of the softly invalidated ones (issue
+ * 19, ADR-0020 "Soft invalidation"): below its floor a value is invalid, above it stale but graced.
+ */
+interface TagVersions {
+  readonly versions: Map<string, number>
+  floors: Map<string, number> | undefined
+}
+
 /** The tag versions of a read that met no tag (shared, never written to). */
-const NO_TAGS: ReadonlyMap<string, number> = new Map()
+const NO_TAGS: TagVersions = { versions: new Map(), floors: undefined }
+
+/** Adds the versions of `tags`, read from position `from` of `read`, to `into`. */
+function addVersions(into: TagVersions, tags: readonly string[], read: VersionsRead, from: number): void {
+  for (let index = 0; index < tags.length; index++) {
+    const tag = tags[index] as string
+    into.versions.set(tag, read.versions[index + from] ?? 0)
+    const floor = read.floors?.[index + from]
+    if (floor === undefined) continue
+    into.floors ??= new Map()
+    into.floors.set(tag, floor)
+  }
+}
 
 export interface TieredReaderOptions {
   readonly namespace: string
@@ -137,21 +172,18 @@ export class TieredReader {
         unknownTags.add(stamp.tag)
       }
     }
-    let tagVersions: Map<string, number> | undefined
+    let tags: TagVersions = NO_TAGS
     if (hintTags.length > 0 || unknownTags !== undefined) {
-      tagVersions = new Map()
-      for (let index = 0; index < hintTags.length; index++)
-        tagVersions.set(hintTags[index] as string, hinted[index + 1] ?? 0)
+      tags = { versions: new Map(), floors: undefined }
+      addVersions(tags, hintTags, reply, 1)
     }
-    if (unknownTags !== undefined && tagVersions !== undefined) {
+    if (unknownTags !== undefined) {
       const extra = [...unknownTags]
-      const versions = await this.#r.store.readVersions(extra.map((tag) => this.#r.tagKey(tag)))
-      if (versions === UNAVAILABLE)
+      const read = await this.#r.store.readVersions(extra.map((tag) => this.#r.tagKey(tag)))
+      if (read === UNAVAILABLE)
         return this.#unavailableRead(found, deleted, redisKeys.length, indexOf, l1Graced)
-      for (let index = 0; index < extra.length; index++)
-        tagVersions.set(extra[index] as string, versions[index] ?? 0)
+      addVersions(tags, extra, read, 0)
     }
-    const tags = tagVersions ?? NO_TAGS
     // ADR-0020: a lost epoch key (ABSENT) cannot prove the namespace was not cleared since.
     const epoch = hinted[0] ?? ABSENT
     const readAt = Date.now()
@@ -161,7 +193,8 @@ export class TieredReader {
       const entry = entries[position]
       const one = keys[index] as IdKeys
       deleted[index] = (stored[position] as StoredValue).deleted
-      if (entry === undefined || !this.#isCurrent(one.value, entry, epoch, tags, readAt)) {
+      const judged = entry === undefined ? INVALID : this.#judge(one.value, entry, epoch, tags, readAt)
+      if (entry === undefined || judged === INVALID) {
         this.#r.l1?.discard(one.value)
         continue
       }
@@ -173,14 +206,14 @@ export class TieredReader {
         for (const stamp of entry.tags) carried.add(stamp.tag)
         continue
       }
-      const fresh = readAt < entry.expiresAt
+      const fresh = judged === CURRENT && readAt < entry.expiresAt
       found[index] = { entry, fresh, tier: 'redis' }
       if (fresh && this.#r.l1 !== undefined) this.#r.l1.keep(one.value, entry, l1Since)
     }
     return {
       found,
       deleted,
-      versions: { epoch, tags, readAt },
+      versions: { epoch, tags: tags.versions, readAt },
       redisDown: false,
       carriedTags: carried === undefined ? undefined : [...carried],
     }
@@ -212,35 +245,41 @@ export class TieredReader {
     return { found, deleted, versions: undefined, redisDown: true, carriedTags: undefined }
   }
 
-  /** ADR-0020: a value is current when no epoch bump, tag invalidation or pending invalidation is newer. */
-  #isCurrent(
-    key: string,
-    entry: CacheEntry,
-    epoch: number,
-    tags: ReadonlyMap<string, number>,
-    now: number,
-  ): boolean {
-    if (entry.graceEndsAt <= now || epoch === ABSENT || epoch > entry.epoch) return false
+  /**
+   * ADR-0020: a value is current when no epoch bump, tag invalidation or pending invalidation is
+   * newer; softly invalidated (issue 19) when the only newer ones are soft tag bumps, each above
+   * the floor the value recorded at least; otherwise invalid.
+   */
+  #judge(key: string, entry: CacheEntry, epoch: number, tags: TagVersions, now: number): Judgement {
+    if (entry.graceEndsAt <= now || epoch === ABSENT || epoch > entry.epoch) return INVALID
+    let judged: Judgement = CURRENT
     for (const stamp of entry.tags) {
       // ADR-0020: a lost tag key (ABSENT) cannot prove the value was not invalidated.
-      const current = tags.get(stamp.tag) ?? ABSENT
-      if (current === ABSENT || current > stamp.version) return false
+      const current = tags.versions.get(stamp.tag) ?? ABSENT
+      if (current === ABSENT) return INVALID
+      if (current <= stamp.version) continue
+      const floor = tags.floors?.get(stamp.tag)
+      if (floor === undefined || floor > stamp.version) return INVALID
+      judged = SOFTLY_INVALIDATED
     }
     // Nothing queued (Redis was reachable throughout): nothing to check, nothing to allocate.
-    if (this.#r.log.pending.size === 0) return true
-    return !this.#r.log.pending.covers(
+    if (this.#r.log.pending.size === 0) return judged
+    return this.#r.log.pending.covers(
       key,
       entry.tags.map((stamp) => stamp.tag),
     )
+      ? INVALID
+      : judged
   }
 
   /** The versions a write records, read now (and made where missing). */
   async readVersions(tags: readonly string[]): Promise<Versions | undefined> {
-    const versions = await this.#r.store.readVersions([
+    const read = await this.#r.store.readVersions([
       this.#r.epochKey,
       ...tags.map((tag) => this.#r.tagKey(tag)),
     ])
-    if (versions === UNAVAILABLE) return undefined
+    if (read === UNAVAILABLE) return undefined
+    const { versions } = read
     return this.withVersions(
       {
         epoch: versions[0] ?? ABSENT,

@@ -48,8 +48,19 @@ export interface GetOrSetOptions extends SetOptions, GetOptions {
   nullTtl?: Duration
   softTimeout?: Duration
   hardTimeout?: Duration
+  /** This call's `earlyRefresh` (the cache's by default); `false` turns it off for the call. */
+  earlyRefresh?: number | false
   /** Use (true) or skip (false) the cross-process lease; needs `distributedSingleFlight` on the cache. */
   distributed?: boolean
+}
+
+/** Issue 19 (ADR-0020, "Soft invalidation"): options of `delete`, `deleteMany`, `invalidateTags`. */
+export interface InvalidateOptions {
+  /**
+   * Keep the values, stale but graced until their grace ends: the next read loads, and a loader
+   * that fails (or passes its soft timeout) gets the old value. Default false: they are gone.
+   */
+  soft?: boolean
 }
 
 export interface ClearOptions {
