@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { DegradationMode } from '@redlayer/connection'
-import { type FlushResult, flushNamespace, type Keyspace, parseDuration } from '@redlayer/keyspace'
+import { type FlushResult, flushNamespace, type Keyspace } from '@redlayer/keyspace'
 import { isRedisFailure, type RedisGuard, type StateChange, sharedRedisGuard } from '@redlayer/resilience'
+import { BatchFill } from './batch-fill.js'
 import { CacheBus } from './bus.js'
 import { CacheEvents } from './cache-events.js'
 import { type CacheId, idParts, normalizeTags } from './cache-id.js'
@@ -15,7 +16,7 @@ import { L1 } from './l1.js'
 import { abortable } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions, softOf } from './options.js'
 import { type IdKeys, RedisStore, tagRetention, Unconfirmed } from './redis-store.js'
-import { batchFlights, SingleFlight } from './single-flight.js'
+import { SingleFlight } from './single-flight.js'
 import { TieredReader } from './tiered-reader.js'
 import {
   APPLIED,
@@ -52,11 +53,11 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   readonly #channel: string
   readonly #flights = new SingleFlight<Fill<unknown>>()
   readonly #waiters = new KeyWaiters()
-  /** Loads still running after their caller got the graced value (soft timeout), by key. */
   readonly #log: InvalidationLog
   readonly #writer: EntryWriter<N>
   readonly #reader: TieredReader
   readonly #fills: FillCoordinator<N>
+  readonly #batches: BatchFill<N>
   readonly #epochKey: string
   readonly #deleteRetentionMs: number
   readonly #tagRetentionMs: number
@@ -131,7 +132,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       tagKey: (tag) => this.#tagKey(tag),
       deleteRetentionMs: this.#deleteRetentionMs,
     })
-    this.#fills = new FillCoordinator({
+    const fill = {
       o,
       reader: this.#reader,
       writer: this.#writer,
@@ -140,8 +141,10 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       bus: this.#bus,
       waiters: this.#waiters,
       events: this.#events,
-      decode: (entry) => this.#decode(entry),
-    })
+      decode: (entry: CacheEntry) => this.#decode(entry),
+    }
+    this.#fills = new FillCoordinator(fill)
+    this.#batches = new BatchFill(fill, this.#fills, this.#flights)
     this.#onStateChange = (change) => {
       if (change.to === 'closed') void this.#log.replay()
     }
@@ -196,7 +199,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     this.#assertOpen()
     if (typeof loader !== 'function')
       throw cacheError('E_INVALID_OPTIONS', 'getOrSet needs a loader function')
-    this.#checkCallOptions(options)
+    this.#fills.checkCallOptions(options)
     const keys = this.#idKeys(id)
     const tags = normalizeTags(options.tags)
     const local = this.#reader.l1Fresh(keys.value, tags)
@@ -212,36 +215,35 @@ export class Cache<N extends string = string> implements AsyncDisposable {
   }
 
   /**
-   * Values for every id; the misses are loaded by ONE loader call. A graced value is served for an
-   * id whose load failed; ids without one make the call fail with the loader's error. An id that
-   * is being loaded in this process (by `getOrSet` or another batch) is not loaded again: the call
-   * waits for that load (issue 19, ADR-0020), and a `getOrSet` of an id this batch loads waits
-   * for the batch.
+   * Values for every id; the misses are loaded by ONE loader call (its reply may hold an `Error`
+   * for an id: that id failed). An id whose load failed is served its graced value; one without
+   * fails the call (`getManyOrSetSettled` gives each id its own outcome). An id being loaded in
+   * this process, or, with distributed single-flight, in another, is waited for (ADR-0020).
    */
   async getManyOrSet<T>(
     ids: readonly CacheId[],
     loader: BatchLoader<T>,
     options: GetOrSetOptions = {},
   ): Promise<(T | undefined)[]> {
+    return (await this.getManyOrSetSettled(ids, loader, options)).map((one) => {
+      if (one.status === 'rejected') throw one.reason
+      return one.value
+    })
+  }
+
+  /** `getManyOrSet` with an outcome per id, as `Promise.allSettled` gives (issue 19). */
+  async getManyOrSetSettled<T>(
+    ids: readonly CacheId[],
+    loader: BatchLoader<T>,
+    options: GetOrSetOptions = {},
+  ): Promise<PromiseSettledResult<T | undefined>[]> {
     this.#assertOpen()
     if (typeof loader !== 'function')
       throw cacheError('E_INVALID_OPTIONS', 'getManyOrSet needs a loader function')
-    this.#checkCallOptions(options)
+    this.#fills.checkCallOptions(options)
     const keys = ids.map((id) => this.#idKeys(id))
-    const tags = normalizeTags(options.tags)
-    const loads = batchFlights(
-      this.#flights,
-      keys.map((one) => one.value),
-      (positions) =>
-        this.#fills.fillMany(
-          positions.map((at) => ids[at] as CacheId),
-          positions.map((at) => keys[at] as IdKeys),
-          tags,
-          loader,
-          options,
-        ),
-    )
-    return (await abortable(loads, options.signal)) as (T | undefined)[]
+    const loads = this.#batches.run(ids, keys, normalizeTags(options.tags), loader, options)
+    return (await abortable(loads, options.signal)) as PromiseSettledResult<T | undefined>[]
   }
 
   /** Stores a value: `applied` when Redis has it; otherwise the id is deleted once Redis answers (WriteResult). */
@@ -254,7 +256,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
     options: SetOptions = {},
   ): Promise<WriteResult> {
     this.#assertOpen()
-    this.#checkCallOptions(options)
+    this.#fills.checkCallOptions(options)
     const tags = normalizeTags(options.tags)
     const prepared = items.map((item) => {
       if (item.value === undefined)
@@ -377,16 +379,6 @@ export class Cache<N extends string = string> implements AsyncDisposable {
 
   #decode(entry: CacheEntry): unknown {
     return this.#o.serializer.deserialize(entry.payload)
-  }
-
-  /** Bad per-call options fail before any Redis call or load, not after the loader ran. */
-  #checkCallOptions(options: GetOrSetOptions): void {
-    for (const name of ['ttl', 'grace', 'nullTtl', 'softTimeout', 'hardTimeout'] as const) {
-      const value = options[name]
-      if (value !== undefined) parseDuration(value)
-    }
-    if (options.ttl !== undefined) this.#keyspace.ttl(this.namespace, parseDuration(options.ttl))
-    this.#fills.checkCallOptions(options)
   }
 
   #assertOpen(): void {

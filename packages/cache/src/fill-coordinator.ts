@@ -2,17 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { type Duration, parseDuration } from '@redlayer/connection'
 import type { CacheBus } from './bus.js'
 import type { CacheEvents } from './cache-events.js'
-import type { CacheId } from './cache-id.js'
 import type { CacheEntry } from './entry-codec.js'
 import type { EntryWriter } from './entry-writer.js'
 import { cacheError } from './errors.js'
 import type { InvalidationLog } from './invalidation-log.js'
 import type { KeyWaiters } from './key-waiters.js'
-import { abortable, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
+import { isTimeout, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
 import type { ResolvedCacheOptions } from './options.js'
 import { type IdKeys, type RedisStore, UNAVAILABLE } from './redis-store.js'
 import { type TieredReader, tagsToRecord } from './tiered-reader.js'
-import type { BatchLoader, Found, GetOrSetOptions, Loader, ReadResult, Versions } from './types.js'
+import type { Found, GetOrSetOptions, Loader, ReadResult, Versions } from './types.js'
 
 /** A getOrSet's shared outcome: the value, or undefined (not cached). */
 export type Fill<T> = { readonly value: T | undefined }
@@ -89,7 +88,7 @@ export class FillCoordinator<N extends string> {
     const recorded = tagsToRecord(tags, read)
     const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, recorded)
     const loading = this.#loadAndWrite(keys, read, recorded, versions, loader, options, staleValue, lease)
-    const outcome = await this.#withGrace(loading, stale ? [stale] : undefined, options)
+    const outcome = await this.withGrace(loading, stale ? [stale] : undefined, options)
     if (!outcome.loaded) {
       const background = loading.then(
         () => {},
@@ -130,7 +129,7 @@ export class FillCoordinator<N extends string> {
         skipped = true
       },
     }
-    return this.#timedLoad(1, (signal) => loader({ ...context, signal }), options)
+    return this.timedLoad(1, (signal) => loader({ ...context, signal }), options)
       .then(async (value) => {
         if (value !== undefined && !skipped) {
           const deletedSeen = read.deleted[0] ?? 0
@@ -250,8 +249,14 @@ export class FillCoordinator<N extends string> {
     return { kind: 'alone', read }
   }
 
-  /** Refuses a call's options this coordinator would only trip over later (before any Redis call). */
+  /** Bad per-call options fail before any Redis call or load, not after the loader ran. */
   checkCallOptions(options: GetOrSetOptions): void {
+    for (const name of ['ttl', 'grace', 'nullTtl', 'softTimeout', 'hardTimeout'] as const) {
+      const value = options[name]
+      if (value !== undefined) parseDuration(value)
+    }
+    const { o } = this.#f
+    if (options.ttl !== undefined) o.keyspace.ttl(o.namespace, parseDuration(options.ttl))
     this.distributedFor(options)
     const { earlyRefresh } = options
     if (earlyRefresh !== undefined && earlyRefresh !== false && !(earlyRefresh > 0 && earlyRefresh < 1)) {
@@ -274,7 +279,7 @@ export class FillCoordinator<N extends string> {
   }
 
   /** Runs a loader under the hard timeout, traced on `redlayer:cache.load`. */
-  #timedLoad<R>(
+  timedLoad<R>(
     ids: number,
     load: (signal: AbortSignal) => Promise<R> | R,
     options: GetOrSetOptions,
@@ -288,7 +293,7 @@ export class FillCoordinator<N extends string> {
    * ADR-0020: with graced values, a load slower than the soft timeout serves them (and goes on in
    * the background), and a failed load serves them. Without graced values, the load's outcome.
    */
-  async #withGrace<R>(
+  async withGrace<R>(
     loading: Promise<R>,
     stale: readonly Found[] | undefined,
     options: GetOrSetOptions,
@@ -310,74 +315,4 @@ export class FillCoordinator<N extends string> {
       return { loaded: false }
     }
   }
-
-  /** getManyOrSet after its checks: one batched loader call for every miss. */
-  async fillMany<T>(
-    ids: readonly CacheId[],
-    keys: readonly IdKeys[],
-    tags: readonly string[],
-    loader: BatchLoader<T>,
-    options: GetOrSetOptions,
-  ): Promise<(T | undefined)[]> {
-    const read = await abortable(this.#f.reader.read(keys, tags), options.signal)
-    const out: (T | undefined)[] = new Array(ids.length)
-    const missing: number[] = []
-    read.found.forEach((found, index) => {
-      if (found?.fresh) {
-        this.#f.events.hit(found.tier)
-        out[index] = this.#f.decode(found.entry) as T
-      } else if (found !== undefined && read.redisDown) {
-        this.#f.events.stale('redis-unavailable')
-        out[index] = this.#f.decode(found.entry) as T
-      } else {
-        this.#f.events.miss()
-        missing.push(index)
-      }
-    })
-    if (missing.length === 0) return out
-    const stale = missing.map((index) => read.found[index])
-    const recorded = tagsToRecord(tags, read)
-    const versions = read.redisDown ? undefined : await this.#f.reader.withVersions(read.versions, recorded)
-    const loading = this.#timedLoad(
-      missing.length,
-      (signal) =>
-        loader(
-          missing.map((index) => ids[index] as CacheId),
-          { signal },
-        ),
-      options,
-    ).then(async (values) => {
-      if (!Array.isArray(values) || values.length !== missing.length) {
-        throw cacheError(
-          'E_INVALID_VALUE',
-          `the batch loader returned ${describeLength(values)} for ${missing.length} ids`,
-        )
-      }
-      const items = missing.flatMap((index, position) => {
-        const value = values[position] as T | undefined
-        const idKeys = keys[index] as IdKeys
-        return value === undefined ? [] : [{ keys: idKeys, value, deletedSeen: read.deleted[index] ?? 0 }]
-      })
-      await this.#f.writer.write(items, recorded, versions, options)
-      return values as readonly (T | undefined)[]
-    })
-    const allStale = stale.every((found) => found !== undefined)
-    const loaded = await this.#withGrace(loading, allStale ? (stale as Found[]) : undefined, options)
-    missing.forEach((index, position) => {
-      out[index] = loaded.loaded
-        ? loaded.value[position]
-        : (this.#f.decode((stale[position] as Found).entry) as T)
-    })
-    return out
-  }
-}
-
-function isTimeout(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'E_LOADER_TIMEOUT'
-  )
-}
-
-function describeLength(values: unknown): string {
-  return Array.isArray(values) ? `${values.length} values` : `a ${typeof values}`
 }

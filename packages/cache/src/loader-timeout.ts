@@ -35,3 +35,10 @@ export function raceSoftTimeout<T>(promise: Promise<T>, ms: number): Promise<T |
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   return settleWithin(promise, { signal })
 }
+
+/** Whether a load failed by passing its hard timeout. */
+export function isTimeout(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'E_LOADER_TIMEOUT'
+  )
+}

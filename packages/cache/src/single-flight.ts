@@ -37,50 +37,61 @@ export class SingleFlight<T> {
   }
 }
 
+/** One id's outcome in a batch (the shape of `Promise.allSettled`'s). */
+export type Settled<T> = PromiseSettledResult<T>
+
 /**
  * Issue 19 (ADR-0020): the single-flight of a batch. Every key with a load in flight in this
  * process (a getOrSet's, another batch's) waits for it; the others are registered as in flight
  * before anything is read, so that a call of the same tick joins them, and are loaded by ONE call
- * of `load` (their positions). Resolves with a value per key, in order; rejects when a load it
- * waited for failed.
+ * of `load` (their positions). Resolves with an outcome per key, in order: a key fails alone (its
+ * own load's failure, or the one it waited for), and a caller joining it gets that outcome.
  */
 export async function batchFlights(
   flights: SingleFlight<{ readonly value: unknown }>,
   keys: readonly string[],
-  load: (positions: number[]) => Promise<readonly unknown[]>,
-): Promise<unknown[]> {
-  const out: unknown[] = new Array(keys.length)
+  load: (positions: number[]) => Promise<readonly Settled<unknown>[]>,
+): Promise<Settled<unknown>[]> {
+  const out: Settled<unknown>[] = new Array(keys.length)
   const waits: Promise<void>[] = []
-  const own: { at: number; settle: (outcome: Promise<unknown>) => void }[] = []
+  const own: { at: number; settle: (outcome: Promise<Settled<unknown>>) => void }[] = []
   keys.forEach((key, at) => {
     const shared = flights.current(key)
     if (shared !== undefined) {
       waits.push(
-        shared.then((fill) => {
-          out[at] = fill.value
-        }),
+        shared.then(
+          (fill) => {
+            out[at] = { status: 'fulfilled', value: fill.value }
+          },
+          (reason: unknown) => {
+            out[at] = { status: 'rejected', reason }
+          },
+        ),
       )
       return
     }
-    let settle: ((outcome: Promise<unknown>) => void) | undefined
-    const value = new Promise<unknown>((resolve) => {
+    let settle: ((outcome: Promise<Settled<unknown>>) => void) | undefined
+    const outcome = new Promise<Settled<unknown>>((resolve) => {
       settle = resolve
     })
     flights.adopt(
       key,
-      value.then((loaded) => ({ value: loaded })),
+      outcome.then((one) => (one.status === 'fulfilled' ? { value: one.value } : Promise.reject(one.reason))),
     )
-    own.push({ at, settle: settle as (outcome: Promise<unknown>) => void })
+    own.push({ at, settle: settle as (outcome: Promise<Settled<unknown>>) => void })
   })
   if (own.length > 0) {
-    const batch = load(own.map((one) => one.at))
+    // A batch that fails as a whole (Redis failing closed, a bug) fails each of its keys.
+    const batch = load(own.map((one) => one.at)).catch((reason: unknown) =>
+      own.map((): Settled<unknown> => ({ status: 'rejected', reason })),
+    )
     own.forEach((one, position) => {
-      one.settle(batch.then((values) => values[position]))
+      one.settle(batch.then((outcomes) => outcomes[position] as Settled<unknown>))
     })
     waits.push(
-      batch.then((values) => {
+      batch.then((outcomes) => {
         own.forEach((one, position) => {
-          out[one.at] = values[position]
+          out[one.at] = outcomes[position] as Settled<unknown>
         })
       }),
     )

@@ -26,11 +26,14 @@ export interface LoaderContext<T> {
 /** Returns the value to cache. `null` is cached (negative caching); `undefined` is returned but not cached. */
 export type Loader<T> = (context: LoaderContext<T>) => Promise<T | undefined> | T | undefined
 
-/** Loads every missing id in one call; returns one value per id, in the same order. */
+/**
+ * Loads every missing id in one call; returns one value per id, in the same order. An `Error` in
+ * place of a value fails that id alone and is not cached (issue 19, ADR-0020).
+ */
 export type BatchLoader<T> = (
   ids: CacheId[],
   context: { readonly signal: AbortSignal },
-) => Promise<readonly (T | undefined)[]> | readonly (T | undefined)[]
+) => Promise<readonly (T | Error | undefined)[]> | readonly (T | Error | undefined)[]
 
 export interface SetOptions {
   /** Requested TTL, clamped by the keyspace policy; jitter is applied on top. */
