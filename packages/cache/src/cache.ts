@@ -15,6 +15,7 @@ import { KeyWaiters } from './key-waiters.js'
 import { L1 } from './l1.js'
 import { abortable } from './loader-timeout.js'
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions, softOf } from './options.js'
+import { RedisClock } from './redis-clock.js'
 import { type IdKeys, RedisStore, tagRetention, Unconfirmed } from './redis-store.js'
 import { SingleFlight } from './single-flight.js'
 import { TieredReader } from './tiered-reader.js'
@@ -137,6 +138,7 @@ export class Cache<N extends string = string> implements AsyncDisposable {
       reader: this.#reader,
       writer: this.#writer,
       store: this.#store,
+      clock: new RedisClock(this.#store),
       log: this.#log,
       bus: this.#bus,
       waiters: this.#waiters,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { type Duration, parseDuration } from '@redlayer/connection'
 import type { CacheBus } from './bus.js'
 import type { CacheEvents } from './cache-events.js'
+import { normalizeTags } from './cache-id.js'
 import type { CacheEntry } from './entry-codec.js'
 import type { EntryWriter } from './entry-writer.js'
 import { cacheError } from './errors.js'
@@ -9,6 +10,7 @@ import type { InvalidationLog } from './invalidation-log.js'
 import type { KeyWaiters } from './key-waiters.js'
 import { isTimeout, raceSoftTimeout, runWithHardTimeout, SOFT_TIMEOUT } from './loader-timeout.js'
 import type { ResolvedCacheOptions } from './options.js'
+import type { RedisClock } from './redis-clock.js'
 import { type IdKeys, type RedisStore, UNAVAILABLE } from './redis-store.js'
 import { type TieredReader, tagsToRecord } from './tiered-reader.js'
 import type { Found, GetOrSetOptions, Loader, ReadResult, Versions } from './types.js'
@@ -21,6 +23,7 @@ export interface FillCoordinatorOptions<N extends string> {
   readonly reader: TieredReader
   readonly writer: EntryWriter<N>
   readonly store: RedisStore
+  readonly clock: RedisClock
   readonly log: InvalidationLog
   readonly bus: CacheBus | undefined
   readonly waiters: KeyWaiters
@@ -105,7 +108,7 @@ export class FillCoordinator<N extends string> {
   /**
    * Loads one id and writes what the loader returned (ADR-0020), then gives its lease back (and
    * wakes the other processes' waiters when nothing was written). Issue 19: the loader may set
-   * its value's TTL or say not to cache it.
+   * its value's TTL and tags, or say not to cache it; for its tags the load's start is read first.
    */
   #loadAndWrite(
     keys: IdKeys,
@@ -120,6 +123,7 @@ export class FillCoordinator<N extends string> {
     let published = false
     let ttl: number | undefined
     let skipped = false
+    let named: string[] | undefined
     const context = {
       stale: staleValue,
       setTtl: (requested: Duration) => {
@@ -128,27 +132,44 @@ export class FillCoordinator<N extends string> {
       skip: () => {
         skipped = true
       },
+      setTags: (tags: readonly string[]) => {
+        named = normalizeTags(tags)
+      },
     }
-    return this.timedLoad(1, (signal) => loader({ ...context, signal }), options)
-      .then(async (value) => {
-        if (value !== undefined && !skipped) {
-          const deletedSeen = read.deleted[0] ?? 0
-          const written = await this.#f.writer.write(
-            [{ keys, value, deletedSeen }],
-            recorded,
-            versions,
-            ttl === undefined ? options : { ...options, ttl },
-          )
-          published = written.applied
-        }
-        return value
-      })
-      .finally(async () => {
-        if (lease === undefined) return
-        await this.#f.store.releaseLease(keys.lease, lease)
-        // Waiters in other processes wake on the write's message, or on this one when nothing was written.
-        if (!published) await this.#f.log.publish({ type: 'keys', keys: [keys.value] })
-      })
+    const write = async (value: unknown, startedAt: number | undefined) => {
+      if (value === undefined || skipped) return
+      const extra = named?.filter((tag) => !recorded.includes(tag))
+      let tags = recorded
+      let recording = versions
+      if (extra !== undefined && extra.length > 0 && versions !== undefined) {
+        const since =
+          startedAt === undefined ? undefined : await this.#f.reader.tagsUnchangedSince(extra, startedAt)
+        if (since === undefined) return this.#f.events.writesSkipped(1)
+        tags = [...recorded, ...extra].sort()
+        recording = { ...versions, tags: new Map([...versions.tags, ...since]) }
+      }
+      const deletedSeen = read.deleted[0] ?? 0
+      const written = await this.#f.writer.write(
+        [{ keys, value, deletedSeen }],
+        tags,
+        recording,
+        ttl === undefined ? options : { ...options, ttl },
+      )
+      published = written.applied
+    }
+    const loading = async () => {
+      // A Redis time before the load: a tag the loader names is judged against it (ADR-0020).
+      const startedAt = versions === undefined ? undefined : await this.#f.clock.notAfterNow()
+      const value = await this.timedLoad(1, (signal) => loader({ ...context, signal }), options)
+      await write(value, startedAt)
+      return value
+    }
+    return loading().finally(async () => {
+      if (lease === undefined) return
+      await this.#f.store.releaseLease(keys.lease, lease)
+      // Waiters in other processes wake on the write's message, or on this one when nothing was written.
+      if (!published) await this.#f.log.publish({ type: 'keys', keys: [keys.value] })
+    })
   }
 
   /**

@@ -344,6 +344,14 @@ export class RedisStore {
     })
   }
 
+  /** Redis TIME in microseconds (on Cluster, one node's clock). */
+  time(): Promise<Guarded<number>> {
+    return this.#run('cache.versions', async () => {
+      const [seconds, micros] = await this.redis.time()
+      return Number(seconds) * 1_000_000 + Number(micros)
+    })
+  }
+
   /** SET NX PX: true when this caller now holds the single-flight lease. */
   acquireLease(key: string, token: string, ttlMs: number): Promise<Guarded<boolean>> {
     return this.#run(

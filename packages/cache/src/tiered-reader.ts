@@ -30,6 +30,13 @@ export function tagsToRecord(tags: readonly string[], read: ReadResult): readonl
   return [...new Set([...tags, ...carried])].sort()
 }
 
+/**
+ * Issue 19: how far the clocks of two Redis nodes (Cluster), or of a master and the replica that
+ * replaced it, may disagree (NTP keeps them within milliseconds): a tag a loader names that was
+ * bumped less than this before its load began counts as bumped during it (its value is not written).
+ */
+const LOADER_TAG_SKEW_US = 100_000
+
 /** How a read judges a stored value against the versions it recorded (ADR-0020). */
 const INVALID = 0
 const CURRENT = 1
@@ -288,6 +295,39 @@ export class TieredReader {
       },
       tags,
     )
+  }
+
+  /**
+   * Issue 19 (ADR-0020, "The loader's say"): the versions of tags a loader named, read after its
+   * load, or undefined (the value is not written) when one was bumped after `startedAt` (Redis
+   * TIME before the load, µs) less LOADER_TAG_SKEW_US: it may have been invalidated after the loader
+   * read its source. A missing tag key is made now: nothing invalidated through it during the load.
+   */
+  async tagsUnchangedSince(
+    tags: readonly string[],
+    startedAt: number,
+  ): Promise<ReadonlyMap<string, number> | undefined> {
+    const read = await this.#r.store.readVersions(tags.map((tag) => this.#r.tagKey(tag)))
+    if (read === UNAVAILABLE) return undefined
+    const out = new Map<string, number>()
+    const missing: string[] = []
+    for (let index = 0; index < tags.length; index++) {
+      const tag = tags[index] as string
+      const version = read.versions[index] ?? ABSENT
+      if (version === ABSENT) missing.push(tag)
+      else if (version > startedAt - LOADER_TAG_SKEW_US) return undefined
+      else out.set(tag, version)
+    }
+    if (missing.length === 0) return out
+    const made = await this.#r.store.ensureVersions(
+      missing.map((tag) => this.#r.tagKey(tag)),
+      this.#r.tagRetentionMs,
+    )
+    if (made === UNAVAILABLE) return undefined
+    missing.forEach((tag, index) => {
+      out.set(tag, made[index] ?? ABSENT)
+    })
+    return out
   }
 
   /**

@@ -21,6 +21,13 @@ export interface LoaderContext<T> {
   setTtl(ttl: Duration): void
   /** Returns the value to the callers without caching it (as `undefined` would, but with the value). */
   skip(): void
+  /**
+   * Tags the value carries besides the call's (`invalidateTags` of one reaches it). A tag
+   * invalidated after the load began, or shortly before (the margin for Redis clocks), leaves the
+   * value uncached (ADR-0020, "The loader's say"). Throws `E_INVALID_OPTIONS` for tags that are
+   * not strings.
+   */
+  setTags(tags: readonly string[]): void
 }
 
 /** Returns the value to cache. `null` is cached (negative caching); `undefined` is returned but not cached. */

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError } from '@redlayer/connection'
 import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
 import { describe, expect, it } from 'vitest'
-import { cacheFixture } from './fixtures.js'
+import { cacheFixture, gatedLoader } from './fixtures.js'
 
-// Issue 19 (bentocache's loader `ctx`): the loader sets the TTL of what it returns, or says not
-// to cache it (ADR-0020, "The loader's say").
+// Issue 19 (bentocache's loader `ctx`): the loader sets the TTL and tags of what it returns, or
+// says not to cache it (ADR-0020, "The loader's say").
 describe.each(topologiesFromEnv())('cache: the loader context on %s', (kind) => {
   const topology = useTopology(kind)
 
@@ -61,5 +61,72 @@ describe.each(topologiesFromEnv())('cache: the loader context on %s', (kind) => 
       .catch((caught: unknown) => caught)
     expect(isRedlayerError(error, 'E_INVALID_DURATION')).toBe(true)
     expect(await cache.get('bad')).toBeUndefined()
+  })
+
+  it('setTags: the value carries the tags the loader named, and their invalidation reaches it', async () => {
+    await using f = await cacheFixture(topology.env, { commandTimeoutMs: 2_000 })
+    const cache = f.cache()
+    let calls = 0
+    const loader = async (ctx: { setTags(tags: readonly string[]): void }) => {
+      calls += 1
+      const user = { id: 7, orgId: 3, version: calls } // the tags depend on what was loaded
+      ctx.setTags([`org:${user.orgId}`])
+      return user
+    }
+    expect(await cache.getOrSet(['user', 7], loader, { tags: ['users'] })).toMatchObject({ version: 1 })
+    expect(await cache.getOrSet(['user', 7], loader, { tags: ['users'] })).toMatchObject({ version: 1 })
+    await cache.invalidateTags(['org:3'])
+    // Past the clock margin (ADR-0020): a load right after the bump would be returned uncached.
+    await sleep(700)
+    expect(await cache.getOrSet(['user', 7], loader, { tags: ['users'] })).toMatchObject({ version: 2 })
+    expect(await cache.getOrSet(['user', 7], loader, { tags: ['users'] })).toMatchObject({ version: 2 })
+    await cache.invalidateTags(['users']) // the call's own tags still count
+    expect(await cache.getOrSet(['user', 7], loader, { tags: ['users'] })).toMatchObject({ version: 3 })
+    expect(calls).toBe(3)
+  })
+
+  it('a tag the loader names that is invalidated during the load leaves the value uncached', async () => {
+    await using f = await cacheFixture(topology.env, { commandTimeoutMs: 2_000 })
+    const cache = f.cache()
+    const gate = gatedLoader<string>()
+    const loading = cache.getOrSet('report', async (ctx) => {
+      const value = await gate.load() // the source is read ...
+      ctx.setTags(['region:eu']) // ... and names its tags afterwards
+      return value
+    })
+    await gate.started
+    await cache.invalidateTags(['region:eu']) // after the read, before the write
+    gate.finish('stale report')
+    expect(await loading).toBe('stale report') // returned to its caller
+    expect(await cache.get('report')).toBeUndefined() // never cached
+    let calls = 0
+    expect(
+      await cache.getOrSet('report', async (ctx) => {
+        calls += 1
+        ctx.setTags(['region:eu'])
+        return 'fresh report'
+      }),
+    ).toBe('fresh report')
+    await sleep(1_100) // a bump further back than the clock margin does not hold a value back
+    const later = async (ctx: { setTags(tags: readonly string[]): void }) => {
+      ctx.setTags(['region:eu'])
+      return 'later report'
+    }
+    expect(await cache.getOrSet('report', later)).toBe('later report')
+    expect(await cache.get('report')).toBe('later report')
+    expect(calls).toBe(1)
+  })
+
+  it('setTags with a tag that is not one fails the load with a typed error', async () => {
+    await using f = await cacheFixture(topology.env, { commandTimeoutMs: 2_000 })
+    const cache = f.cache()
+    const error = await cache
+      .getOrSet('bad-tags', async (ctx) => {
+        ctx.setTags([''])
+        return 'value'
+      })
+      .catch((caught: unknown) => caught)
+    expect(isRedlayerError(error, 'E_INVALID_OPTIONS')).toBe(true)
+    expect(await cache.get('bad-tags')).toBeUndefined()
   })
 })
