@@ -14,26 +14,34 @@ const run = batchedScript(SCRIPT)
 export type DecisionOperation = 'consume' | 'peek' | 'refund'
 export type BucketOperation = DecisionOperation | 'deny' | 'unblock'
 
-/** The arguments of one subject's buckets in a call: four per bucket (see token-bucket.lua). */
+/** The arguments of one subject's buckets in a call (see token-bucket.lua). */
 export class BucketArgs {
   readonly count: number
+  /** The subject's penalty in ms, as the script reads it. */
+  readonly penalty: string
   readonly #settings: readonly string[]
-  readonly #penalty: string
 
   constructor(limits: readonly ResolvedLimit[], penaltyMs: number) {
     this.count = limits.length
     this.#settings = limits.flatMap((limit) => [String(limit.capacityUnits), String(limit.refillPerUs)])
-    this.#penalty = String(penaltyMs)
+    this.penalty = String(penaltyMs)
   }
 
-  /** Appends the buckets' arguments for `costs` to `args`; the first bucket carries the penalty. */
+  /** A call over this subject alone: three arguments per bucket, the penalty in ARGV[2]. */
+  pushOne(args: string[], costs: readonly number[]): void {
+    for (let i = 0; i < this.count; i++) {
+      args.push(this.#settings[2 * i] as string, this.#settings[2 * i + 1] as string, String(costs[i] ?? 0))
+    }
+  }
+
+  /** A call over several subjects: four per bucket, the first carrying the subject's penalty. */
   push(args: string[], costs: readonly number[]): void {
     for (let i = 0; i < this.count; i++) {
       args.push(
         this.#settings[2 * i] as string,
         this.#settings[2 * i + 1] as string,
         String(costs[i] ?? 0),
-        i === 0 ? this.#penalty : '-1',
+        i === 0 ? this.penalty : '-1',
       )
     }
   }
@@ -63,12 +71,7 @@ export function outcomeOf(
   count: number,
   refused = reply.refused,
 ): BucketOutcome {
-  const block = reply.blocks[from] ?? 0
-  return {
-    refused,
-    levels: reply.levels.slice(from, from + count),
-    block: block === 0 ? undefined : { kind: block < 0 ? 'denied' : 'penalty', ms: Math.abs(block) },
-  }
+  return { refused, levels: reply.levels.slice(from, from + count), block: blockOf(reply.blocks[from] ?? 0) }
 }
 
 /**
@@ -89,17 +92,36 @@ export function tokenBucketScript(redis: RedisClient, buckets: BucketArgs) {
     costs: readonly number[],
     denyMs = 0,
   ): Promise<BucketOutcome> => {
-    const args: string[] = [operation, String(denyMs)]
-    buckets.push(args, costs)
-    return outcomeOf(await runBuckets(redis, keys, args), 0, buckets.count)
+    const args: string[] = [operation, operation === 'deny' ? String(denyMs) : buckets.penalty]
+    buckets.pushOne(args, costs)
+    // One subject: its outcome straight from the reply (every decision's path, no ScriptReply).
+    const reply = checkReply(await run(redis, keys, args), keys.length)
+    return {
+      refused: reply[0] === 1,
+      levels: reply.slice(1, buckets.count + 1),
+      block: blockOf(reply[buckets.count + 1] as number),
+    }
   }
 }
 
-function parseReply(reply: unknown, count: number): ScriptReply {
-  if (!Array.isArray(reply) || reply.length !== 2 * count + 1 || !reply.every((n) => typeof n === 'number')) {
+/** A block as the script gives it: remaining ms, negative for a denial, 0 for none. */
+function blockOf(ms: number): BucketOutcome['block'] {
+  return ms === 0 ? undefined : { kind: ms < 0 ? 'denied' : 'penalty', ms: Math.abs(ms) }
+}
+
+function checkReply(reply: unknown, count: number): number[] {
+  let valid = Array.isArray(reply) && reply.length === 2 * count + 1
+  for (let i = 0; valid && i < (reply as unknown[]).length; i++)
+    valid = typeof (reply as unknown[])[i] === 'number'
+  if (!valid) {
     throw new RedlayerError('E_UNEXPECTED_REPLY', 'the token bucket script returned an unexpected reply', {
       details: { type: Array.isArray(reply) ? 'array' : typeof reply, expectedLength: 2 * count + 1 },
     })
   }
-  return { refused: reply[0] === 1, levels: reply.slice(1, count + 1), blocks: reply.slice(count + 1) }
+  return reply as number[]
+}
+
+function parseReply(reply: unknown, count: number): ScriptReply {
+  const checked = checkReply(reply, count)
+  return { refused: checked[0] === 1, levels: checked.slice(1, count + 1), blocks: checked.slice(count + 1) }
 }

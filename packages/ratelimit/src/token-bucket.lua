@@ -5,10 +5,13 @@
 --           a subject's first bucket carries its block too (issue 19), '<ddd': the Redis time in
 --           microseconds until which it is blocked, negative for a denial
 -- ARGV[1]   operation: 'consume' | 'peek' | 'refund' | 'deny' | 'unblock'
--- ARGV[2]   the denial's ms ('deny'); ignored by the others
--- ARGV[4i-1..4i+2]  per bucket: capacity (units), refill (units per microsecond), cost (units),
---           and -1 for a bucket that is not its subject's first, else the subject's penalty in ms
---           ('consume': a refusal by the subject's own buckets blocks it this long; 0: none)
+-- ARGV[2]   the denial's ms ('deny'); one subject's call: also its penalty in ms ('consume': a
+--           refusal by its buckets blocks it this long; 0: none); else ignored
+-- then, per bucket, one of two layouts (issue 18: a one-subject decision, every request's path,
+-- sends one argument fewer per bucket):
+--   one subject, 3 per bucket: capacity (units), refill (units per microsecond), cost (units)
+--   several subjects (combined limits), 4 per bucket: the same three, and -1 for a bucket that is
+--   not its subject's first, else the subject's penalty in ms
 -- Reply: { 1 when a request of this cost is refused (after a refund: would be),
 --          the level of each bucket after the call (units),
 --          for each bucket, its subject's block's remaining ms on the subject's first bucket (0
@@ -37,8 +40,9 @@ if operation ~= 'consume' and operation ~= 'peek' and operation ~= 'refund' and 
   and operation ~= 'unblock' then
   return redis.error_reply('ERR token bucket: unknown operation')
 end
-if #ARGV ~= 2 + 4 * count then
-  return redis.error_reply('ERR token bucket: expected 4 arguments per key')
+local stride = (#ARGV - 2) / count
+if stride ~= 3 and stride ~= 4 then
+  return redis.error_reply('ERR token bucket: expected 3 or 4 arguments per key')
 end
 local clock = redis.call('TIME')
 local now = clock[1] * 1000000 + clock[2]
@@ -52,21 +56,25 @@ local refused, blocked = false, false
 local head, head_refused = 0, false
 -- Bucket `count + 1` stands for the end: there the last subject is decided.
 for i = 1, count + 1 do
-  local is_first = i > count or ARGV[4 * i + 2] + 0 >= 0
+  local at = 2 + stride * (i - 1) -- the bucket's arguments are ARGV[at + 1 ..]
+  local is_first = i > count or i == 1 or (stride == 4 and ARGV[at + 4] + 0 >= 0)
   if is_first and head > 0 then
     local b = held[head]
     if operation == 'deny' then
       b = -(now + ARGV[2] * 1000)
     elseif operation == 'unblock' then
       b = 0
-    elseif operation == 'consume' and head_refused and b == 0 and ARGV[4 * head + 2] + 0 > 0 then
-      b = now + ARGV[4 * head + 2] * 1000
+    else
+      local penalty = stride == 3 and ARGV[2] + 0 or ARGV[2 + stride * head] + 0
+      if operation == 'consume' and head_refused and b == 0 and penalty > 0 then
+        b = now + penalty * 1000
+      end
     end
     block[head] = b
     if b ~= 0 then blocked = true end
   end
   if i > count then break end
-  local capacity = ARGV[4 * i - 1] + 0
+  local capacity = ARGV[at + 1] + 0
   if is_first then
     head, head_refused = i, false
     held[i] = 0
@@ -75,15 +83,15 @@ for i = 1, count + 1 do
   local tokens = capacity
   -- A value of another length is not a bucket: it counts as full and is replaced or deleted.
   if state and (#state == 16 or (is_first and #state == 24)) then
-    local at, b
-    tokens, at, b = struct.unpack(#state == 16 and '<dd' or '<ddd', state)
-    if now > at then tokens = tokens + (now - at) * ARGV[4 * i] end
+    local stamp, b
+    tokens, stamp, b = struct.unpack(#state == 16 and '<dd' or '<ddd', state)
+    if now > stamp then tokens = tokens + (now - stamp) * ARGV[at + 2] end
     if tokens > capacity then tokens = capacity end
     if tokens < 0 then tokens = 0 end
     if #state == 24 and math.abs(b) > now then held[i] = b end
   end
   level[i], stored[i] = tokens, state
-  if tokens < ARGV[4 * i + 1] + 0 then
+  if tokens < ARGV[at + 3] + 0 then
     refused, head_refused = true, true
   end
 end
@@ -94,7 +102,8 @@ local write = operation == 'refund' or (operation == 'consume' and not refused a
 if operation == 'refund' then refused = false end
 local reply = { 0 }
 for i = 1, count do
-  local capacity, rate, cost = ARGV[4 * i - 1] + 0, ARGV[4 * i] + 0, ARGV[4 * i + 1] + 0
+  local at = 2 + stride * (i - 1)
+  local capacity, rate, cost = ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3] + 0
   local tokens = level[i]
   local b = block[i] -- nil on a bucket that is not its subject's first
   local blocking = b ~= nil and b ~= 0
