@@ -131,7 +131,11 @@ export class Keyspace<N extends string = string> {
   }
 
   #encode(parts: readonly KeyPart[]): string {
-    return parts.map((part) => encodePart(part, this.#maxPartLength)).join(':')
+    // Issue 18: every package builds keys on every call; a loop, no array or closure per key.
+    if (parts.length === 0) return ''
+    let out = encodePart(parts[0] as KeyPart, this.#maxPartLength)
+    for (let i = 1; i < parts.length; i++) out += `:${encodePart(parts[i] as KeyPart, this.#maxPartLength)}`
+    return out
   }
 }
 
