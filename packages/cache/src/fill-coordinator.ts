@@ -203,16 +203,19 @@ export class FillCoordinator<N extends string> {
       if ((await this.#f.store.acquireLease(keys.lease, token, distributed.leaseTtlMs)) !== true) return
       lease = token
     }
-    const read = await this.#f.reader.read([keys], tags)
+    // From Redis: this process's L1 copy is the one being refreshed.
+    const read = await this.#f.reader.read([keys], tags, false)
     const found = read.found[0]
+    const recorded = tagsToRecord(tags, read)
     // Another process refreshed it before this one got the lease: nothing is due any more.
-    const versions = await this.#f.reader.withVersions(read.versions, tagsToRecord(tags, read))
-    if (versions === undefined || (found?.fresh === true && !this.#due(found.entry, options))) {
+    const due = found?.fresh !== true || this.#due(found.entry, options)
+    const versions = due ? await this.#f.reader.withVersions(read.versions, recorded) : undefined
+    if (versions === undefined) {
       if (lease !== undefined) await this.#f.store.releaseLease(keys.lease, lease)
       return
     }
     const stale = found === undefined ? undefined : this.#f.decode(found.entry)
-    await this.#loadAndWrite(keys, read, tagsToRecord(tags, read), versions, loader, options, stale, lease)
+    await this.#loadAndWrite(keys, read, recorded, versions, loader, options, stale, lease)
   }
 
   /** Whether a fresh entry is past the `earlyRefresh` share of the TTL its call would write. */

@@ -121,9 +121,10 @@ export class TieredReader {
   /**
    * Reads ids from L1 (fresh only, and only while the bus is subscribed) then from Redis, with the
    * versions every judgement needs: the epoch, the `hintTags` (read in the same round trip, they
-   * are the snapshot a following load records) and any other tag the values carry.
+   * are the snapshot a following load records) and any other tag the values carry. `fromL1`
+   * false reads Redis alone (a refresh ahead: this process's L1 copy is what is being refreshed).
    */
-  async read(keys: readonly IdKeys[], hintTags: readonly string[]): Promise<ReadResult> {
+  async read(keys: readonly IdKeys[], hintTags: readonly string[], fromL1 = true): Promise<ReadResult> {
     // Plain loops and lazy collections: without L1 and tags (the common hit) this allocates only
     // what it returns.
     const now = Date.now()
@@ -133,7 +134,7 @@ export class TieredReader {
     let l1Graced: (Found | undefined)[] | undefined
     let fromRedis: number[] | undefined
     let redisKeys: readonly IdKeys[] = keys
-    if (this.#r.l1 !== undefined) {
+    if (this.#r.l1 !== undefined && fromL1) {
       l1Graced = new Array(keys.length).fill(undefined)
       fromRedis = []
       for (let index = 0; index < keys.length; index++) {
