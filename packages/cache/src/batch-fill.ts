@@ -105,7 +105,14 @@ export class BatchFill<N extends string> {
       const leased = mine.map((i) => missing[i] as number)
       const waited = held.map((i) => missing[i] as number)
       // Another process may have written a value between the read and the lease: read again.
-      if (leased.length > 0) place(leased, this.#reread(sub(leased), tokens, tags, loader, options))
+      if (leased.length > 0) {
+        const mineOnly = sub(leased)
+        const reread = this.#f.reader.read(mineOnly.keys, tags)
+        place(
+          leased,
+          reread.then((again) => this.#load(mineOnly, again, tokens, tags, loader, options)),
+        )
+      }
       if (waited.length > 0) place(waited, this.#waitThenLoad(sub(waited), tags, loader, options))
     }
     await Promise.all(steps)
@@ -133,16 +140,6 @@ export class BatchFill<N extends string> {
     mine.sort((a, b) => a - b)
     held.sort((a, b) => a - b)
     return { mine, tokens: mine.map((index) => tokens[index]), held }
-  }
-
-  async #reread(
-    part: Part,
-    tokens: readonly (string | undefined)[],
-    tags: readonly string[],
-    loader: BatchLoader<unknown>,
-    options: GetOrSetOptions,
-  ): Promise<Settled<unknown>[]> {
-    return this.#load(part, await this.#f.reader.read(part.keys, tags), tokens, tags, loader, options)
   }
 
   /** Waits for the holders of these ids' leases (bounded by `maxWait`), then loads what is still missing. */

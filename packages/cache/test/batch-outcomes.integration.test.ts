@@ -1,19 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CacheId } from '@redlayer/cache'
-import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
-import { afterAll, describe, expect, it } from 'vitest'
+import { expectNoUnhandledRejections, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { cacheFixture } from './fixtures.js'
 
 // Issue 19 (ADR-0020, "Single-flight"): batch reads get the cross-process lease of getOrSet, per
 // id, and an outcome per id (getManyOrSetSettled): one failing id without a graced value fails
 // only its own slot.
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown) => unhandled.push(reason)
-process.on('unhandledRejection', onUnhandled)
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled)
-  expect(unhandled).toEqual([])
-})
+expectNoUnhandledRejections()
 
 const DISTRIBUTED = { distributedSingleFlight: { leaseTtl: '5s', maxWait: '5s' } } as const
 

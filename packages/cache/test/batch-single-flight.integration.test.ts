@@ -1,17 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CacheId } from '@redlayer/cache'
-import { topologiesFromEnv, useTopology } from '@redlayer/testkit'
-import { afterAll, describe, expect, it } from 'vitest'
+import { expectNoUnhandledRejections, topologiesFromEnv, useTopology } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { cacheFixture } from './fixtures.js'
 
 // Issue 19 (ADR-0020): getManyOrSet has the in-process single-flight of getOrSet, per id.
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown) => unhandled.push(reason)
-process.on('unhandledRejection', onUnhandled)
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled)
-  expect(unhandled).toEqual([])
-})
+expectNoUnhandledRejections()
 
 /** A batch loader that records every id it was asked for and answers after `delayMs`. */
 function recordingLoader(delayMs = 50) {

@@ -76,4 +76,21 @@ describe.each(topologiesFromEnv())('cache with a full Redis (OOM under noevictio
     expect(await other.get('tagged')).toBeUndefined()
     expect(await other.getOrSet('tagged', countingLoader('fresh'))).toBe('fresh')
   })
+
+  it('soft invalidations land while memory is full, and the values they keep still serve a failing loader', async () => {
+    await using f = await cacheFixture(topology.env, { commandTimeoutMs: ROOMY_MS })
+    const cache = f.cache({ ttl: '1m', grace: '10m' })
+    await cache.set('soft-deleted', 'old', { tags: ['author:3'] })
+    await cache.set('soft-tagged', 'old', { tags: ['author:4'] })
+    await using _full = await fillMemory(topology.processes)
+
+    // Issue 19 (ADR-0020, "Soft invalidation"): the same allow-oom scripts, the value kept in place.
+    expect(await cache.delete('soft-deleted', { soft: true })).toEqual({ applied: true })
+    expect(await cache.invalidateTags(['author:4'], { soft: true })).toEqual({ applied: true })
+    expect(await cache.get('soft-deleted')).toBeUndefined()
+    expect(await cache.get('soft-tagged')).toBeUndefined()
+    const failing = () => Promise.reject(new Error('source down'))
+    expect(await cache.getOrSet('soft-deleted', failing)).toBe('old')
+    expect(await cache.getOrSet('soft-tagged', failing, { tags: ['author:4'] })).toBe('old')
+  })
 })

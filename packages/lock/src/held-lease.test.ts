@@ -1,5 +1,6 @@
 import { isRedlayerError, RedlayerError } from '@redlayer/connection'
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { expectNoUnhandledRejections } from '@redlayer/testkit'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { HeldLease, type LeaseBackend, type LeaseEvents, type LeaseStart } from './held-lease.js'
 import { leaseDeadline, monotonicNow } from './lease-clock.js'
 import type { LeaseReply } from './replies.js'
@@ -61,13 +62,7 @@ function recorder() {
   return { events, seen }
 }
 
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown) => unhandled.push(reason)
-process.on('unhandledRejection', onUnhandled)
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled)
-  expect(unhandled).toEqual([])
-})
+expectNoUnhandledRejections()
 
 describe('HeldLease', () => {
   it('auto-extends past several TTLs while the backend confirms', async () => {

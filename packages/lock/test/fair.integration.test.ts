@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isRedlayerError, mastersOf, type RedisClient } from '@redlayer/connection'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { topologiesFromEnv } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { createLockManager, type LockManager } from '../src/index.js'
-import { lockFixture, openClient } from './fixtures.js'
+import { lockFixture, openClient, useLockTopology } from './fixtures.js'
 
 // Issue 19 (ADR-0030, "Fair waiting"): waiters of one resource asked for `fair: true` are served
 // in the order they came, on a mutex and on a semaphore; a waiter that stops waiting leaves the
@@ -24,17 +24,7 @@ async function queued(redis: RedisClient, keyspace: ReturnType<typeof lockFixtur
 }
 
 describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
-  let topology: Topology
-  let redis: RedisClient
-
-  beforeAll(async () => {
-    topology = await startTopology(kind)
-    redis = await openClient({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '2000' })
-  })
-  afterAll(async () => {
-    redis?.disconnect()
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const shared = useLockTopology(kind)
 
   /** Starts `count` waiters one after another, each once the one before is in the queue. */
   async function queueUp(
@@ -52,7 +42,7 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
 
   it('five waiters queued one after another on a mutex are served first come, first served', async () => {
     // Each waiter its own manager (its own subscriber), as separate processes would be.
-    await using f = lockFixture(redis, { fair: true })
+    await using f = lockFixture(shared.redis, { fair: true })
     const managers: LockManager[] = []
     const order: number[] = []
     try {
@@ -60,27 +50,32 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
       const waiting = await queueUp(
         5,
         async (index) => {
-          const locks = createLockManager({ redis, keyspace: f.keyspace, namespace: 'lock', fair: true })
+          const locks = createLockManager({
+            redis: shared.redis,
+            keyspace: f.keyspace,
+            namespace: 'lock',
+            fair: true,
+          })
           managers.push(locks)
           const lock = await locks.acquire('report', { ttl: 10_000, wait: 20_000 })
           order.push(index)
           await sleep(20)
           await lock.release()
         },
-        () => queued(redis, f.keyspace),
+        () => queued(shared.redis, f.keyspace),
       )
       await holder.release()
       await Promise.all(waiting)
       expect(order).toEqual([1, 2, 3, 4, 5])
       // The queue leaves no key behind once nobody waits.
-      expect(await queued(redis, f.keyspace)).toBe(0)
+      expect(await queued(shared.redis, f.keyspace)).toBe(0)
     } finally {
       await Promise.all(managers.map((locks) => locks.close()))
     }
   })
 
   it('five waiters on a semaphore of two are served in the order they came', async () => {
-    await using f = lockFixture(redis)
+    await using f = lockFixture(shared.redis)
     const pool = f.locks.semaphore('pool', { limit: 2, ttl: 10_000, fair: true })
     const first = await pool.acquire()
     const second = await pool.acquire()
@@ -95,7 +90,7 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
         await sleep(100 * index)
         await permit.release()
       },
-      () => queued(redis, f.keyspace),
+      () => queued(shared.redis, f.keyspace),
     )
     await first.release()
     await expect.poll(() => order.length, { timeout: 10_000, interval: 5 }).toBe(1)
@@ -107,13 +102,16 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
   })
 
   it('under steady contention every fair caller is served, and the oldest waits at most the holds ahead of it', async () => {
-    await using f = lockFixture(redis, { fair: true })
+    await using f = lockFixture(shared.redis, { fair: true })
     const callers = 6
     const holdMs = 15
     const waits: number[] = []
     const served = new Array<number>(callers).fill(0)
+    // How many acquisitions by others each wait saw: the bound FIFO gives, whatever the load.
+    let acquisitions = 0
+    let mostOvertaken = 0
     const managers = Array.from({ length: callers }, () =>
-      createLockManager({ redis, keyspace: f.keyspace, namespace: 'lock', fair: true }),
+      createLockManager({ redis: shared.redis, keyspace: f.keyspace, namespace: 'lock', fair: true }),
     )
     try {
       const until = performance.now() + 3_000
@@ -121,8 +119,11 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
         managers.map(async (locks, caller) => {
           while (performance.now() < until) {
             const asked = performance.now()
+            const seen = acquisitions
             const lock = await locks.acquire('hot', { ttl: 10_000, wait: 20_000 })
             waits.push(performance.now() - asked)
+            mostOvertaken = Math.max(mostOvertaken, acquisitions - seen)
+            acquisitions += 1
             served[caller] = (served[caller] ?? 0) + 1
             await sleep(holdMs)
             await lock.release()
@@ -140,14 +141,15 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
       `fair mutex on ${kind}: ${waits.length} acquisitions by ${callers} callers holding ${holdMs} ms; ` +
         `longest wait ${longest.toFixed(1)} ms (${perTurn.toFixed(1)} ms per turn ahead), turns ${served.join('/')}`,
     )
-    // A generous bound for a busy machine: five holds and five hand-offs of at most 250 ms each.
-    expect(longest).toBeLessThan((callers - 1) * (holdMs + 250))
+    // The oldest waiter's wait is bounded in turns: at most the five others go before it (the
+    // milliseconds above depend on the machine's load; ADR-0030 has the measured figures).
+    expect(mostOvertaken).toBeLessThanOrEqual(callers - 1)
   })
 
   it('a waiter that stops waiting leaves the queue at once; one that vanishes is passed over after the liveness window', async () => {
-    await using f = lockFixture(redis, { fair: true, backoffMax: 100 })
+    await using f = lockFixture(shared.redis, { fair: true, backoffMax: 100 })
     const holder = await f.locks.acquire('job', { ttl: 10_000 })
-    const inQueue = () => queued(redis, f.keyspace)
+    const inQueue = () => queued(shared.redis, f.keyspace)
     // A waiter whose wait runs out, and one that aborts, give their places back.
     const impatient = f.locks.acquire('job', { wait: 300 }).catch((error: unknown) => error)
     await expect.poll(inQueue, { timeout: 10_000, interval: 10 }).toBe(1)
@@ -160,7 +162,7 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
     await expect.poll(inQueue, { timeout: 10_000, interval: 10 }).toBe(0)
     // A waiter whose process vanished (its client gone mid-wait) stays queued until the window
     // (2 s + 4 x backoffMax = 2.4 s here) passes; the next waiter is served then.
-    const doomedClient = await openClient(topology.env)
+    const doomedClient = await openClient(shared.topology.env)
     const doomed = createLockManager({
       redis: doomedClient,
       keyspace: f.keyspace,
@@ -190,7 +192,7 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
   })
 
   it('fair is for one resource; a fair tryAcquire takes a free lock, and a refused one does not queue', async () => {
-    await using f = lockFixture(redis)
+    await using f = lockFixture(shared.redis)
     const error = await f.locks
       .acquireMany(
         [
@@ -203,7 +205,7 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
     expect(isRedlayerError(error, 'E_INVALID_OPTIONS')).toBe(true)
     const holder = await f.locks.acquire('door', { ttl: 10_000, fair: true })
     const waiter = f.locks.acquire('door', { ttl: 10_000, wait: 20_000, fair: true })
-    await expect.poll(() => queued(redis, f.keyspace), { timeout: 10_000, interval: 10 }).toBe(1)
+    await expect.poll(() => queued(shared.redis, f.keyspace), { timeout: 10_000, interval: 10 }).toBe(1)
     await holder.release()
     const lock = await waiter
     await lock.release()
@@ -211,7 +213,7 @@ describe.each(topologiesFromEnv())('fair waiting on %s', (kind) => {
     const taken = await f.locks.tryAcquire('door', { fair: true })
     expect(taken).not.toBeNull()
     expect(await f.locks.tryAcquire('door', { fair: true })).toBeNull()
-    expect(await queued(redis, f.keyspace)).toBe(0)
+    expect(await queued(shared.redis, f.keyspace)).toBe(0)
     await taken?.release()
   })
 })

@@ -8,6 +8,8 @@ import {
 import { defineKeyspace } from '@redlayer/keyspace'
 import { createRedlayerMetrics, type RedlayerMetrics } from '@redlayer/metrics'
 import { createRedisGuard, type RedisGuard } from '@redlayer/resilience'
+import { type TopologyKind, type TopologyOf, useTopology } from '@redlayer/testkit'
+import { afterAll, beforeAll } from 'vitest'
 import { createLockManager, type LockDefaults, type LockManager } from '../src/index.js'
 
 /** A keyspace like an application's: the lock namespace is forbidden to flush and fails closed. */
@@ -52,6 +54,32 @@ export async function openClient(
     })
   }
   return client
+}
+
+/**
+ * A topology of `kind` for a describe block and one client on it with room for a busy machine (a
+ * 2 s command timeout), closed before the topology stops. Both are readable inside its tests.
+ */
+export function useLockTopology<K extends TopologyKind>(
+  kind: K,
+): { readonly topology: TopologyOf<K>; readonly redis: RedisClient } {
+  const topology = useTopology(kind)
+  let client: RedisClient | undefined
+  beforeAll(async () => {
+    client = await openClient({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '2000' })
+  })
+  afterAll(() => {
+    client?.disconnect()
+    client = undefined
+  })
+  return {
+    topology,
+    get redis() {
+      if (client === undefined)
+        throw new Error('the client is only available inside a test of its describe block')
+      return client
+    },
+  }
 }
 
 export interface LockFixture extends AsyncDisposable {

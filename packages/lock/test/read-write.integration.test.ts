@@ -1,27 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isRedlayerError, type RedisClient } from '@redlayer/connection'
-import { startTopology, type Topology, topologiesFromEnv } from '@redlayer/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isRedlayerError } from '@redlayer/connection'
+import { topologiesFromEnv } from '@redlayer/testkit'
+import { describe, expect, it } from 'vitest'
 import { createLockManager } from '../src/index.js'
-import { lockFixture, openClient } from './fixtures.js'
+import { lockFixture, openClient, useLockTopology } from './fixtures.js'
 
 // Issue 19 (ADR-0030, "Read-write locks"): many readers or one fenced writer; a waiting writer
 // keeps new readers out; every lease ends by itself on Redis time.
 describe.each(topologiesFromEnv())('read-write locks on %s', (kind) => {
-  let topology: Topology
-  let redis: RedisClient
-
-  beforeAll(async () => {
-    topology = await startTopology(kind)
-    redis = await openClient({ ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '2000' })
-  })
-  afterAll(async () => {
-    redis?.disconnect()
-    await topology?.[Symbol.asyncDispose]()
-  })
+  const shared = useLockTopology(kind)
 
   it('readers share it, a writer has it alone, and every writer gets a higher fence', async () => {
-    await using f = lockFixture(redis)
+    await using f = lockFixture(shared.redis)
     const rw = f.locks.readWrite(['report', 'q3'])
     const readers = await Promise.all(Array.from({ length: 5 }, () => rw.read({ ttl: 10_000 })))
     expect(Math.max(...readers.map((reader) => reader.holders))).toBe(5)
@@ -41,7 +31,7 @@ describe.each(topologiesFromEnv())('read-write locks on %s', (kind) => {
   })
 
   it('a waiting writer keeps new readers out, so a stream of readers cannot starve it', async () => {
-    await using f = lockFixture(redis)
+    await using f = lockFixture(shared.redis)
     const rw = f.locks.readWrite('ledger')
     const order: string[] = []
     const first = await rw.read({ ttl: 10_000 })
@@ -64,7 +54,7 @@ describe.each(topologiesFromEnv())('read-write locks on %s', (kind) => {
   })
 
   it('a writer that gives up lets readers in at once; a crashed holder frees it at its lease end', async () => {
-    await using f = lockFixture(redis)
+    await using f = lockFixture(shared.redis)
     const rw = f.locks.readWrite('inventory')
     const reader = await rw.read({ ttl: 10_000 })
     const error = await rw.write({ wait: 300 }).catch((caught: unknown) => caught)
@@ -74,7 +64,7 @@ describe.each(topologiesFromEnv())('read-write locks on %s', (kind) => {
     await second?.release()
     await reader.release()
     // A reader whose process vanished (never released, not extended) holds it only for its lease.
-    const vanishedClient = await openClient(topology.env)
+    const vanishedClient = await openClient(shared.topology.env)
     const vanished = createLockManager({ redis: vanishedClient, keyspace: f.keyspace, namespace: 'lock' })
     await vanished.readWrite('inventory').read({ ttl: 400 })
     vanishedClient.disconnect()
@@ -87,9 +77,9 @@ describe.each(topologiesFromEnv())('read-write locks on %s', (kind) => {
   })
 
   it('under contention no reader ever overlaps a writer, and writers get their turns', async () => {
-    await using f = lockFixture(redis)
+    await using f = lockFixture(shared.redis)
     const managers = Array.from({ length: 4 }, () =>
-      createLockManager({ redis, keyspace: f.keyspace, namespace: 'lock' }),
+      createLockManager({ redis: shared.redis, keyspace: f.keyspace, namespace: 'lock' }),
     )
     let readers = 0
     let writers = 0

@@ -64,4 +64,5 @@ export {
   type TopologyOptions,
   topologiesFromEnv,
 } from './topology.js'
+export { expectNoUnhandledRejections } from './unhandled-rejections.js'
 export { useTopology } from './use-topology.js'
