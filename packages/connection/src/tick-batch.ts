@@ -16,10 +16,17 @@ interface Batched {
   readonly max: number
 }
 
+/**
+ * What a batch's one call to Redis is sent through: `send` is that call. A guard's shared run
+ * (`RedisGuard.runShared`, ADR-0013 "Shared runs"): the calls of a tick that came with the same
+ * one are one guarded run, not one each. The same function for every call that may share it.
+ */
+export type SharedRun = (send: () => Promise<unknown>) => Promise<unknown>
+
 /** A client's batched calls of the current tick, in the order they came. */
 interface TickQueue {
   ticking: boolean
-  queued: { batched: Batched; call: ScriptCall }[]
+  queued: { batched: Batched; shared: SharedRun | undefined; call: ScriptCall }[]
 }
 
 const queues = new WeakMap<RedisClient, TickQueue>()
@@ -40,14 +47,21 @@ export const MAX_BATCH_CALLS = 16
  * one client are never reordered, whatever their script (a lock's give-back runs after the
  * acquisition it gives back). A reply error fails its own call only; each call resolves to the
  * reply `one` would have given it. The one place the packages batch script calls (the rate
- * limiter's decisions, the lock's acquisitions and releases). Call it once per script, at load.
+ * limiter's decisions, the lock's acquisitions and releases, the express store's reads and
+ * writes). `shared`: what the call's batch is sent through (`SharedRun`); calls with different
+ * ones never share a batch. Call it once per script, at load.
  */
 export function batchedScript(
   one: LuaScript,
   { max = MAX_BATCH_CALLS }: { max?: number } = {},
-): (redis: RedisClient, keys: readonly string[], args: readonly ScriptArg[]) => Promise<unknown> {
+): (
+  redis: RedisClient,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  shared?: SharedRun,
+) => Promise<unknown> {
   const batched: Batched = { one, many: LuaScript.batchOf(one), max }
-  return (redis, keys, args) =>
+  return (redis, keys, args, shared) =>
     new Promise((resolve, reject) => {
       const call: ScriptCall = { keys, args, resolve, reject }
       let queue = queues.get(redis)
@@ -56,12 +70,12 @@ export function batchedScript(
         queues.set(redis, queue)
       }
       if (queue.ticking) {
-        queue.queued.push({ batched, call })
+        queue.queued.push({ batched, shared, call })
         return
       }
       queue.ticking = true
       process.nextTick(endOfTick, redis, queue)
-      send(redis, batched, [call])
+      send(redis, batched, shared, [call])
     })
 }
 
@@ -72,11 +86,15 @@ function endOfTick(redis: RedisClient, queue: TickQueue): void {
   const cluster = 'isCluster' in redis && redis.isCluster
   let start = 0
   while (start < queued.length) {
-    const batched = (queued[start] as (typeof queued)[number]).batched
+    const { batched, shared } = queued[start] as (typeof queued)[number]
     let end = start
-    while (end < queued.length && (queued[end] as (typeof queued)[number]).batched === batched) end++
+    while (end < queued.length) {
+      const next = queued[end] as (typeof queued)[number]
+      if (next.batched !== batched || next.shared !== shared) break
+      end++
+    }
     const calls = queued.slice(start, end).map((q) => q.call)
-    if (!cluster) sendInParts(redis, batched, calls)
+    if (!cluster) sendInParts(redis, batched, shared, calls)
     else {
       const bySlot = new Map<number, ScriptCall[]>()
       for (const call of calls) {
@@ -85,20 +103,31 @@ function endOfTick(redis: RedisClient, queue: TickQueue): void {
         if (group === undefined) bySlot.set(slot, [call])
         else group.push(call)
       }
-      for (const group of bySlot.values()) sendInParts(redis, batched, group)
+      for (const group of bySlot.values()) sendInParts(redis, batched, shared, group)
     }
     start = end
   }
 }
 
-function sendInParts(redis: RedisClient, batched: Batched, calls: ScriptCall[]): void {
-  for (let i = 0; i < calls.length; i += batched.max) send(redis, batched, calls.slice(i, i + batched.max))
+function sendInParts(
+  redis: RedisClient,
+  batched: Batched,
+  shared: SharedRun | undefined,
+  calls: ScriptCall[],
+): void {
+  for (let i = 0; i < calls.length; i += batched.max)
+    send(redis, batched, shared, calls.slice(i, i + batched.max))
 }
 
-function send(redis: RedisClient, { one, many }: Batched, calls: ScriptCall[]): void {
+function send(
+  redis: RedisClient,
+  { one, many }: Batched,
+  shared: SharedRun | undefined,
+  calls: ScriptCall[],
+): void {
   if (calls.length === 1) {
     const call = calls[0] as ScriptCall
-    running(() => one.run(redis, call.keys, call.args)).then(call.resolve, call.reject)
+    through(shared, () => one.run(redis, call.keys, call.args)).then(call.resolve, call.reject)
     return
   }
   const keys: string[] = []
@@ -107,7 +136,7 @@ function send(redis: RedisClient, { one, many }: Batched, calls: ScriptCall[]): 
     keys.push(...call.keys)
     args.push(call.keys.length, call.args.length, ...call.args)
   }
-  running(() => many.run(redis, keys, args)).then(
+  through(shared, () => many.run(redis, keys, args)).then(
     (replies) => {
       if (!Array.isArray(replies) || replies.length !== calls.length) {
         const error = new RedlayerError(
@@ -135,10 +164,13 @@ function send(redis: RedisClient, { one, many }: Batched, calls: ScriptCall[]): 
   )
 }
 
-/** `run()`, with a synchronous throw as a rejection: a send at the tick's end must never throw out of it. */
-function running(run: () => Promise<unknown>): Promise<unknown> {
+/**
+ * `run()` through `shared` when there is one, with a synchronous throw as a rejection: a send at
+ * the tick's end must never throw out of it.
+ */
+function through(shared: SharedRun | undefined, run: () => Promise<unknown>): Promise<unknown> {
   try {
-    return run()
+    return shared === undefined ? run() : shared(run)
   } catch (error) {
     return Promise.reject(error)
   }

@@ -199,7 +199,8 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
     }
     // ADR-0030: 128 random bits, so no other holder can ever present the same token.
     const token = randomToken()
-    const release = () => context.guard.run('lock.release', () => releaseMutex(context.redis, keys, token))
+    const release = () =>
+      context.guard.runShared('lock.release', (shared) => releaseMutex(context.redis, keys, token, shared))
     // Issue 19: a fair caller waits in the resource's queue.
     const { fair, giveBack, leave } = fairWaiting(
       context,
@@ -217,9 +218,9 @@ export class LockManager<N extends string = string> implements AsyncDisposable {
       attempt: async (signal) => {
         // ADR-0030: the lease is measured from before the request was sent.
         const sentAt = monotonicNow()
-        const reply = await context.guard.run(
+        const reply = await context.guard.runShared(
           'lock.acquire',
-          () => acquireMutex(context.redis, keys, token, resolved.ttlMs, fair),
+          (shared) => acquireMutex(context.redis, keys, token, resolved.ttlMs, fair, shared),
           { signal },
         )
         return reply.acquired

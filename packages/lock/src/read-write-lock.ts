@@ -139,7 +139,10 @@ export class ReadWriteLock {
     const backend: LeaseBackend = {
       extend: (ttlMs) =>
         context.guard.run('lock.extend', () => extendMutex(context.redis, writer, token, ttlMs)),
-      release: () => context.guard.run('lock.release', () => releaseMutex(context.redis, writer, token)),
+      release: () =>
+        context.guard.runShared('lock.release', (shared) =>
+          releaseMutex(context.redis, writer, token, shared),
+        ),
     }
     let lease: Lock | undefined
     lease = new Lock({

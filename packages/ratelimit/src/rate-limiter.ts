@@ -17,6 +17,13 @@ import { Policy } from './policy.js'
 import { type BucketOutcome, blanketResult, type Decision, decide, type RateLimitResult } from './result.js'
 import type { BucketArgs, DecisionOperation } from './token-bucket-script.js'
 
+/** The guard's label of each decision (made once: a label is a lookup key of the guard's). */
+const DECISION_LABELS: Record<DecisionOperation, string> = {
+  consume: 'ratelimit.consume',
+  peek: 'ratelimit.peek',
+  refund: 'ratelimit.refund',
+}
+
 /** The key of `RateLimiter`'s part in a combined decision (`consumeAll`); not for users. */
 export const COMBINED_PART = Symbol('redlayer.ratelimit.combinedPart')
 
@@ -291,10 +298,10 @@ export class RateLimiter<N extends string = string> implements AsyncDisposable {
     costs: number[],
     signal: AbortSignal | undefined,
   ): Promise<Decision> {
-    return this.#guard.run(
-      `ratelimit.${operation}`,
-      async () => {
-        const outcome = await policy.script(policy.keys(family), operation, costs)
+    return this.#guard.runShared(
+      DECISION_LABELS[operation],
+      async (shared) => {
+        const outcome = await policy.script(policy.keys(family), operation, costs, 0, shared)
         return decide(policy.limits, costs, outcome, false)
       },
       {

@@ -1,5 +1,5 @@
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
-import { batchedScript, LuaScript } from '@redlayer/connection/internal'
+import { batchedScript, LuaScript, type SharedRun } from '@redlayer/connection/internal'
 import type { ResolvedLimit } from './limit.js'
 import type { BucketOutcome } from './result.js'
 
@@ -85,17 +85,21 @@ export function outcomeOf(
  */
 export function tokenBucketScript(redis: RedisClient, buckets: BucketArgs) {
   void LuaScript.prepare(redis) // ahead of the first decision (see LuaScript)
-  /** `denyMs`: how long a `deny` lasts (issue 19). */
+  /**
+   * `denyMs`: how long a `deny` lasts (issue 19); `shared`: the guard's shared run of the call
+   * (`RedisGuard.runShared`, ADR-0013 "Shared runs").
+   */
   return async (
     keys: readonly string[],
     operation: BucketOperation,
     costs: readonly number[],
     denyMs = 0,
+    shared?: SharedRun,
   ): Promise<BucketOutcome> => {
     const args: string[] = [operation, operation === 'deny' ? String(denyMs) : buckets.penalty]
     buckets.pushOne(args, costs)
     // One subject: its outcome straight from the reply (every decision's path, no ScriptReply).
-    const reply = checkReply(await run(redis, keys, args), keys.length)
+    const reply = checkReply(await run(redis, keys, args, shared), keys.length)
     return {
       refused: reply[0] === 1,
       levels: reply.slice(1, buckets.count + 1),

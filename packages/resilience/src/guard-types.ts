@@ -1,4 +1,5 @@
 import type { BreakerState, UnavailableReason } from '@redlayer/connection/diagnostics'
+import type { SharedRun } from '@redlayer/connection/internal'
 import type { ResolvedRedisGuardOptions } from './guard-options.js'
 import type { RedisFailure } from './redis-failure.js'
 
@@ -7,7 +8,7 @@ import type { RedisFailure } from './redis-failure.js'
  * timed out, it failed (connection, a server not serving), or the server refused it (OOM,
  * MISCONF, NOREPLICAS, TRYAGAIN: ADR-0013, the breaker stays closed).
  */
-export type { BreakerState, UnavailableReason }
+export type { BreakerState, SharedRun, UnavailableReason }
 
 /** A refusal the guard saw lately (ADR-0013): the server answers but refuses some commands. */
 export interface RedisRefusal {
@@ -61,6 +62,16 @@ export interface RedisGuard extends AsyncDisposable {
    * While the breaker is open or half-open, `fn` is not called.
    */
   run<T>(operation: string, fn: () => Promise<T>, options?: RunOptions<T>): Promise<T>
+  /**
+   * `run` for a call that is one of a tick's batched script calls (`batchedScript` of
+   * `@redlayer/connection/internal`, ADR-0013 "Shared runs"): `fn` passes `shared` to the batched
+   * call, and the calls of a tick that leave in one script call are one guarded run of
+   * `operation` (one breaker call, one backstop, one trace) instead of one each. Each call keeps
+   * what `run` gives it: its result or its own error, its own `fallback` (called with the shared
+   * run's reason and error) and its own `signal`. While the breaker is not closed, or with a
+   * `timeoutMs` of its own, it is `run` exactly.
+   */
+  runShared<T>(operation: string, fn: (shared: SharedRun) => Promise<T>, options?: RunOptions<T>): Promise<T>
   on(event: 'stateChange', listener: (change: StateChange) => void): this
   on(event: 'open' | 'halfOpen' | 'close', listener: () => void): this
   once(event: 'stateChange', listener: (change: StateChange) => void): this

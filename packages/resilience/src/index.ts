@@ -6,6 +6,7 @@ export type {
   RedisGuard,
   RedisRefusal,
   RunOptions,
+  SharedRun,
   StateChange,
   UnavailableReason,
 } from './guard-types.js'

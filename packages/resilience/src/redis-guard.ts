@@ -9,6 +9,7 @@ import {
   traced,
   type UnavailableReason,
 } from '@redlayer/connection/diagnostics'
+import type { SharedRun } from '@redlayer/connection/internal'
 import CircuitBreaker from 'opossum'
 import {
   type RedisGuardOptions,
@@ -17,6 +18,7 @@ import {
 } from './guard-options.js'
 import type { RedisGuard, RedisRefusal, RunOptions, StateChange } from './guard-types.js'
 import { isRedisReplyError, type RedisFailure, type RedisOutcome, redisFailureOf } from './redis-failure.js'
+import { SEND_NOW, SharedRuns } from './shared-runs.js'
 import { withTimeout } from './with-timeout.js'
 
 const STATE_EVENT = { closed: 'close', 'half-open': 'halfOpen', open: 'open' } as const
@@ -24,6 +26,9 @@ const ROLLING_BUCKETS = 10
 /** The `operation` label of the guard's own PING while half-open. */
 export const PROBE_OPERATION = 'breaker.probe'
 const OPERATION_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/
+/** Labels that passed OPERATION_PATTERN (a set lookup per call instead of the pattern), bounded. */
+const validOperations = new Set<string>()
+const MAX_VALID_OPERATIONS = 1_024
 
 type Action = (call: () => Promise<unknown>) => Promise<unknown>
 
@@ -45,6 +50,7 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
   #refusal: RedisRefusal | undefined
   #readyProbe: Promise<void> | undefined
   readonly #onReady = () => this.#probeOnReady()
+  readonly #shared = new SharedRuns((operation, send, options) => this.run(operation, send, options))
 
   constructor(resolved: ResolvedRedisGuardOptions) {
     super()
@@ -103,20 +109,7 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
   }
 
   async run<T>(operation: string, fn: () => Promise<T>, options: RunOptions<T> = {}): Promise<T> {
-    if (typeof operation !== 'string' || !OPERATION_PATTERN.test(operation)) {
-      throw new RedlayerError(
-        'E_INVALID_ARGUMENT',
-        'guard.run: `operation` must be a short label (a letter, then up to 63 letters, digits or _ . : -), never a key',
-      )
-    }
-    if (typeof fn !== 'function') {
-      throw new RedlayerError('E_INVALID_ARGUMENT', 'guard.run: `fn` must be a function returning a promise')
-    }
-    if (this.#disposed) {
-      throw new RedlayerError('E_GUARD_DISPOSED', `guard "${this.name}" has been disposed`, {
-        details: { breaker: this.name, operation },
-      })
-    }
+    this.#check(operation, fn)
     const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
       throw new RedlayerError('E_INVALID_ARGUMENT', 'guard.run: `timeoutMs` must be a positive integer')
@@ -127,6 +120,43 @@ class CircuitRedisGuard extends EventEmitter implements RedisGuard {
       () => ({ operation, breaker: this.name, state: this.#state }),
       (trace) => this.#run(operation, fn, timeoutMs, options, trace),
     )
+  }
+
+  runShared<T>(
+    operation: string,
+    fn: (shared: SharedRun) => Promise<T>,
+    options: RunOptions<T> = {},
+  ): Promise<T> {
+    // Not closed (or a backstop of its own): a run of its own, exactly as `run`.
+    if (this.#state !== 'closed' || this.#disposed || options.timeoutMs !== undefined)
+      return this.run(operation, () => fn(SEND_NOW), options)
+    try {
+      this.#check(operation, fn)
+      options.signal?.throwIfAborted()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#shared.ride(operation, fn, options)
+  }
+
+  #check(operation: string, fn: unknown): void {
+    if (!validOperations.has(operation)) {
+      if (typeof operation !== 'string' || !OPERATION_PATTERN.test(operation)) {
+        throw new RedlayerError(
+          'E_INVALID_ARGUMENT',
+          'guard.run: `operation` must be a short label (a letter, then up to 63 letters, digits or _ . : -), never a key',
+        )
+      }
+      if (validOperations.size < MAX_VALID_OPERATIONS) validOperations.add(operation)
+    }
+    if (typeof fn !== 'function') {
+      throw new RedlayerError('E_INVALID_ARGUMENT', 'guard.run: `fn` must be a function returning a promise')
+    }
+    if (this.#disposed) {
+      throw new RedlayerError('E_GUARD_DISPOSED', `guard "${this.name}" has been disposed`, {
+        details: { breaker: this.name, operation },
+      })
+    }
   }
 
   async #run<T>(

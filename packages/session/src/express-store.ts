@@ -27,7 +27,8 @@ const SCRIPTS = {
  */
 const REVOCATION_MARK_MS = 5 * 60_000
 // Issue 18: the reads and the writes of one tick after its first share one script call each
-// (`batchedScript`: in order, each answered as if alone).
+// (`batchedScript`: in order, each answered as if alone), and its one guarded run (ADR-0013,
+// "Shared runs").
 const readSession = batchedScript(SCRIPTS.get)
 const writeSession = batchedScript(SCRIPTS.set)
 
@@ -87,8 +88,8 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
     callback?: Callback<SessionData | null>,
   ): Promise<SessionData | null | undefined> {
     return answer(callback, async () => {
-      const text = (await this.#guard.run('express-session.get', () =>
-        readSession(this.#redis, [this.#key(sid)], [this.#o.absoluteTtlMs]),
+      const text = (await this.#guard.runShared('express-session.get', (shared) =>
+        readSession(this.#redis, [this.#key(sid)], [this.#o.absoluteTtlMs], shared),
       )) as string | null
       return text === null ? null : await this.#o.serializer.parse(text)
     })
@@ -102,7 +103,7 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
       const applied =
         ttlMs <= 0
           ? await this.#unlink(key)
-          : ((await this.#guard.run('express-session.set', () =>
+          : ((await this.#guard.runShared('express-session.set', (shared) =>
               writeSession(
                 this.#redis,
                 [key],
@@ -114,6 +115,7 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
                   user ?? '',
                   String(sid),
                 ],
+                shared,
               ),
             )) as number)
       if (user !== undefined) await this.#index(user, sid, applied)
@@ -124,8 +126,13 @@ export class RedlayerExpressStore<N extends string = string> extends session.Sto
     return answer(callback, async () => {
       if (this.#o.disableTouch) return
       const ttlMs = Math.max(this.#ttlMs(data), 1)
-      await this.#guard.run('express-session.touch', () =>
-        writeSession(this.#redis, [this.#key(sid)], ['touch', ttlMs, this.#o.absoluteTtlMs, '', '', '']),
+      await this.#guard.runShared('express-session.touch', (shared) =>
+        writeSession(
+          this.#redis,
+          [this.#key(sid)],
+          ['touch', ttlMs, this.#o.absoluteTtlMs, '', '', ''],
+          shared,
+        ),
       )
     })
   }

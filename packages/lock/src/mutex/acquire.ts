@@ -1,11 +1,12 @@
 import type { RedisClient } from '@redlayer/connection'
-import { batchedScript, LuaScript } from '@redlayer/connection/internal'
+import { batchedScript, LuaScript, type SharedRun } from '@redlayer/connection/internal'
 import { FENCE_PRELUDE, QUEUE_PRELUDE } from '../lua-preludes.js'
 import type { FairAttempt } from '../queue.js'
 import { unexpectedReply } from '../replies.js'
 import type { ResourceKeys } from '../resource-keys.js'
 
-// Issue 18: the acquisitions of one tick after its first share one script call per slot (ADR-0030).
+// Issue 18: the acquisitions of one tick after its first share one script call per slot (ADR-0030),
+// and one guarded run when they come with the guard's `shared` (ADR-0013, "Shared runs").
 const run = batchedScript(
   new LuaScript('redlayerLockAcquire', new URL('./acquire.lua', import.meta.url), {
     prelude: [QUEUE_PRELUDE, FENCE_PRELUDE],
@@ -27,6 +28,7 @@ export async function acquireMutex(
   token: string,
   ttlMs: number,
   fair?: FairAttempt,
+  shared?: SharedRun,
 ): Promise<MutexAcquireReply> {
   const n = resources.length
   const keys = new Array<string>(2 * n)
@@ -37,8 +39,13 @@ export async function acquireMutex(
   }
   const reply =
     fair === undefined
-      ? await run(client, keys, [token, ttlMs])
-      : await run(client, [...keys, fair.queue.waiters, fair.queue.until], [token, ttlMs, fair.livenessMs])
+      ? await run(client, keys, [token, ttlMs], shared)
+      : await run(
+          client,
+          [...keys, fair.queue.waiters, fair.queue.until],
+          [token, ttlMs, fair.livenessMs],
+          shared,
+        )
   if (!Array.isArray(reply)) throw unexpectedReply('lock.acquire', reply)
   const status: unknown = reply[0]
   if (status === 1 && reply.length === n + 1) {
