@@ -45,15 +45,19 @@ export async function runBatch(
 }
 
 /**
- * Measures contenders interleaved in rounds (A B C, then B C A, ...), so that drift of a shared,
- * noisy machine falls on every contender alike and no one always runs first or last.
+ * Measures contenders interleaved in rounds (A B C, then B C A, ...; with more than three, each
+ * round steps through them by one of `stridesOf`), so that drift of a shared, noisy machine falls
+ * on every contender alike, no one always runs first or last, and no one always runs after the
+ * same one.
  */
 export async function interleave(contenders: readonly Contender[], plan: Plan): Promise<Measurement[]> {
   for (const contender of contenders) await runBatch(contender, plan.concurrency, plan.warmupOps)
   const samples = contenders.map(() => new Sample())
+  const strides = stridesOf(contenders.length)
   for (let round = 0; round < plan.rounds; round++) {
+    const stride = strides[round % strides.length] as number
     for (let turn = 0; turn < contenders.length; turn++) {
-      const at = (round + turn) % contenders.length
+      const at = (round + turn * stride) % contenders.length
       await runBatch(contenders[at] as Contender, plan.concurrency, plan.opsPerRound, samples[at])
     }
   }
@@ -62,6 +66,19 @@ export async function interleave(contenders: readonly Contender[], plan: Plan): 
     concurrency: plan.concurrency,
     ...(samples[at] as Sample).summary(),
   }))
+}
+
+/**
+ * The steps through the contenders, one per round in turn: every k below n prime to n, so each
+ * round's order visits every contender once, and a contender follows a different one from one
+ * round to the next (issue 18: with a step of 1 each contender always followed the same one, and
+ * paid for its garbage: bench README, "Issue 18, fifth pass").
+ */
+function stridesOf(n: number): number[] {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b))
+  const strides: number[] = []
+  for (let k = 1; k < n; k++) if (gcd(k, n) === 1) strides.push(k)
+  return strides.length > 0 ? strides : [1]
 }
 
 /** `interleave` at each throughput concurrency (1, then 64), with the plan each one gets. */
