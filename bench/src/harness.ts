@@ -45,7 +45,7 @@ export async function runBatch(
 }
 
 /**
- * Measures contenders interleaved in rounds (A B C, then B C A, ...; with more than three, each
+ * Measures contenders interleaved in rounds (A B C, then B C A, ...; with three or more, each
  * round steps through them by one of `stridesOf`), so that drift of a shared, noisy machine falls
  * on every contender alike, no one always runs first or last, and no one always runs after the
  * same one.
