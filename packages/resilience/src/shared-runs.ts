@@ -1,5 +1,6 @@
 import { type SharedRun, settleWithin } from '@redlayer/connection/internal'
 import type { RunOptions, UnavailableReason } from './guard-types.js'
+import { isRedisUnavailableError, redisFailureOf } from './redis-failure.js'
 
 /** A shared run's failure on its way to each rider's own fallback; never leaves `ride`. */
 class SharedUnavailable {
@@ -22,13 +23,14 @@ export const SEND_NOW: SharedRun = (send) => send()
 /** Shared runs kept per operation label; labels are code, this bounds a caller that makes them up. */
 const MAX_KEPT = 256
 
-type Run = (operation: string, send: () => Promise<unknown>, options?: RunOptions<never>) => Promise<unknown>
+type Run = <T>(operation: string, send: () => Promise<T>, options?: RunOptions<T>) => Promise<T>
 
 /**
  * ADR-0013, "Shared runs" (issue 18): the calls of one tick that share one batched script call
  * share its one guarded run (breaker, timeout, trace) instead of one each. Each call ("rider")
  * keeps its own fallback, which gets the run's reason and error, and its own signal, which stops
- * its wait only; a reply error fails its own call only (`batchedScript`).
+ * its wait only; a reply error fails its own call only (`batchedScript`), and one that is a Redis
+ * failure (OOM, READONLY, ...) becomes what `run` makes of it: the call's fallback or its typed error.
  */
 export class SharedRuns {
   readonly #run: Run
@@ -47,12 +49,15 @@ export class SharedRuns {
     } catch (error) {
       return Promise.reject(error)
     }
-    if (fallback !== undefined) {
-      result = result.catch((error: unknown) => {
-        if (error instanceof SharedUnavailable) return fallback(error.reason, error.error)
-        throw error
-      })
-    }
+    result = result.catch((error: unknown) => {
+      if (error instanceof SharedUnavailable && fallback !== undefined)
+        return fallback(error.reason, error.error)
+      // The shared run's own verdict (already typed), or not a Redis failure: as it is.
+      if (isRedisUnavailableError(error) || redisFailureOf(error) === undefined) throw error
+      // This call's own reply error, which the shared run did not see: through the guard, as `run`
+      // would have taken it (counted or recorded as a refusal, then the fallback or E_REDIS_FULL/...).
+      return this.#run<T>(operation, () => Promise.reject(error), fallback === undefined ? {} : { fallback })
+    })
     return signal === undefined ? result : settleWithin(result, { signal })
   }
 

@@ -15,6 +15,8 @@ const echo = batchedScript(
   ),
 )
 
+const write = batchedScript(new LuaScript('testSharedWrite', "return redis.call('SET', KEYS[1], ARGV[1])"))
+
 const rejections = collectUnhandledRejections()
 beforeAll(rejections.start)
 afterAll(rejections.stop)
@@ -70,6 +72,50 @@ describe('RedisGuard.runShared against a real redis-server', () => {
       ])
       expect(guard.state).toBe('closed')
     } finally {
+      redis.disconnect()
+    }
+  })
+
+  it("turns a call's own Redis refusal (OOM) into what run gives: its fallback or E_REDIS_FULL", async () => {
+    await using server = await startRedis()
+    const redis = await connect(server.url, 2_000)
+    await using guard = createRedisGuard({ redis })
+    try {
+      await guard.runShared('test.warm', (shared) => write(redis, ['k'], ['warm'], shared))
+      await redis.config('SET', 'maxmemory', '1')
+      // Three without a fallback, then three with one: the first alone, then one batch of each,
+      // whose own replies hold the OOM errors (the batch script runs, its writes are refused).
+      const calls = Array.from({ length: 6 }, (_, i) =>
+        guard.runShared(
+          'test.write',
+          (shared) => write(redis, [`k${i}`], ['v'], shared),
+          i < 3
+            ? {}
+            : {
+                fallback: (reason: UnavailableReason, error?: unknown) =>
+                  `${reason}: ${redisFailureOf(error)?.kind}`,
+              },
+        ),
+      )
+      const settled = await Promise.allSettled(calls)
+      settled.forEach((one, i) => {
+        if (i >= 3) expect(one).toEqual({ status: 'fulfilled', value: 'refused: oom' })
+        else {
+          expect(one.status).toBe('rejected')
+          const reason = (one as PromiseRejectedResult).reason
+          expect(isRedlayerError(reason, 'E_REDIS_FULL')).toBe(true)
+          expect((reason as { details: Record<string, unknown> }).details).toMatchObject({
+            operation: 'test.write',
+            reason: 'refused',
+            outcome: 'not-applied',
+          })
+        }
+      })
+      // A refusal never opens the breaker, and the guard saw it (ADR-0013).
+      expect(guard.state).toBe('closed')
+      expect(guard.refusal?.kind).toBe('oom')
+    } finally {
+      await redis.config('SET', 'maxmemory', '0')
       redis.disconnect()
     }
   })
