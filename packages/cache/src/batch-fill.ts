@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomToken } from '@redlayer/connection/internal'
 import type { CacheId } from './cache-id.js'
 import { cacheError } from './errors.js'
 import type { FillCoordinator, FillCoordinatorOptions } from './fill-coordinator.js'
@@ -127,7 +127,7 @@ export class BatchFill<N extends string> {
     const held: number[] = []
     await Promise.all(
       part.keys.map(async (keys, index) => {
-        const token = randomBytes(16).toString('hex')
+        const token = randomToken()
         const acquired = await this.#f.store.acquireLease(keys.lease, token, distributed.leaseTtlMs)
         if (acquired !== true && acquired !== UNAVAILABLE && this.#f.bus?.subscribed) {
           held.push(index)

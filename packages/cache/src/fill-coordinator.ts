@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import { type Duration, parseDuration } from '@redlayer/connection'
+import { randomToken } from '@redlayer/connection/internal'
 import type { CacheBus } from './bus.js'
 import type { CacheEvents } from './cache-events.js'
 import { normalizeTags } from './cache-id.js'
@@ -199,7 +199,7 @@ export class FillCoordinator<N extends string> {
     let lease: string | undefined
     const distributed = this.#f.o.distributed
     if (distributed !== undefined && options.distributed !== false) {
-      const token = randomBytes(16).toString('hex')
+      const token = randomToken()
       if ((await this.#f.store.acquireLease(keys.lease, token, distributed.leaseTtlMs)) !== true) return
       lease = token
     }
@@ -244,7 +244,7 @@ export class FillCoordinator<N extends string> {
     | { kind: 'alone'; read: ReadResult }
   > {
     const distributed = this.#f.o.distributed as { leaseTtlMs: number; maxWaitMs: number }
-    const token = randomBytes(16).toString('hex')
+    const token = randomToken()
     const acquired = await this.#f.store.acquireLease(keys.lease, token, distributed.leaseTtlMs)
     if (acquired === true) {
       // Another process may have written the value between our read and the lease.

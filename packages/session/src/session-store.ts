@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import { type RedisClient, RedlayerError } from '@redlayer/connection'
 import { redlayerChannels, type SessionWriteMessage } from '@redlayer/connection/diagnostics'
-import { parseOrThrow } from '@redlayer/connection/internal'
+import { parseOrThrow, randomToken } from '@redlayer/connection/internal'
 import type { Keyspace } from '@redlayer/keyspace'
 import { type RedisGuard, sharedRedisGuard } from '@redlayer/resilience'
 import { z } from 'zod'
@@ -194,7 +193,7 @@ export class SessionStore<N extends string = string> {
     const id = parseSessionId(sessionId)
     const input = valid(eventSchema, event, 'event')
     const expectedVersion = valid(versionSchema, options.expectedVersion, 'expectedVersion')
-    const eventId = input.id ?? randomBytes(16).toString('base64url')
+    const eventId = input.id ?? randomToken('base64url')
     const json = serialize(
       'event',
       { id: eventId, type: input.type, data: input.data },

@@ -12,4 +12,10 @@ describe('randomToken', () => {
     }
     expect(seen.size).toBe(3_000)
   })
+
+  it('gives the same 128 bits in base64url when asked', () => {
+    const token = randomToken('base64url')
+    expect(token).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(Buffer.from(token, 'base64url')).toHaveLength(TOKEN_BYTES)
+  })
 })
