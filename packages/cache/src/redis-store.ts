@@ -1,5 +1,5 @@
 import type { RedisClient } from '@redlayer/connection'
-import { CHUNK, groupKeys, LuaScript, oneCommand } from '@redlayer/connection/internal'
+import { CHUNK, groupKeys, isCluster, LuaScript, oneCommand } from '@redlayer/connection/internal'
 import { type RedisGuard, type RedisOutcome, redisFailureOf } from '@redlayer/resilience'
 
 /** What a guarded Redis call returns when Redis is unavailable (ADR-0013): the caller degrades. */
@@ -163,7 +163,7 @@ export class RedisStore {
 
   constructor(redis: RedisClient, guard: RedisGuard) {
     this.redis = redis
-    this.#maxReads = 'isCluster' in redis && redis.isCluster ? Number.POSITIVE_INFINITY : MAX_BATCH_READS
+    this.#maxReads = isCluster(redis) ? Number.POSITIVE_INFINITY : MAX_BATCH_READS
     void LuaScript.prepare(redis) // ahead of the first write (see LuaScript)
     this.#guard = guard
   }

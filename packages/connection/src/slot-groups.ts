@@ -7,7 +7,8 @@ import type { RedisClient } from './create-redis.js'
 /** At most this many keys per multi-key command. */
 export const CHUNK = 500
 
-function isCluster(redis: RedisClient): boolean {
+/** Whether `redis` is a Cluster client (its commands are routed by slot). */
+export function isCluster(redis: RedisClient): boolean {
   return 'isCluster' in redis && redis.isCluster
 }
 

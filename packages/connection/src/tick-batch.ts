@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot'
 import type { RedisClient } from './create-redis.js'
 import { RedlayerError } from './errors.js'
 import { LuaScript, type ScriptArg } from './lua-script.js'
+import { isCluster } from './slot-groups.js'
 
 interface ScriptCall {
   readonly keys: readonly string[]
@@ -83,7 +84,7 @@ function endOfTick(redis: RedisClient, queue: TickQueue): void {
   queue.ticking = false
   const queued = queue.queued
   queue.queued = []
-  const cluster = 'isCluster' in redis && redis.isCluster
+  const cluster = isCluster(redis)
   let start = 0
   while (start < queued.length) {
     const { batched, shared } = queued[start] as (typeof queued)[number]
